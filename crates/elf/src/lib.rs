@@ -1,0 +1,3 @@
+//! osprey-elf (skeleton; see ARCHITECTURE.md).
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]

@@ -1,0 +1,2 @@
+//! osprey-hal (skeleton).
+#![no_std]

@@ -1,0 +1,31 @@
+//! What the host (`osprey` CLI) and the guest kernel say to each other.
+//!
+//! Two formats live here so that both sides are built from one definition:
+//!
+//! * [`launch`]: the *launch record*, a file at [`LAUNCH_PATH`] inside the initramfs that tells
+//!   the kernel what to run (argv, envp, the executable, the working directory) and how (strace,
+//!   verbose log, bootchart, which stdio streams are terminals, wall-clock time, a random seed).
+//!   A file, not the kernel command line, so arguments may hold any bytes and any length.
+//! * [`frame`]: the *console framing* on the first serial port. The guest never writes raw bytes:
+//!   every write is a frame `[tag u8][len u16 LE][payload]`, so the host can tell the app's
+//!   stdout from its stderr, from the kernel log, strace lines, the exit status and a crash
+//!   report. The host sends stdin to the guest the same way.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+pub mod frame;
+pub mod launch;
+
+/// Where the launch record sits in the initramfs. The kernel reads it and removes it before the
+/// app starts, so the app never sees it.
+pub const LAUNCH_PATH: &str = ".osprey/launch";
+
+/// The value the kernel writes to QEMU's `isa-debug-exit` port when it shuts down normally
+/// (after an [`frame::Tag::Exit`] frame). QEMU exits with `(value << 1) | 1`.
+pub const DEBUG_EXIT_NORMAL: u32 = 0x10;
+/// The value written after a kernel panic (after a [`frame::Tag::Panic`] frame).
+pub const DEBUG_EXIT_PANIC: u32 = 0x11;
+/// The I/O port of QEMU's `isa-debug-exit` device (`-device isa-debug-exit,iobase=0xf4,iosize=4`).
+pub const DEBUG_EXIT_PORT: u16 = 0xf4;
