@@ -1,8 +1,38 @@
 //! The Linux x86_64 ABI as Osprey's kernel crates see it: error numbers, system call numbers,
 //! `#[repr(C)]` structures with Linux's exact layout, and flag constants.
+//!
+//! Every structure derives zerocopy's `FromBytes + IntoBytes + Immutable + KnownLayout`, so the
+//! kernel copies it to and from app memory as a byte slice (`s.as_bytes()`,
+//! `T::read_from_bytes(buf)`) without unsafe code. Padding is spelled out as named zero fields,
+//! so no uninitialised byte can reach the app.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
+extern crate alloc;
+
+pub mod dirent;
 pub mod errno;
+pub mod futex;
+pub mod prctl;
+pub mod process;
+pub mod signal;
+pub mod stat;
+pub mod sysno;
+pub mod time;
+
+#[cfg(test)]
+mod layout_test;
 
 pub use errno::Errno;
+pub use zerocopy;
+/// The byte-conversion traits the structures implement, re-exported so users need not depend
+/// on zerocopy themselves.
+pub use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
+
+pub use dirent::LinuxDirent64;
+pub use futex::{FutexWaitv, RobustListHead};
+pub use process::{CloneArgs, CloneFlags, Rlimit, Rusage, SchedParam, Sysinfo, Utsname};
+pub use signal::{KernelSigaction, SigInfo, Sigcontext, Stack, Ucontext};
+pub use stat::{Stat, Statfs, Statx, StatxTimestamp};
+pub use sysno::syscall_name;
+pub use time::{Itimerspec, Itimerval, Timespec, Timeval, Timezone, Tms};
