@@ -1,0 +1,59 @@
+//! Boot: the PVH entry (assembly), the start-info block, and the order in which the machine is
+//! brought up before the kernel's main runs.
+
+use core::arch::global_asm;
+
+use crate::{cpu, dev, mm, time, trap};
+
+mod start_info;
+
+pub use start_info::MemoryRegion;
+
+global_asm!(include_str!("pvh.S"), options(att_syntax));
+
+extern "Rust" {
+    fn __osprey_kernel_main(info: BootInfo) -> !;
+}
+
+extern "C" {
+    static osprey_boot_tsc: u64;
+}
+
+/// What the kernel learns from the boot loader.
+pub struct BootInfo {
+    /// The initramfs (the PVH module), in the direct map. Empty if none was given.
+    pub initrd: &'static [u8],
+    /// The kernel command line.
+    pub cmdline: &'static str,
+    /// Usable RAM regions, physical.
+    pub memory: &'static [MemoryRegion],
+    /// Physical address of the ACPI RSDP, 0 if none.
+    pub rsdp: u64,
+    /// The TSC when the PVH entry ran its first instruction.
+    pub entry_tsc: u64,
+}
+
+/// Called by `pvh.S` in long mode, on the boot stack, with the direct map and kernel map live.
+#[no_mangle]
+extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
+    cpu::percpu::init_boot_cpu();
+    dev::serial::init();
+    let si = start_info::parse(start_info_paddr as u64);
+    mm::frames::init(si.memory, si.reserved());
+    mm::paging::init_kernel_space(si.memory);
+    cpu::init_boot_cpu();
+    trap::init();
+    mm::heap::init();
+    time::init();
+    // SAFETY: reading a u64 that pvh.S wrote before paging was on; nothing writes it later.
+    let entry_tsc = unsafe { core::ptr::addr_of!(osprey_boot_tsc).read_volatile() };
+    let info = BootInfo {
+        initrd: si.initrd,
+        cmdline: si.cmdline,
+        memory: si.memory,
+        rsdp: si.rsdp,
+        entry_tsc,
+    };
+    // SAFETY: the kernel crate defines this symbol with `kernel_main!`, with this signature.
+    unsafe { __osprey_kernel_main(info) }
+}

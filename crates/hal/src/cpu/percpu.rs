@@ -1,0 +1,69 @@
+//! Per-CPU data, found through GS base (the kernel owns GS; the app owns FS).
+//!
+//! Entry code reads fields at fixed offsets (`%gs:8` is the current kernel stack top); the
+//! `const` assertions below keep the struct and the assembly in agreement.
+
+use core::cell::UnsafeCell;
+use core::mem::offset_of;
+
+/// Offsets used by the entry assembly.
+pub const PCPU_KSTACK_TOP: usize = 8;
+pub const PCPU_KSTACK_BOTTOM: usize = 16;
+pub const PCPU_SCRATCH: usize = 24;
+
+#[repr(C)]
+struct PerCpu {
+    /// Address of this block (so `%gs:0` gives a pointer to it).
+    self_ptr: u64,
+    /// Top of the current thread's kernel stack: syscall entry and traps from the app land here.
+    kstack_top: u64,
+    /// Bottom of that stack: a trap whose interrupted RSP lies in [bottom, top] came from the
+    /// kernel and continues below that RSP.
+    kstack_bottom: u64,
+    /// Scratch slot for the app's RSP during syscall entry.
+    scratch: u64,
+    cpu_id: u64,
+}
+
+const _: () = assert!(offset_of!(PerCpu, kstack_top) == PCPU_KSTACK_TOP);
+const _: () = assert!(offset_of!(PerCpu, kstack_bottom) == PCPU_KSTACK_BOTTOM);
+const _: () = assert!(offset_of!(PerCpu, scratch) == PCPU_SCRATCH);
+
+struct Cell(UnsafeCell<PerCpu>);
+// SAFETY: each CPU touches only its own block (through its own GS base).
+unsafe impl Sync for Cell {}
+
+static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
+    self_ptr: 0,
+    kstack_top: 0,
+    kstack_bottom: 0,
+    scratch: 0,
+    cpu_id: 0,
+}));
+
+extern "C" {
+    static osprey_boot_stack_bottom: u8;
+    static osprey_boot_stack_top: u8;
+}
+
+pub(crate) fn init_boot_cpu() {
+    let p = BOOT_CPU.0.get();
+    // SAFETY: boot runs single-threaded with interrupts off; nothing else uses the block yet.
+    unsafe {
+        (*p).self_ptr = p as u64;
+        (*p).kstack_bottom = core::ptr::addr_of!(osprey_boot_stack_bottom) as u64;
+        (*p).kstack_top = core::ptr::addr_of!(osprey_boot_stack_top) as u64;
+    }
+    x86_64::registers::model_specific::GsBase::write(x86_64::VirtAddr::new(p as u64));
+}
+
+/// Makes `[bottom, top)` the stack that syscalls and traps from the app run on.
+pub fn set_kernel_stack(bottom: u64, top: u64) {
+    let p = BOOT_CPU.0.get();
+    // SAFETY: only this CPU uses its block; entry code reads these fields with interrupts off,
+    // and callers switch stacks with interrupts off.
+    unsafe {
+        (*p).kstack_bottom = bottom;
+        (*p).kstack_top = top;
+    }
+}

@@ -1,0 +1,295 @@
+//! The page tables: one 4-level hierarchy for the whole machine. The upper half (PML4 entries
+//! 256..512: direct map and kernel image) is fixed after boot; the lower half is the app's and
+//! changes through the `user_*` functions below, on behalf of the memory manager.
+//!
+//! Hand-written rather than `x86_64::structures::paging::OffsetPageTable`: we need range
+//! operations that skip empty tables (a `munmap` of a 64 GiB reservation touches only what was
+//! mapped), a software bit for PROT_NONE pages that keep their contents, and ownership of the
+//! frames a leaf maps, none of which that mapper offers.
+
+use super::{frames, phys_to_virt, PhysAddr, DIRECT_MAP_BASE, PAGE_SIZE, USER_END};
+use crate::boot::MemoryRegion;
+
+const P: u64 = 1 << 0;
+const W: u64 = 1 << 1;
+const U: u64 = 1 << 2;
+const PS: u64 = 1 << 7;
+/// Software bit: the entry holds a frame although it is not present (PROT_NONE keeps data).
+const SW_KEPT: u64 = 1 << 9;
+const NX: u64 = 1 << 63;
+const ADDR: u64 = 0x000f_ffff_ffff_f000;
+
+/// Access rights of an app page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Perm {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+}
+
+impl Perm {
+    pub const NONE: Perm = Perm {
+        read: false,
+        write: false,
+        exec: false,
+    };
+
+    fn accessible(self) -> bool {
+        self.read || self.write || self.exec
+    }
+
+    fn leaf_bits(self) -> u64 {
+        let mut b = U;
+        if self.accessible() {
+            b |= P;
+        } else {
+            b |= SW_KEPT;
+        }
+        if self.write {
+            b |= W;
+        }
+        if !self.exec {
+            b |= NX;
+        }
+        b
+    }
+
+    fn from_leaf(e: u64) -> Perm {
+        if e & P == 0 {
+            return Perm::NONE;
+        }
+        Perm {
+            read: true,
+            write: e & W != 0,
+            exec: e & NX == 0,
+        }
+    }
+}
+
+/// The page tables ran out of frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+fn cr3() -> PhysAddr {
+    let (frame, _) = x86_64::registers::control::Cr3::read_raw();
+    PhysAddr(frame.start_address().as_u64())
+}
+
+fn table(p: PhysAddr) -> *mut u64 {
+    phys_to_virt(p) as *mut u64
+}
+
+fn read_entry(t: PhysAddr, i: usize) -> u64 {
+    // SAFETY: `t` is a page-table frame (from CR3 or a present non-leaf entry), mapped in the
+    // direct map; i < 512.
+    unsafe { table(t).add(i).read_volatile() }
+}
+
+fn write_entry(t: PhysAddr, i: usize, v: u64) {
+    // SAFETY: as in read_entry. Page tables are only changed by this module, under the memory
+    // manager's lock for the lower half, and by boot code before anything else runs.
+    unsafe { table(t).add(i).write_volatile(v) }
+}
+
+fn invlpg(va: u64) {
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(va));
+}
+
+fn index(va: u64, level: u32) -> usize {
+    ((va >> (12 + 9 * level)) & 511) as usize
+}
+
+/// Sets up the final kernel half: extends the direct map over RAM above 4 GiB (the boot tables
+/// cover 0..4 GiB) and removes the identity map the boot needed, so the whole lower half is the
+/// app's.
+pub(crate) fn init_kernel_space(memory: &[MemoryRegion]) {
+    let root = cr3();
+    let top = memory.iter().map(|r| r.end).max().unwrap_or(0);
+    let mut pa = 4u64 << 30;
+    while pa < top {
+        // Map [pa, pa + 2 MiB) if any RAM region touches it.
+        if memory
+            .iter()
+            .any(|r| r.start < pa + (2 << 20) && r.end > pa)
+        {
+            let va = DIRECT_MAP_BASE + pa;
+            let pd = walk_create(root, va, 1, 0).expect("no memory for the direct map");
+            write_entry(pd, index(va, 1), pa | P | W | PS | NX);
+        }
+        pa += 2 << 20;
+    }
+    write_entry(root, 0, 0);
+    x86_64::instructions::tlb::flush_all();
+}
+
+/// Walks from the root down to the table at `level` (0 = page table) for `va`, creating
+/// missing intermediate tables with `extra` bits (U for the app's half).
+fn walk_create(root: PhysAddr, va: u64, level: u32, extra: u64) -> Result<PhysAddr, OutOfMemory> {
+    let mut t = root;
+    let mut l = 3;
+    while l > level {
+        let i = index(va, l);
+        let e = read_entry(t, i);
+        t = if e & P != 0 {
+            PhysAddr(e & ADDR)
+        } else {
+            let f = frames::alloc_zeroed().ok_or(OutOfMemory)?;
+            write_entry(t, i, f.0 | P | W | extra);
+            f
+        };
+        l -= 1;
+    }
+    Ok(t)
+}
+
+/// The page table (level 0) holding `va`, if it exists.
+fn walk(va: u64) -> Option<PhysAddr> {
+    let mut t = cr3();
+    for l in (1..=3).rev() {
+        let e = read_entry(t, index(va, l));
+        if e & P == 0 || e & PS != 0 {
+            return None;
+        }
+        t = PhysAddr(e & ADDR);
+    }
+    Some(t)
+}
+
+fn check_user(va: u64) {
+    assert!(
+        va < USER_END && va % PAGE_SIZE == 0,
+        "bad app page address {va:#x}"
+    );
+}
+
+/// Maps `frame` at app address `va`. The page table takes ownership of the frame: it is freed
+/// when the page is unmapped. An existing mapping at `va` is replaced (and its frame freed).
+pub fn user_map(va: u64, frame: PhysAddr, perm: Perm) -> Result<(), OutOfMemory> {
+    check_user(va);
+    let pt = walk_create(cr3(), va, 0, U)?;
+    let i = index(va, 0);
+    let old = read_entry(pt, i);
+    write_entry(pt, i, frame.0 | perm.leaf_bits());
+    if old & (P | SW_KEPT) != 0 {
+        frames::free(PhysAddr(old & ADDR));
+        invlpg(va);
+    }
+    Ok(())
+}
+
+/// Maps a fresh zero-filled frame at `va`.
+pub fn user_map_zeroed(va: u64, perm: Perm) -> Result<(), OutOfMemory> {
+    let f = frames::alloc_zeroed().ok_or(OutOfMemory)?;
+    user_map(va, f, perm).inspect_err(|_| frames::free(f))
+}
+
+/// Maps a fresh frame holding `data` (at most a page; the rest is zero) at `va`.
+pub fn user_map_with(va: u64, perm: Perm, data: &[u8]) -> Result<(), OutOfMemory> {
+    let f = frames::alloc_zeroed().ok_or(OutOfMemory)?;
+    let n = data.len().min(PAGE_SIZE as usize);
+    // SAFETY: `f` is a frame we own, mapped in the direct map, PAGE_SIZE >= n bytes long; `data`
+    // is a kernel slice that cannot overlap a frame that was free until now.
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(f), n) };
+    user_map(va, f, perm).inspect_err(|_| frames::free(f))
+}
+
+/// The frame and rights of the app page at `va`, if it holds one.
+pub fn user_translate(va: u64) -> Option<(PhysAddr, Perm)> {
+    check_user(va);
+    let pt = walk(va)?;
+    let e = read_entry(pt, index(va, 0));
+    if e & (P | SW_KEPT) == 0 {
+        return None;
+    }
+    Some((PhysAddr(e & ADDR), Perm::from_leaf(e)))
+}
+
+/// Removes the mapping at `va` without freeing its frame, which is returned to the caller
+/// (mremap moves frames this way).
+pub fn user_take(va: u64) -> Option<PhysAddr> {
+    check_user(va);
+    let pt = walk(va)?;
+    let i = index(va, 0);
+    let e = read_entry(pt, i);
+    if e & (P | SW_KEPT) == 0 {
+        return None;
+    }
+    write_entry(pt, i, 0);
+    invlpg(va);
+    Some(PhysAddr(e & ADDR))
+}
+
+/// Calls `f(va, entry_slot)` for every page-table entry that holds a frame in `[start, end)`,
+/// skipping absent tables wholesale.
+fn for_each_leaf(start: u64, end: u64, mut f: impl FnMut(u64, PhysAddr, usize)) {
+    fn rec(
+        t: PhysAddr,
+        level: u32,
+        base: u64,
+        start: u64,
+        end: u64,
+        f: &mut dyn FnMut(u64, PhysAddr, usize),
+    ) {
+        let span = 1u64 << (12 + 9 * level);
+        let first = if start > base {
+            ((start - base) / span) as usize
+        } else {
+            0
+        };
+        for i in first..512 {
+            let va = base + i as u64 * span;
+            if va >= end {
+                break;
+            }
+            let e = read_entry(t, i);
+            if level == 0 {
+                if e & (P | SW_KEPT) != 0 {
+                    f(va, t, i);
+                }
+            } else if e & P != 0 && e & PS == 0 {
+                rec(PhysAddr(e & ADDR), level - 1, va, start.max(va), end, f);
+            }
+        }
+    }
+    let end = end.min(USER_END);
+    if start < end {
+        rec(cr3(), 3, 0, start, end, &mut f);
+    }
+}
+
+/// Unmaps every page in `[start, end)` and frees the frames. Returns how many pages it unmapped.
+pub fn user_unmap_range(start: u64, end: u64) -> u64 {
+    let mut n = 0;
+    for_each_leaf(start, end, |va, t, i| {
+        let e = read_entry(t, i);
+        write_entry(t, i, 0);
+        invlpg(va);
+        frames::free(PhysAddr(e & ADDR));
+        n += 1;
+    });
+    n
+}
+
+/// Changes the rights of every mapped page in `[start, end)`.
+pub fn user_protect_range(start: u64, end: u64, perm: Perm) {
+    for_each_leaf(start, end, |va, t, i| {
+        let e = read_entry(t, i);
+        write_entry(t, i, (e & ADDR) | perm.leaf_bits());
+        invlpg(va);
+    });
+}
+
+/// Copies `data` into the frame mapped at app page `va` at `offset`, bypassing the page's
+/// rights (the loader fills read-only segments this way). False if nothing is mapped there.
+pub fn user_fill(va: u64, offset: usize, data: &[u8]) -> bool {
+    let Some((frame, _)) = user_translate(va) else {
+        return false;
+    };
+    let n = data
+        .len()
+        .min(PAGE_SIZE as usize - offset.min(PAGE_SIZE as usize));
+    // SAFETY: the frame belongs to the app's page table and is mapped in the direct map;
+    // offset + n <= PAGE_SIZE.
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(frame).add(offset), n) };
+    true
+}

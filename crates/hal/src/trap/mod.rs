@@ -1,0 +1,254 @@
+//! Exceptions, interrupts and system calls: the IDT, the entry paths (entry.S), and the
+//! hand-off to the kernel's handlers.
+//!
+//! The kernel registers two functions with [`set_handlers`]: one for system calls and one for
+//! everything else. Both receive the [`TrapFrame`] of the interrupted context, which they may
+//! change (a syscall's result goes in `rax`); it is restored on return.
+
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use x86_64::registers::control::Cr2;
+use x86_64::registers::model_specific::Msr;
+
+use crate::cpu::gdt;
+use crate::mm::{usercopy, USER_END};
+
+mod idt;
+
+global_asm!(include_str!("entry.S"), options(att_syntax));
+
+/// Registers of an interrupted context (app or kernel), in the order entry.S pushes them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub rbp: u64,
+    pub rbx: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rax: u64,
+    /// Exception or interrupt vector; [`SYSCALL_VECTOR`] for a system call.
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+/// `TrapFrame::vector` of a system call.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+
+impl TrapFrame {
+    /// Did the trap interrupt the app (rather than the kernel)?
+    pub fn from_app(&self) -> bool {
+        self.rip < USER_END
+    }
+
+    /// Registers in the order of `osprey_proto::frame::REG_NAMES`.
+    pub fn regs_for_report(&self) -> [u64; 18] {
+        [
+            self.rax,
+            self.rbx,
+            self.rcx,
+            self.rdx,
+            self.rsi,
+            self.rdi,
+            self.rbp,
+            self.rsp,
+            self.r8,
+            self.r9,
+            self.r10,
+            self.r11,
+            self.r12,
+            self.r13,
+            self.r14,
+            self.r15,
+            self.rip,
+            self.rflags,
+        ]
+    }
+}
+
+/// What trapped, decoded.
+#[derive(Clone, Copy, Debug)]
+pub enum Trap {
+    /// #PF at `addr`.
+    PageFault {
+        addr: u64,
+        write: bool,
+        exec: bool,
+        present: bool,
+    },
+    /// Any other CPU exception (divide error, #UD, #GP, int3, ...).
+    Exception { vector: u8 },
+    /// A device or timer interrupt (the LAPIC EOI is already sent).
+    Interrupt { vector: u8 },
+}
+
+/// The kernel's handlers. `trap` returns true when it dealt with the trap (for instance mapped
+/// the page); false means "not mine": a fault in a user copy then turns into EFAULT, and any
+/// other fault in kernel code is a kernel bug (panic).
+pub struct Handlers {
+    pub syscall: fn(&mut TrapFrame),
+    pub trap: fn(&mut TrapFrame, Trap) -> bool,
+}
+
+static SYSCALL_HANDLER: AtomicUsize = AtomicUsize::new(0);
+static TRAP_HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+pub fn set_handlers(h: Handlers) {
+    SYSCALL_HANDLER.store(h.syscall as usize, Ordering::Release);
+    TRAP_HANDLER.store(h.trap as usize, Ordering::Release);
+}
+
+fn syscall_handler() -> Option<fn(&mut TrapFrame)> {
+    let p = SYSCALL_HANDLER.load(Ordering::Acquire);
+    // SAFETY: the only non-zero value ever stored is a `fn(&mut TrapFrame)` (set_handlers).
+    (p != 0).then(|| unsafe { core::mem::transmute::<usize, fn(&mut TrapFrame)>(p) })
+}
+
+fn trap_handler() -> Option<fn(&mut TrapFrame, Trap) -> bool> {
+    let p = TRAP_HANDLER.load(Ordering::Acquire);
+    // SAFETY: the only non-zero value ever stored is a `fn(&mut TrapFrame, Trap) -> bool`.
+    (p != 0).then(|| unsafe { core::mem::transmute::<usize, fn(&mut TrapFrame, Trap) -> bool>(p) })
+}
+
+const IA32_STAR: u32 = 0xC000_0081;
+const IA32_LSTAR: u32 = 0xC000_0082;
+const IA32_FMASK: u32 = 0xC000_0084;
+
+extern "C" {
+    fn osprey_syscall_entry();
+    fn osprey_resume_frame(frame: *const TrapFrame) -> !;
+}
+
+pub(crate) fn init() {
+    idt::init();
+    // SYSCALL loads CS from STAR[47:32] and SS = CS + 8: our kernel selectors, since the app
+    // runs in ring 0. FMASK clears IF, TF, DF, AC and NT on entry.
+    let star = ((gdt::KERNEL_CS as u64) << 32) | ((gdt::KERNEL_CS as u64) << 48);
+    let fmask: u64 = (1 << 9) | (1 << 8) | (1 << 10) | (1 << 18) | (1 << 14);
+    // SAFETY: writing the architectural SYSCALL MSRs with our entry point and selectors;
+    // EFER.SCE was set by pvh.S.
+    unsafe {
+        Msr::new(IA32_STAR).write(star);
+        Msr::new(IA32_LSTAR).write(osprey_syscall_entry as *const () as u64);
+        Msr::new(IA32_FMASK).write(fmask);
+    }
+}
+
+#[no_mangle]
+extern "C" fn osprey_hal_syscall(frame: &mut TrapFrame) {
+    match syscall_handler() {
+        Some(h) => h(frame),
+        None => frame.rax = (-38i64) as u64, // ENOSYS: no kernel attached yet
+    }
+}
+
+#[no_mangle]
+extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
+    let vector = frame.vector as u8;
+    let trap = match vector {
+        14 => {
+            let addr = Cr2::read_raw();
+            let e = frame.error_code;
+            Trap::PageFault {
+                addr,
+                present: e & 1 != 0,
+                write: e & 2 != 0,
+                exec: e & 16 != 0,
+            }
+        }
+        0..=31 => Trap::Exception { vector },
+        crate::dev::lapic::SPURIOUS_VECTOR => return,
+        _ => {
+            crate::dev::lapic::eoi();
+            Trap::Interrupt { vector }
+        }
+    };
+    if let Some(h) = trap_handler() {
+        if h(frame, trap) {
+            return;
+        }
+    }
+    if let Trap::PageFault { .. } = trap {
+        if let Some(fix) = usercopy::fixup_for(frame.rip) {
+            frame.rip = fix;
+            return;
+        }
+    }
+    if let Trap::Interrupt { .. } = trap {
+        return;
+    }
+    panic!(
+        "unhandled {:?} in {} code at rip {:#x}: {:#x?}",
+        trap,
+        if frame.from_app() { "app" } else { "kernel" },
+        frame.rip,
+        frame
+    );
+}
+
+#[no_mangle]
+extern "C" fn osprey_hal_fatal_trap(frame: &mut TrapFrame) {
+    let what = match frame.vector {
+        2 => "non-maskable interrupt",
+        8 => "double fault",
+        _ => "machine check",
+    };
+    panic!("{what} at rip {:#x}: {:#x?}", frame.rip, frame);
+}
+
+/// A kernel stack for a thread of the app.
+pub struct KernelStack {
+    mem: alloc::boxed::Box<[u8]>,
+}
+
+impl KernelStack {
+    pub fn new(size: usize) -> KernelStack {
+        KernelStack {
+            mem: alloc::vec![0u8; size].into_boxed_slice(),
+        }
+    }
+
+    fn bounds(&self) -> (u64, u64) {
+        let b = self.mem.as_ptr() as u64;
+        (b, (b + self.mem.len() as u64) & !15)
+    }
+}
+
+/// Starts the app: `rip` with `rsp`, every other register zero (as Linux's ELF entry leaves
+/// them; rdx = 0 means no function for atexit), interrupts on. Syscalls and traps from the app
+/// run on `kstack`, which lives as long as the app.
+pub fn enter_app(kstack: &'static KernelStack, rip: u64, rsp: u64) -> ! {
+    let (bottom, top) = kstack.bounds();
+    crate::cpu::percpu::set_kernel_stack(bottom, top);
+    let frame = TrapFrame {
+        rip,
+        rsp,
+        cs: gdt::KERNEL_CS as u64,
+        ss: gdt::KERNEL_DS as u64,
+        rflags: 0x202,
+        ..Default::default()
+    };
+    let at = (top - core::mem::size_of::<TrapFrame>() as u64) as *mut TrapFrame;
+    // SAFETY: `at` is the top of a kernel stack nobody is using yet (the app has not started),
+    // properly aligned for TrapFrame; osprey_resume_frame pops the frame and jumps to the app,
+    // never returning here.
+    unsafe {
+        at.write(frame);
+        osprey_resume_frame(at)
+    }
+}
