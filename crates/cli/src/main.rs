@@ -1,1 +1,40 @@
-fn main() {}
+//! `osprey`: run one Linux x86_64 program as a unikernel VM under QEMU.
+//!
+//! This file parses the command line, dispatches, and maps failures to exit statuses: the app's
+//! own status when it ran, 125 when osprey could not run it (docker's convention for "the
+//! runner failed"), 2 for a usage error (clap's default). `osprey --help` lists them all.
+
+mod console;
+mod crash;
+mod kernel_image;
+mod options;
+mod pack;
+mod program;
+mod qemu;
+mod run;
+
+use clap::Parser;
+
+use crate::options::{Cli, Command};
+
+/// Exit status when osprey itself could not run the program.
+pub const EXIT_RUNNER_FAILED: i32 = 125;
+
+fn main() {
+    let cli = Cli::parse(); // usage errors: message + exit 2
+    let code = match cli.command {
+        Command::Run(args) => match args
+            .validate()
+            .map_err(|e| e.exit())
+            .and_then(|()| run::run(args))
+        {
+            Ok(code) => code,
+            Err(e) => {
+                // One line: "osprey: ./x: no such file".
+                eprintln!("osprey: {e:#}");
+                EXIT_RUNNER_FAILED
+            }
+        },
+    };
+    std::process::exit(code);
+}

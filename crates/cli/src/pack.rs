@@ -1,0 +1,485 @@
+//! The initramfs: a list of (guest path, content, mode) entries written as a cpio "newc" archive.
+//!
+//! Why newc is written here rather than with the `cpio` crate: the format is a 110-byte ASCII
+//! header, the name and the data, each padded to 4 bytes; the crate wants a reader per entry and
+//! gives no control over inode numbers, directories or symlinks. Forty lines here are simpler
+//! than adapting to it, and the kernel side (crates/vfs) reads exactly what is written below.
+//!
+//! Names in the archive are relative (`bin/busybox`, `.osprey/launch`), like the archives
+//! `find . | cpio -o -H newc` makes for Linux; parents come before their children.
+//!
+//! Later issues add more entries (the dynamic loader, shared libraries, data files): each is one
+//! more [`Pack::file`] call; the list keeps which host file backs each guest path, which the
+//! crash symbolizer uses to find the ELF that contains a faulting address.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use osprey_proto::launch::{self, Launch};
+
+use crate::program::Program;
+
+/// Where an entry's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Copied from this host file when the archive is written.
+    Host(PathBuf),
+    /// These bytes.
+    Bytes(Vec<u8>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    File(Source),
+    /// A symbolic link to this target.
+    Symlink(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: Kind,
+    /// Permission bits (0o7777 range); the file type comes from `kind`.
+    pub mode: u32,
+}
+
+/// The files of the guest's root file system, keyed by absolute guest path.
+#[derive(Clone, Debug, Default)]
+pub struct Pack {
+    entries: BTreeMap<String, Entry>,
+}
+
+const S_IFDIR: u32 = 0o040000;
+const S_IFREG: u32 = 0o100000;
+const S_IFLNK: u32 = 0o120000;
+
+impl Pack {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a directory (and its parents). An existing entry at `path` is kept.
+    pub fn dir(&mut self, path: &str, mode: u32) {
+        let path = clean(path);
+        if path == "/" {
+            return;
+        }
+        self.parents(&path);
+        self.entries.entry(path).or_insert(Entry {
+            kind: Kind::Dir,
+            mode,
+        });
+    }
+
+    /// Adds a regular file (and its parent directories, mode 0755), replacing any entry there.
+    pub fn file(&mut self, path: &str, source: Source, mode: u32) {
+        let path = clean(path);
+        self.parents(&path);
+        self.entries.insert(
+            path,
+            Entry {
+                kind: Kind::File(source),
+                mode,
+            },
+        );
+    }
+
+    /// Adds a symbolic link (and its parent directories), unless something is already there.
+    pub fn symlink(&mut self, path: &str, target: &str) {
+        let path = clean(path);
+        self.parents(&path);
+        self.entries.entry(path).or_insert(Entry {
+            kind: Kind::Symlink(target.into()),
+            mode: 0o777,
+        });
+    }
+
+    fn parents(&mut self, path: &str) {
+        let mut end = 0;
+        while let Some(i) = path[end + 1..].find('/') {
+            end += 1 + i;
+            self.entries
+                .entry(path[..end].to_string())
+                .or_insert(Entry {
+                    kind: Kind::Dir,
+                    mode: 0o755,
+                });
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries.get(&clean(path))
+    }
+
+    /// The host file packed at `guest_path`, if it came from one (for the crash symbolizer).
+    pub fn host_file(&self, guest_path: &str) -> Option<&Path> {
+        match &self.get(guest_path)?.kind {
+            Kind::File(Source::Host(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Writes the archive in cpio newc format.
+    pub fn write_newc(&self, w: &mut impl Write) -> Result<()> {
+        let mtime = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut w = Counting { inner: w, n: 0 };
+        for (ino, (path, entry)) in self.entries.iter().enumerate() {
+            let name = &path[1..]; // relative: "bin/busybox"
+            let ino = ino as u32 + 1;
+            match &entry.kind {
+                Kind::Dir => {
+                    newc_header(&mut w, ino, S_IFDIR | entry.mode, 2, mtime, 0, name)?;
+                }
+                Kind::Symlink(target) => {
+                    let t = target.as_bytes();
+                    newc_header(
+                        &mut w,
+                        ino,
+                        S_IFLNK | entry.mode,
+                        1,
+                        mtime,
+                        t.len() as u32,
+                        name,
+                    )?;
+                    w.write_all(t)?;
+                    pad4(&mut w)?;
+                }
+                Kind::File(Source::Bytes(b)) => {
+                    let len = u32::try_from(b.len()).context("file over 4 GiB")?;
+                    newc_header(&mut w, ino, S_IFREG | entry.mode, 1, mtime, len, name)?;
+                    w.write_all(b)?;
+                    pad4(&mut w)?;
+                }
+                Kind::File(Source::Host(host)) => {
+                    let mut f = fs::File::open(host)
+                        .with_context(|| format!("packing {}", host.display()))?;
+                    let size = f.metadata()?.len();
+                    let Ok(len) = u32::try_from(size) else {
+                        bail!("{}: files over 4 GiB cannot be packed", host.display());
+                    };
+                    newc_header(&mut w, ino, S_IFREG | entry.mode, 1, mtime, len, name)?;
+                    let copied = io::copy(&mut (&mut f).take(size), &mut w)?;
+                    if copied != size {
+                        bail!("{}: file shrank while it was being packed", host.display());
+                    }
+                    pad4(&mut w)?;
+                }
+            }
+        }
+        newc_header(&mut w, 0, 0, 1, 0, 0, "TRAILER!!!")?;
+        w.flush()?;
+        Ok(())
+    }
+}
+
+/// "/a//b/" → "/a/b"; always absolute.
+fn clean(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        out.push('/');
+        out.push_str(part);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Counts bytes written, for the 4-byte padding.
+struct Counting<'a, W: Write> {
+    inner: &'a mut W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counting<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn pad4<W: Write>(w: &mut Counting<'_, W>) -> io::Result<()> {
+    let pad = (4 - (w.n % 4) as usize) % 4;
+    w.write_all(&[0u8; 3][..pad])
+}
+
+/// One newc header: magic 070701, thirteen 8-digit hex fields, the NUL-terminated name, padded.
+fn newc_header<W: Write>(
+    w: &mut Counting<'_, W>,
+    ino: u32,
+    mode: u32,
+    nlink: u32,
+    mtime: u64,
+    filesize: u32,
+    name: &str,
+) -> io::Result<()> {
+    let fields = [
+        ino,
+        mode,
+        0,
+        /* uid */ 0,
+        /* gid */ nlink,
+        mtime as u32,
+        filesize,
+        0, /* devmajor */
+        0,
+        /* devminor */ 0,
+        /* rdevmajor */ 0, /* rdevminor */
+        name.len() as u32 + 1,
+        0, /* check */
+    ];
+    let mut h = String::with_capacity(110);
+    h.push_str("070701");
+    for f in fields {
+        h.push_str(&format!("{f:08x}"));
+    }
+    w.write_all(h.as_bytes())?;
+    w.write_all(name.as_bytes())?;
+    w.write_all(&[0])?;
+    pad4(w)
+}
+
+/// The small files every guest gets: enough of /etc for getpwuid, gethostname-style lookups and
+/// programs that insist on a writable /tmp and a home directory.
+pub fn add_base_files(pack: &mut Pack) {
+    let text = |s: &str| Source::Bytes(s.as_bytes().to_vec());
+    pack.file(
+        "/etc/passwd",
+        text("root:x:0:0:root:/root:/bin/sh\n"),
+        0o644,
+    );
+    pack.file("/etc/group", text("root:x:0:\n"), 0o644);
+    pack.file(
+        "/etc/hosts",
+        text("127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\tosprey\n"),
+        0o644,
+    );
+    pack.file("/etc/hostname", text("osprey\n"), 0o644);
+    pack.dir("/tmp", 0o1777);
+    pack.dir("/root", 0o700);
+}
+
+/// Everything needed to write the launch record, gathered from the options and the host.
+pub struct LaunchInputs<'a> {
+    pub program: &'a Program,
+    pub args: &'a [OsString],
+    pub env: Vec<Vec<u8>>,
+    pub cwd: &'a str,
+    pub flags: u32,
+}
+
+/// Builds the launch record: what the kernel runs and how. Reads the host clock and 32 bytes of
+/// /dev/urandom (the guest's entropy: it has no RDRAND guarantee and no other source).
+pub fn launch_record(inp: LaunchInputs<'_>) -> Result<Launch> {
+    let mut seed = [0u8; 32];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .context("reading /dev/urandom for the guest's random seed")?;
+    let realtime_ns = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut argv = vec![inp.program.argv0.clone().into_vec()];
+    argv.extend(inp.args.iter().map(|a| a.clone().into_vec()));
+    Ok(Launch {
+        flags: inp.flags,
+        realtime_ns,
+        seed,
+        exe: inp.program.guest_path.clone().into_bytes(),
+        cwd: inp.cwd.as_bytes().to_vec(),
+        argv,
+        envp: inp.env,
+    })
+}
+
+/// The whole guest file system for `program`: base files, the program (mode 0755 at its guest
+/// path, plus a symlink at the path the user typed if that differs), the working directory and
+/// the launch record.
+pub fn build(program: &Program, cwd: &str, launch: &Launch) -> Pack {
+    let mut pack = Pack::new();
+    add_base_files(&mut pack);
+    pack.file(
+        &program.guest_path,
+        Source::Host(program.host_path.clone()),
+        0o755,
+    );
+    if let Some(typed) = &program.typed_abs_path {
+        pack.symlink(typed, &program.guest_path);
+    }
+    pack.dir(cwd, 0o755);
+    pack.file(
+        &format!("/{}", osprey_proto::LAUNCH_PATH),
+        Source::Bytes(launch.encode()),
+        0o400,
+    );
+    pack
+}
+
+/// Tells which launch flags describe the host's stdio.
+pub fn tty_flags(stdin: bool, stdout: bool, stderr: bool) -> u32 {
+    (if stdin { launch::flags::STDIN_TTY } else { 0 })
+        | (if stdout { launch::flags::STDOUT_TTY } else { 0 })
+        | (if stderr { launch::flags::STDERR_TTY } else { 0 })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::program::Linking;
+
+    /// A parsed newc entry: (name, mode, data).
+    pub(crate) fn parse_newc(mut b: &[u8]) -> Vec<(String, u32, Vec<u8>)> {
+        let total = b.len();
+        let mut out = Vec::new();
+        loop {
+            assert_eq!((total - b.len()) % 4, 0, "header not 4-aligned");
+            assert_eq!(&b[..6], b"070701");
+            let field = |i: usize| {
+                u32::from_str_radix(std::str::from_utf8(&b[6 + i * 8..14 + i * 8]).unwrap(), 16)
+                    .unwrap()
+            };
+            let mode = field(1);
+            let size = field(6) as usize;
+            let namesize = field(11) as usize;
+            let name = std::str::from_utf8(&b[110..110 + namesize - 1])
+                .unwrap()
+                .to_string();
+            assert_eq!(b[110 + namesize - 1], 0);
+            let data_at = (110 + namesize + 3) & !3;
+            let data = b[data_at..data_at + size].to_vec();
+            b = &b[(data_at + size + 3) & !3..];
+            if name == "TRAILER!!!" {
+                assert!(b.is_empty());
+                return out;
+            }
+            out.push((name, mode, data));
+        }
+    }
+
+    fn program(host: &Path) -> Program {
+        Program {
+            host_path: host.to_path_buf(),
+            guest_path: "/opt/app/prog".into(),
+            typed_abs_path: Some("/bin/prog".into()),
+            argv0: "prog".into(),
+            linking: Linking::Static,
+        }
+    }
+
+    #[test]
+    fn clean_paths() {
+        assert_eq!(clean("/a//b/"), "/a/b");
+        assert_eq!(clean("a/./b"), "/a/b");
+        assert_eq!(clean("/"), "/");
+        assert_eq!(clean(""), "/");
+    }
+
+    #[test]
+    fn archive_round_trips() {
+        let d = tempfile::tempdir().unwrap();
+        let host = d.path().join("prog");
+        fs::write(&host, b"\x7fELF-five").unwrap();
+        let p = program(&host);
+        let args = [OsString::from("a b"), OsString::from("-x")];
+        let launch = launch_record(LaunchInputs {
+            program: &p,
+            args: &args,
+            env: vec![b"A=1".to_vec()],
+            cwd: "/work/dir",
+            flags: launch::flags::STRACE,
+        })
+        .unwrap();
+        assert_eq!(launch.argv, [&b"prog"[..], b"a b", b"-x"]);
+        assert_eq!(launch.exe, b"/opt/app/prog");
+        assert_ne!(launch.seed, [0; 32]);
+        let pack = build(&p, "/work/dir", &launch);
+        assert_eq!(pack.host_file("/opt/app/prog"), Some(host.as_path()));
+        assert_eq!(pack.host_file("/etc/passwd"), None);
+        let mut bytes = Vec::new();
+        pack.write_newc(&mut bytes).unwrap();
+        let entries = parse_newc(&bytes);
+        let find = |n: &str| {
+            entries
+                .iter()
+                .find(|e| e.0 == n)
+                .unwrap_or_else(|| panic!("{n}"))
+        };
+        assert_eq!(find("opt/app/prog").2, b"\x7fELF-five");
+        assert_eq!(find("opt/app/prog").1, S_IFREG | 0o755);
+        assert_eq!(find("opt").1, S_IFDIR | 0o755);
+        assert_eq!(find("bin/prog").1, S_IFLNK | 0o777);
+        assert_eq!(find("bin/prog").2, b"/opt/app/prog");
+        assert_eq!(find("tmp").1, S_IFDIR | 0o1777);
+        assert_eq!(find("root").1 & S_IFDIR, S_IFDIR);
+        assert_eq!(find("work/dir").1 & S_IFDIR, S_IFDIR);
+        assert_eq!(find("etc/passwd").2, b"root:x:0:0:root:/root:/bin/sh\n");
+        assert!(String::from_utf8_lossy(&find("etc/hosts").2).contains("127.0.1.1\tosprey"));
+        assert_eq!(find("etc/hostname").2, b"osprey\n");
+        assert_eq!(Launch::decode(&find(".osprey/launch").2).unwrap(), launch);
+        // Parents always precede children.
+        for (i, (name, _, _)) in entries.iter().enumerate() {
+            if let Some((parent, _)) = name.rsplit_once('/') {
+                let pi = entries.iter().position(|e| e.0 == parent).unwrap();
+                assert!(pi < i, "{parent} after {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn host_cpio_tool_agrees() {
+        // Cross-check with GNU cpio when it is installed.
+        if std::process::Command::new("cpio")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("cpio not installed: skipping");
+            return;
+        }
+        let d = tempfile::tempdir().unwrap();
+        let mut pack = Pack::new();
+        add_base_files(&mut pack);
+        pack.file("/x/y/odd", Source::Bytes(b"12345".to_vec()), 0o600);
+        let mut bytes = Vec::new();
+        pack.write_newc(&mut bytes).unwrap();
+        let out = d.path().join("root");
+        fs::create_dir(&out).unwrap();
+        let mut child = std::process::Command::new("cpio")
+            .args(["-i", "-d", "--quiet", "--no-absolute-filenames"])
+            .current_dir(&out)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(fs::read(out.join("x/y/odd")).unwrap(), b"12345");
+        assert_eq!(fs::read(out.join("etc/hostname")).unwrap(), b"osprey\n");
+    }
+
+    #[test]
+    fn later_entries_replace_files_but_not_dirs() {
+        let mut pack = Pack::new();
+        pack.dir("/a", 0o700);
+        pack.file("/a/b", Source::Bytes(vec![1]), 0o644);
+        pack.dir("/a", 0o755); // kept as 0700
+        pack.file("/a/b", Source::Bytes(vec![2]), 0o644);
+        assert_eq!(pack.get("/a").unwrap().mode, 0o700);
+        assert_eq!(
+            pack.get("/a/b").unwrap().kind,
+            Kind::File(Source::Bytes(vec![2]))
+        );
+    }
+}

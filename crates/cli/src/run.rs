@@ -1,0 +1,390 @@
+//! `osprey run`: check the program, pack it, boot QEMU, pump stdio until the VM stops.
+//!
+//! Threads: one copies our stdin to the guest as frames, one reads QEMU's stdout (COM1) into a
+//! channel, one collects QEMU's stderr. The main thread decodes frames and watches the clock
+//! (--timeout), our signals (SIGINT/SIGTERM/SIGHUP) and a closed stdout; it owns the QEMU child
+//! and kills it when any of those ends the run. Temporary files live in a directory removed when
+//! `run` returns (main calls `process::exit` only after that).
+
+use std::ffi::{OsStr, OsString};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use osprey_proto::launch;
+
+use crate::console::{self, Console, Show};
+use crate::options::RunArgs;
+use crate::pack::{self, LaunchInputs};
+use crate::program;
+use crate::qemu::{self, HostFacts, VmConfig};
+use crate::EXIT_RUNNER_FAILED;
+
+/// Exit status when --timeout killed the VM (as timeout(1)).
+const EXIT_TIMEOUT: i32 = 124;
+/// Exit status when our stdout was closed: what a native program killed by SIGPIPE gives.
+const EXIT_STDOUT_CLOSED: i32 = 128 + 13;
+
+/// The default PATH of the app, as docker gives containers.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The app's environment: docker-like defaults, then each `-e` in order (`KEY=VALUE` sets,
+/// `KEY` copies the host's value or is skipped when the host has none).
+pub fn guest_env(
+    opts: &[OsString],
+    host: impl Fn(&OsStr) -> Option<OsString>,
+    stdout_tty: bool,
+) -> Vec<Vec<u8>> {
+    let mut vars: Vec<(Vec<u8>, Vec<u8>)> = vec![
+        (b"PATH".to_vec(), DEFAULT_PATH.into()),
+        (b"HOME".to_vec(), b"/root".to_vec()),
+        (b"HOSTNAME".to_vec(), b"osprey".to_vec()),
+    ];
+    if stdout_tty {
+        if let Some(term) = host(OsStr::new("TERM")) {
+            vars.push((b"TERM".to_vec(), term.into_vec()));
+        }
+    }
+    for opt in opts {
+        let b = opt.as_bytes();
+        let (key, value) = match b.iter().position(|&c| c == b'=') {
+            Some(i) => (b[..i].to_vec(), b[i + 1..].to_vec()),
+            None => match host(opt) {
+                Some(v) => (b.to_vec(), v.into_vec()),
+                None => continue,
+            },
+        };
+        match vars.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => vars.push((key, value)),
+        }
+    }
+    vars.into_iter()
+        .map(|(mut k, v)| {
+            k.push(b'=');
+            k.extend(v);
+            k
+        })
+        .collect()
+}
+
+/// Where the kernel and initramfs copies go: $XDG_RUNTIME_DIR (tmpfs, private) else $TMPDIR or
+/// /tmp.
+fn scratch_parent() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(d) if d.is_dir() => d,
+        _ => std::env::temp_dir(),
+    }
+}
+
+enum Event {
+    /// Bytes from COM1.
+    Serial(Vec<u8>),
+    /// QEMU closed its stdout: it is exiting.
+    SerialEnd,
+}
+
+/// Runs the program; returns osprey's exit status. `Err` means osprey could not run it (125).
+pub fn run(a: RunArgs) -> Result<i32> {
+    let started = Instant::now();
+    let kernel = crate::kernel_image::load()?;
+    let cwd = std::env::current_dir().context("the current directory")?;
+    let program = program::resolve(a.program(), std::env::var_os("PATH").as_deref(), &cwd)?;
+
+    let (stdin_tty, stdout_tty, stderr_tty) = (
+        io::stdin().is_terminal(),
+        io::stdout().is_terminal(),
+        io::stderr().is_terminal(),
+    );
+    let mut flags = pack::tty_flags(stdin_tty, stdout_tty, stderr_tty);
+    if a.strace {
+        flags |= launch::flags::STRACE;
+    }
+    if a.verbose {
+        flags |= launch::flags::VERBOSE;
+    }
+    if a.bootchart {
+        flags |= launch::flags::BOOTCHART;
+    }
+    let env = guest_env(&a.env, |k| std::env::var_os(k), stdout_tty);
+    let launch = pack::launch_record(LaunchInputs {
+        program: &program,
+        args: a.args(),
+        env,
+        cwd: &a.cwd,
+        flags,
+    })?;
+    let image = pack::build(&program, &a.cwd, &launch);
+
+    let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
+
+    let scratch = tempfile::Builder::new()
+        .prefix("osprey-")
+        .tempdir_in(scratch_parent())
+        .context("creating a temporary directory")?;
+    let kernel_path = scratch.path().join("kernel.elf");
+    std::fs::write(&kernel_path, &kernel[..]).context("writing the kernel image")?;
+    let initrd_path = scratch.path().join("initrd.cpio");
+    {
+        let f = std::fs::File::create(&initrd_path).context("creating the initramfs")?;
+        let mut w = BufWriter::with_capacity(1 << 20, f);
+        image.write_newc(&mut w)?;
+        w.into_inner()
+            .map_err(|e| e.into_error())
+            .context("writing the initramfs")?;
+    }
+    let cfg = VmConfig {
+        qemu: a.qemu.clone(),
+        engine,
+        mem_bytes: a.mem,
+        cpus: a.cpus,
+        kernel: kernel_path,
+        initrd: initrd_path,
+    };
+
+    // Signals: record which one arrived; the loop below kills QEMU and reports 128+N. (A ^C in
+    // the terminal reaches QEMU too, same process group; either way we end up here.)
+    let signalled = Arc::new(AtomicUsize::new(0));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register_usize(sig, Arc::clone(&signalled), sig as usize)
+            .context("installing signal handlers")?;
+    }
+
+    if a.verbose {
+        let linking = match program.linking {
+            program::Linking::Static => "static",
+            program::Linking::StaticPie => "static-pie",
+            program::Linking::Dynamic { .. } => "dynamic",
+        };
+        eprintln!(
+            "osprey: running {} ({linking}) with {:?}, {} MiB, {} CPU(s)",
+            program.guest_path,
+            engine,
+            a.mem.div_ceil(1 << 20),
+            a.cpus
+        );
+    }
+    let mut child = spawn(&cfg)?;
+    let mut console = Console::new(
+        io::stdout().lock(),
+        io::stderr(),
+        Show {
+            verbose: a.verbose,
+            bootchart: a.bootchart,
+        },
+        Box::new(move |g| image.host_file(g).map(Path::to_path_buf)),
+    );
+
+    let to_guest = child.stdin.take().expect("piped stdin");
+    thread::spawn(move || {
+        // Errors mean the VM is gone; nothing to do about it here.
+        let _ = console::pump_stdin(io::stdin(), to_guest);
+    });
+    let mut from_guest = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match from_guest.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.send(Event::Serial(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send(Event::SerialEnd);
+    });
+    let mut qemu_err = child.stderr.take().expect("piped stderr");
+    let stderr_thread = thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = qemu_err.read_to_end(&mut v);
+        v
+    });
+
+    let deadline = a.timeout.map(|t| Instant::now() + t);
+    let qemu_started = Instant::now();
+    loop {
+        let sig = signalled.load(Ordering::SeqCst);
+        if sig != 0 {
+            kill(&mut child);
+            return Ok(128 + sig as i32);
+        }
+        if console.stdout_closed {
+            kill(&mut child);
+            return Ok(EXIT_STDOUT_CLOSED);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            kill(&mut child);
+            console.print_log_tail();
+            let secs = a.timeout.unwrap().as_secs_f64();
+            eprintln!("osprey: the VM ran longer than --timeout {secs}s and was killed");
+            return Ok(EXIT_TIMEOUT);
+        }
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Event::Serial(bytes)) => console.feed(&bytes),
+            Ok(Event::SerialEnd) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+    }
+
+    let status = child.wait().context("waiting for QEMU")?;
+    let qemu_ms = qemu_started.elapsed().as_secs_f64() * 1e3;
+    let qemu_stderr = stderr_thread.join().unwrap_or_default();
+    if let Some(table) = console.bootchart_table(qemu_ms) {
+        let _ = console.err().write_all(table.as_bytes());
+        let _ = writeln!(
+            console.err(),
+            "  host: {:.1} ms for the whole osprey run",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    if console.exit_status.is_none() {
+        // A ^C kills QEMU as well; give our handler a moment to record it.
+        thread::sleep(Duration::from_millis(20));
+        let sig = signalled.load(Ordering::SeqCst);
+        if sig != 0 {
+            return Ok(128 + sig as i32);
+        }
+    }
+    if let Some(text) = console.panic.clone() {
+        let text = text.trim_end();
+        let _ = writeln!(console.err(), "osprey: kernel panic: {text}");
+        console.print_log_tail();
+        return Ok(EXIT_RUNNER_FAILED);
+    }
+    if let Some(s) = console.exit_status {
+        return Ok(s & 0xff);
+    }
+    // No exit frame: say what we know.
+    let how = match (status.code(), status.signal()) {
+        (Some(c), _) if c == qemu::debug_exit_status(osprey_proto::DEBUG_EXIT_NORMAL) => {
+            "the kernel shut down normally but sent no Exit frame".to_string()
+        }
+        (Some(c), _) if c == qemu::debug_exit_status(osprey_proto::DEBUG_EXIT_PANIC) => {
+            "the kernel shut down after a panic".to_string()
+        }
+        (Some(c), _) => format!("QEMU exited with status {c}"),
+        (None, Some(s)) => format!("QEMU was killed by signal {s}"),
+        _ => "QEMU stopped".to_string(),
+    };
+    let err = console.err();
+    let _ = writeln!(
+        err,
+        "osprey: the VM stopped without reporting an exit status ({how})"
+    );
+    let leftover = console.leftover().to_vec();
+    let got_frames = console.got_frames;
+    console.print_log_tail();
+    let err = console.err();
+    if !got_frames {
+        let _ = writeln!(err, "osprey: the kernel sent nothing (did it boot?)");
+    }
+    if !leftover.is_empty() {
+        let shown = String::from_utf8_lossy(&leftover[..leftover.len().min(256)]).into_owned();
+        let _ = writeln!(
+            err,
+            "osprey: {} stray bytes on the console: {shown:?}",
+            leftover.len()
+        );
+    }
+    if !qemu_stderr.is_empty() {
+        let _ = writeln!(err, "osprey: QEMU said:");
+        let _ = err.write_all(&qemu_stderr);
+    }
+    Ok(EXIT_RUNNER_FAILED)
+}
+
+fn spawn(cfg: &VmConfig) -> Result<Child> {
+    Command::new(&cfg.qemu)
+        .args(qemu::args(cfg))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                anyhow!(
+                    "{}: not found: install qemu-system-x86 (apt-get install qemu-system-x86) \
+                     or pass --qemu PATH",
+                    cfg.qemu.display()
+                )
+            } else {
+                anyhow!("starting {}: {e}", cfg.qemu.display())
+            }
+        })
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(opts: &[&str], tty: bool) -> Vec<String> {
+        let opts: Vec<OsString> = opts.iter().map(OsString::from).collect();
+        let host = |k: &OsStr| match k.to_str() {
+            Some("TERM") => Some(OsString::from("xterm-256color")),
+            Some("USER") => Some(OsString::from("alice")),
+            _ => None,
+        };
+        guest_env(&opts, host, tty)
+            .into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn docker_like_environment() {
+        assert_eq!(
+            env_of(&[], false),
+            [
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root",
+                "HOSTNAME=osprey"
+            ]
+        );
+        assert_eq!(env_of(&[], true).last().unwrap(), "TERM=xterm-256color");
+        let e = env_of(
+            &[
+                "KEY=VALUE",
+                "HOME=/home/x",
+                "USER",
+                "UNSET",
+                "EMPTY=",
+                "EQ=a=b",
+            ],
+            false,
+        );
+        assert_eq!(
+            e,
+            [
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/home/x",
+                "HOSTNAME=osprey",
+                "KEY=VALUE",
+                "USER=alice",
+                "EMPTY=",
+                "EQ=a=b"
+            ]
+        );
+        assert_eq!(env_of(&["A=1", "A=2"], false).last().unwrap(), "A=2");
+    }
+}
