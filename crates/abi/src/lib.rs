@@ -10,15 +10,24 @@
 
 extern crate alloc;
 
+pub mod auxv;
 pub mod dirent;
 pub mod errno;
+pub mod fcntl;
 pub mod futex;
+pub mod ioctl;
+pub mod mman;
+pub mod poll;
 pub mod prctl;
 pub mod process;
+pub mod random;
 pub mod signal;
+pub mod socket;
 pub mod stat;
 pub mod sysno;
+pub mod termios;
 pub mod time;
+pub mod uio;
 
 #[cfg(test)]
 mod layout_test;
@@ -30,9 +39,15 @@ pub use zerocopy;
 pub use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 pub use dirent::LinuxDirent64;
+pub use fcntl::{AtFlags, Flock, OpenFlags, OpenHow};
 pub use futex::{FutexWaitv, RobustListHead};
+pub use mman::{MapFlags, ProtFlags};
+pub use poll::{EpollEvent, Pollfd};
 pub use process::{CloneArgs, CloneFlags, Rlimit, Rusage, SchedParam, Sysinfo, Utsname};
 pub use signal::{KernelSigaction, SigInfo, Sigcontext, Stack, Ucontext};
+pub use socket::{Cmsghdr, Linger, Msghdr, SockaddrIn, SockaddrIn6, SockaddrUn, Ucred};
 pub use stat::{Stat, Statfs, Statx, StatxTimestamp};
 pub use sysno::syscall_name;
+pub use termios::{Termios, Termios2, Winsize};
 pub use time::{Itimerspec, Itimerval, Timespec, Timeval, Timezone, Tms};
+pub use uio::Iovec;
