@@ -13,6 +13,8 @@ mod program;
 mod qemu;
 mod run;
 
+use std::io::Write as _;
+
 use clap::Parser;
 
 use crate::options::{Cli, Command};
@@ -31,7 +33,8 @@ fn main() {
             Ok(code) => code,
             Err(e) => {
                 // One line: "osprey: ./x: no such file".
-                eprintln!("osprey: {e:#}");
+                // writeln, not eprintln: a closed stderr must not turn into a panic.
+                let _ = writeln!(std::io::stderr(), "osprey: {e:#}");
                 EXIT_RUNNER_FAILED
             }
         },

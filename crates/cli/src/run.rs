@@ -125,6 +125,19 @@ pub fn run(a: RunArgs) -> Result<i32> {
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
 
+    // Signals: record which one arrived; the loop below kills QEMU and reports 128+N. (A ^C in
+    // the terminal reaches QEMU too, same process group; either way we end up here.)
+    // Installed before the temporary directory exists, so that it is always removed.
+    let signalled = Arc::new(AtomicUsize::new(0));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register_usize(sig, Arc::clone(&signalled), sig as usize)
+            .context("installing signal handlers")?;
+    }
+
     let scratch = tempfile::Builder::new()
         .prefix("osprey-")
         .tempdir_in(scratch_parent())
@@ -149,25 +162,15 @@ pub fn run(a: RunArgs) -> Result<i32> {
         initrd: initrd_path,
     };
 
-    // Signals: record which one arrived; the loop below kills QEMU and reports 128+N. (A ^C in
-    // the terminal reaches QEMU too, same process group; either way we end up here.)
-    let signalled = Arc::new(AtomicUsize::new(0));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register_usize(sig, Arc::clone(&signalled), sig as usize)
-            .context("installing signal handlers")?;
-    }
-
     if a.verbose {
         let linking = match program.linking {
             program::Linking::Static => "static",
             program::Linking::StaticPie => "static-pie",
             program::Linking::Dynamic { .. } => "dynamic",
         };
-        eprintln!(
+        // writeln, not eprintln: a closed stderr must not panic osprey.
+        let _ = writeln!(
+            io::stderr(),
             "osprey: running {} ({linking}) with {:?}, {} MiB, {} CPU(s)",
             program.guest_path,
             engine,
@@ -232,7 +235,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
             kill(&mut child);
             console.print_log_tail();
             let secs = a.timeout.unwrap().as_secs_f64();
-            eprintln!("osprey: the VM ran longer than --timeout {secs}s and was killed");
+            let _ = writeln!(
+                console.err(),
+                "osprey: the VM ran longer than --timeout {secs}s and was killed"
+            );
             return Ok(EXIT_TIMEOUT);
         }
         match rx.recv_timeout(Duration::from_millis(50)) {
@@ -245,6 +251,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let status = child.wait().context("waiting for QEMU")?;
     let qemu_ms = qemu_started.elapsed().as_secs_f64() * 1e3;
     let qemu_stderr = stderr_thread.join().unwrap_or_default();
+    if a.verbose && !qemu_stderr.is_empty() {
+        let _ = writeln!(console.err(), "osprey: QEMU said:");
+        let _ = console.err().write_all(&qemu_stderr);
+    }
     if let Some(table) = console.bootchart_table(qemu_ms) {
         let _ = console.err().write_all(table.as_bytes());
         let _ = writeln!(
@@ -302,7 +312,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
             leftover.len()
         );
     }
-    if !qemu_stderr.is_empty() {
+    if !qemu_stderr.is_empty() && !a.verbose {
         let _ = writeln!(err, "osprey: QEMU said:");
         let _ = err.write_all(&qemu_stderr);
     }
