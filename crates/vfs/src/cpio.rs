@@ -164,13 +164,21 @@ pub fn unpack(archive: &[u8], root: &Arc<dyn Inode>) -> Result<CpioStats, CpioEr
             }
             seen_trailer = false;
         }
-        let end = off.checked_add(HEADER_LEN).ok_or(CpioError::Truncated(off))?;
+        let rest = archive.get(off..).unwrap_or_default();
+        if rest.len() >= 6 && !matches!(&rest[..6], b"070701" | b"070702") {
+            return Err(CpioError::BadMagic(off));
+        }
+        let end = off
+            .checked_add(HEADER_LEN)
+            .ok_or(CpioError::Truncated(off))?;
         let h = archive.get(off..end).ok_or(CpioError::Truncated(off))?;
         let (hdr, crc) = parse_header(h, off)?;
         let name_end = end
             .checked_add(hdr.namesize as usize)
             .ok_or(CpioError::Truncated(off))?;
-        let name_full = archive.get(end..name_end).ok_or(CpioError::Truncated(off))?;
+        let name_full = archive
+            .get(end..name_end)
+            .ok_or(CpioError::Truncated(off))?;
         let name = match name_full.split_last() {
             Some((0, n)) if !n.is_empty() => n,
             _ => return Err(CpioError::BadName(off)),
@@ -183,7 +191,9 @@ pub fn unpack(archive: &[u8], root: &Arc<dyn Inode>) -> Result<CpioStats, CpioEr
             .get(data_start..data_end)
             .ok_or(CpioError::Truncated(off))?;
         let next = align4(data_end).ok_or(CpioError::Truncated(off))?;
-        if crc {
+        // Only regular files with data are checked, as Linux does: GNU cpio writes 0 for
+        // symlinks and repeats a hard-linked file's sum on its data-less entries.
+        if crc && !data.is_empty() && hdr.mode & S_IFMT == S_IFREG {
             let sum = data.iter().fold(0u32, |s, &b| s.wrapping_add(b as u32));
             if sum != hdr.check {
                 return Err(CpioError::Checksum(off));
@@ -195,7 +205,16 @@ pub fn unpack(archive: &[u8], root: &Arc<dyn Inode>) -> Result<CpioStats, CpioEr
             continue;
         }
         stats.entries += 1;
-        extract(root, &hdr, name, data, off, &mut stats, &mut links, &mut dir_times)?;
+        extract(
+            root,
+            &hdr,
+            name,
+            data,
+            off,
+            &mut stats,
+            &mut links,
+            &mut dir_times,
+        )?;
         off = next;
     }
     for (dir, mtime) in dir_times {

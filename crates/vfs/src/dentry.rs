@@ -138,6 +138,10 @@ impl Drop for Dentry {
 
 impl core::fmt::Debug for Dentry {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Dentry({:?})", alloc::string::String::from_utf8_lossy(&self.path()))
+        write!(
+            f,
+            "Dentry({:?})",
+            alloc::string::String::from_utf8_lossy(&self.path())
+        )
     }
 }

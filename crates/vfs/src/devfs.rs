@@ -179,7 +179,12 @@ impl DevFs {
         d.add_device(b"null", makedev(1, 3), 0o666, Arc::new(Null));
         d.add_device(b"zero", makedev(1, 5), 0o666, Arc::new(Zero));
         d.add_device(b"full", makedev(1, 7), 0o666, Arc::new(Full));
-        d.add_device(b"random", makedev(1, 8), 0o666, Arc::new(Random(rng.clone())));
+        d.add_device(
+            b"random",
+            makedev(1, 8),
+            0o666,
+            Arc::new(Random(rng.clone())),
+        );
         d.add_device(b"urandom", makedev(1, 9), 0o666, Arc::new(Random(rng)));
         let links: [(&[u8], &[u8]); 4] = [
             (b"stdin", b"/proc/self/fd/0"),

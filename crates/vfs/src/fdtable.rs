@@ -240,7 +240,12 @@ impl FdTable {
 
     /// Number of open descriptors.
     pub fn count(&self) -> usize {
-        self.inner.lock().slots.iter().filter(|s| s.is_some()).count()
+        self.inner
+            .lock()
+            .slots
+            .iter()
+            .filter(|s| s.is_some())
+            .count()
     }
 
     /// Removes every descriptor (process exit) and returns the descriptions.

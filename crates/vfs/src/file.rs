@@ -339,7 +339,10 @@ impl OpenFile {
 impl core::fmt::Debug for OpenFile {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("OpenFile")
-            .field("path", &alloc::string::String::from_utf8_lossy(&self.path()))
+            .field(
+                "path",
+                &alloc::string::String::from_utf8_lossy(&self.path()),
+            )
             .field("flags", &format_args!("{:#o}", self.flags()))
             .field("pos", &self.pos())
             .finish()

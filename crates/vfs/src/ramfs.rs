@@ -437,9 +437,17 @@ impl Inode for RamNode {
             S_IFDIR | S_IFLNK => return Err(Errno::EPERM),
             _ => return Err(Errno::EINVAL),
         };
-        let ty = if mode & S_IFMT == 0 { S_IFREG } else { mode & S_IFMT };
+        let ty = if mode & S_IFMT == 0 {
+            S_IFREG
+        } else {
+            mode & S_IFMT
+        };
         let mode = ty | (mode & S_IALLUGO);
-        let rdev = if matches!(ty, S_IFCHR | S_IFBLK) { rdev } else { 0 };
+        let rdev = if matches!(ty, S_IFCHR | S_IFBLK) {
+            rdev
+        } else {
+            0
+        };
         let now = self.now();
         let fs = self.fs.clone();
         let node = self.add_child(name, |p| RamNode::new(&fs, mode, rdev, now, p, kind), now)?;
@@ -450,7 +458,11 @@ impl Inode for RamNode {
         let now = self.now();
         let fs = self.fs.clone();
         let mode = S_IFDIR | (mode & S_IALLUGO);
-        let node = self.add_child(name, |p| RamNode::new(&fs, mode, 0, now, p, Kind::dir()), now)?;
+        let node = self.add_child(
+            name,
+            |p| RamNode::new(&fs, mode, 0, now, p, Kind::dir()),
+            now,
+        )?;
         Ok(node)
     }
 

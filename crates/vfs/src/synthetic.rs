@@ -31,8 +31,10 @@ pub type Writer = Arc<dyn Fn(&[u8]) -> Result<usize> + Send + Sync>;
 pub type TargetFn = Arc<dyn Fn() -> Vec<u8> + Send + Sync>;
 /// Produces the object a magic link stands for.
 pub type JumpFn = Arc<dyn Fn() -> Result<Arc<Dentry>> + Send + Sync>;
-/// Lists a dynamic directory: `(name, inode)` pairs.
-pub type ListFn = Arc<dyn Fn() -> Vec<(Vec<u8>, Arc<dyn Inode>)> + Send + Sync>;
+/// A directory listing: `(name, inode)` pairs.
+pub type Listing = Vec<(Vec<u8>, Arc<dyn Inode>)>;
+/// Lists a dynamic directory.
+pub type ListFn = Arc<dyn Fn() -> Listing + Send + Sync>;
 
 struct SynthShared {
     dev: u64,
@@ -162,7 +164,7 @@ impl SynthFs {
     pub fn dynamic_dir(
         &self,
         perm: u32,
-        list: impl Fn() -> Vec<(Vec<u8>, Arc<dyn Inode>)> + Send + Sync + 'static,
+        list: impl Fn() -> Listing + Send + Sync + 'static,
     ) -> Arc<DynamicDir> {
         Arc::new(DynamicDir {
             meta: MetaCell::new(self.new_metadata(S_IFDIR | (perm & S_IALLUGO), 0)),
@@ -302,7 +304,7 @@ pub struct StaticDir {
     meta: MetaCell,
     clock: Clock,
     /// Children in insertion order (readdir order).
-    children: Mutex<Vec<(Vec<u8>, Arc<dyn Inode>)>>,
+    children: Mutex<Listing>,
 }
 
 impl StaticDir {
@@ -348,7 +350,7 @@ impl StaticDir {
             .map(|(_, i)| i.clone())
     }
 
-    fn snapshot(&self) -> Vec<(Vec<u8>, Arc<dyn Inode>)> {
+    fn snapshot(&self) -> Listing {
         self.children.lock().clone()
     }
 }
@@ -406,7 +408,7 @@ impl Inode for DynamicDir {
 }
 
 /// Readdir over a listing: the cursor is the index in the list.
-fn list_entries(kids: Vec<(Vec<u8>, Arc<dyn Inode>)>, cursor: u64, max: usize) -> Vec<DirEntry> {
+fn list_entries(kids: Listing, cursor: u64, max: usize) -> Vec<DirEntry> {
     let start = usize::try_from(cursor).unwrap_or(usize::MAX);
     kids.into_iter()
         .enumerate()
