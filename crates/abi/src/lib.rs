@@ -24,6 +24,7 @@ pub mod random;
 pub mod signal;
 pub mod socket;
 pub mod stat;
+pub mod strace;
 pub mod sysno;
 pub mod termios;
 pub mod time;

@@ -2,8 +2,8 @@
 //!
 //! Generated from `asm/unistd_64.h` (Linux UAPI headers, numbers 0..=450) plus the calls added
 //! upstream through Linux 6.17 (451..=469, from `arch/x86/entry/syscalls/syscall_64.tbl`).
-//! The numbers 335..=423 are unused on x86_64: the 32-bit time64 calls got those slots on other
-//! architectures and x86_64 skipped them to keep one numbering for new calls.
+//! The numbers 335..=423 are unused on x86_64: since Linux 5.1 new calls get the same number on
+//! every architecture, starting at 424 (403..=423 went to 32-bit time64 variants elsewhere).
 //! strace names each call exactly as the header does, so the same table serves both.
 
 pub const SYS_READ: usize = 0;
