@@ -1,28 +1,78 @@
+//! The Osprey kernel: boots (through the hal), unpacks the app, starts it in ring 0, and from
+//! then on serves its system calls and traps. This crate only wires the pieces together; the
+//! Linux behaviour lives in osprey-linux, the hardware in osprey-hal.
 #![no_std]
 #![no_main]
-
-use osprey_hal::dev::{power, serial};
-use osprey_proto::frame::Tag;
-
-osprey_hal::kernel_main!(main);
-
-fn main(info: osprey_hal::BootInfo) -> ! {
-    serial::write_frame(Tag::Stdout as u8, b"hello from osprey\n");
-    let msg = alloc::format!(
-        "initrd {} bytes, cmdline {:?}\n",
-        info.initrd.len(),
-        info.cmdline
-    );
-    serial::write_frame(Tag::Stdout as u8, msg.as_bytes());
-    serial::write_frame(Tag::Exit as u8, &0i32.to_le_bytes());
-    power::exit(osprey_proto::DEBUG_EXIT_NORMAL)
-}
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
+mod bootchart;
+mod cpuinfo;
+mod logger;
+mod machine;
+mod page_table;
+mod rng;
+mod stdin;
+mod traps;
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use alloc::boxed::Box;
+use osprey_hal::dev::{power, serial};
+use osprey_hal::trap::{self, Handlers, KernelStack};
+use osprey_linux::{BootError, Linux};
+use osprey_proto::frame::Tag;
+use osprey_proto::launch::{flags, Launch};
+
+use crate::machine::MACHINE;
+
+osprey_hal::kernel_main!(main);
+
+/// `--bootchart` was asked for.
+pub static BOOTCHART: AtomicBool = AtomicBool::new(false);
+
+/// Size of the app thread's kernel stack (system calls and traps run on it).
+const KERNEL_STACK: usize = 64 * 1024;
+
+fn on_launch(l: &Launch) {
+    logger::set_verbose(l.has(flags::VERBOSE));
+    BOOTCHART.store(l.has(flags::BOOTCHART), Ordering::Relaxed);
+    machine::set_realtime(l.realtime_ns);
+    rng::reseed(&l.seed);
+    bootchart::mark("launch record read");
+}
+
+fn main(info: osprey_hal::BootInfo) -> ! {
+    logger::init();
+    bootchart::init(info.entry_tsc);
+    machine::init_clock(info.entry_tsc);
+    bootchart::mark("hal ready");
+    trap::set_handlers(Handlers { syscall: traps::syscall, trap: traps::trap });
+
+    let started = Linux::boot(&MACHINE, info.initrd, Box::new(page_table::HalPageTable), &on_launch);
+    let entry = started.and_then(|(linux, launch)| traps::LINUX.call_once(|| linux).start(&launch));
+    let entry = match entry {
+        Ok(v) => v,
+        Err(e) => {
+            let status = match e {
+                BootError::Exec(osprey_abi::Errno::ENOENT) => 127,
+                _ => 126,
+            };
+            let msg = alloc::format!("osprey: {e}\n");
+            serial::write_frame(Tag::Stderr as u8, msg.as_bytes());
+            machine::shutdown(status);
+        }
+    };
+    bootchart::mark("app loaded");
+    let kstack: &'static KernelStack = Box::leak(Box::new(KernelStack::new(KERNEL_STACK)));
+    bootchart::mark("entering the app");
+    trap::enter_app(kstack, entry.rip, entry.rsp)
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    let msg = alloc::format!("{info}");
+    let msg = alloc::format!("{info}\nbacktrace: {}", osprey_hal::cpu::backtrace());
     serial::write_frame_unlocked(Tag::Panic as u8, msg.as_bytes());
     power::exit(osprey_proto::DEBUG_EXIT_PANIC)
 }

@@ -1,3 +1,232 @@
-//! osprey-linux (skeleton; see ARCHITECTURE.md).
+//! osprey-linux: the Linux personality of the Osprey kernel.
+//!
+//! It turns the machine the hal offers (through the [`Machine`] trait) into what a Linux
+//! x86_64 program expects: the system calls ([`syscall`]), one process with its files, memory,
+//! limits and signal dispositions ([`process`]), /proc ([`procfs`]), the standard streams
+//! ([`console`]), program loading ([`exec`]) and `--strace` ([`strace`]). It has no unsafe code
+//! and builds for the host, so its logic is unit-tested without a VM.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
+
+extern crate alloc;
+
+pub mod console;
+pub mod exec;
+pub mod machine;
+pub mod memory;
+pub mod process;
+pub mod procfs;
+pub mod strace;
+pub mod syscall;
+pub mod uaccess;
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use osprey_abi::Errno;
+use osprey_mm::{Access, Fault, PageTable};
+use osprey_proto::launch::{self, Launch};
+use osprey_vfs::{Clock, Dentry, DevFs, FdTable, OpenFile, RamFs, Timespec, Vfs};
+use spin::Mutex;
+
+pub use machine::{Machine, Stream};
+
+use crate::console::{Console, Kind};
+use crate::memory::Memory;
+use crate::process::{Creds, FsState, Process, SignalState, ThreadState};
+use crate::syscall::Ctx;
+
+/// The running system: the machine and the app's process.
+pub struct Linux {
+    pub m: &'static dyn Machine,
+    pub p: &'static Process,
+}
+
+/// Why the app could not be started.
+#[derive(Debug)]
+pub enum BootError {
+    /// The initramfs is malformed.
+    Initramfs(String),
+    /// No launch record, or a bad one.
+    Launch(String),
+    /// The program could not be loaded.
+    Exec(Errno),
+}
+
+impl core::fmt::Display for BootError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BootError::Initramfs(s) => write!(f, "bad initramfs: {s}"),
+            BootError::Launch(s) => write!(f, "bad launch record: {s}"),
+            BootError::Exec(e) => write!(f, "cannot start the program: {e}"),
+        }
+    }
+}
+
+fn join_nul(list: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for s in list {
+        v.extend_from_slice(s);
+        v.push(0);
+    }
+    v
+}
+
+/// Reads and removes the launch record from the unpacked root.
+fn take_launch(vfs: &Vfs) -> Result<Launch, BootError> {
+    let root = vfs.root();
+    let d = vfs
+        .resolve(&root, osprey_proto::LAUNCH_PATH.as_bytes(), false)
+        .map_err(|e| BootError::Launch(alloc::format!("{}: {e}", osprey_proto::LAUNCH_PATH)))?;
+    let md = d.inode().metadata();
+    let mut buf = alloc::vec![0u8; md.size as usize];
+    let n = d.inode().read_at(0, &mut buf).map_err(|e| BootError::Launch(alloc::format!("{e}")))?;
+    buf.truncate(n);
+    let l = Launch::decode(&buf).map_err(|e| BootError::Launch(alloc::format!("{e:?}")))?;
+    let _ = vfs.unlink(&root, osprey_proto::LAUNCH_PATH.as_bytes());
+    let _ = vfs.rmdir(&root, b".osprey");
+    Ok(l)
+}
+
+impl Linux {
+    /// Unpacks the initramfs and builds the process. Returns the system and the launch record
+    /// (the kernel needs its flags).
+    pub fn boot(
+        m: &'static dyn Machine,
+        initrd: &[u8],
+        pt: Box<dyn PageTable + Send>,
+        on_launch: &dyn Fn(&Launch),
+    ) -> Result<(Linux, Launch), BootError> {
+        let clock: Clock = Arc::new(move || {
+            let ns = m.realtime_ns();
+            Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as i64 }
+        });
+        let rootfs = RamFs::new(clock.clone());
+        osprey_vfs::cpio::unpack(initrd, &rootfs.root())
+            .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
+        let vfs = Vfs::new(rootfs.root());
+        let launch = take_launch(&vfs)?;
+        on_launch(&launch);
+
+        let root = vfs.root();
+        let rng: osprey_vfs::Rng = Arc::new(move |b: &mut [u8]| m.random(b));
+        let devfs = DevFs::new(clock.clone(), rng);
+        let tty = |f: u32| launch.has(f);
+        let stdin = devfs.add_device(b"stdin-console", makedev(5, 1), 0o620, Console::new(m, Kind::In, tty(launch::flags::STDIN_TTY)));
+        let stdout = devfs.add_device(b"stdout-console", makedev(5, 1), 0o620, Console::new(m, Kind::Out, tty(launch::flags::STDOUT_TTY)));
+        let stderr = devfs.add_device(b"stderr-console", makedev(5, 1), 0o620, Console::new(m, Kind::Err, tty(launch::flags::STDERR_TTY)));
+        // The host-visible names are /dev/console and /dev/tty; the per-stream nodes above are
+        // internal (they let fds 0-2 carry their stream), so hide them again.
+        for n in [&b"stdin-console"[..], b"stdout-console", b"stderr-console"] {
+            devfs.dir().remove(n);
+        }
+        devfs.add_device(b"console", makedev(5, 1), 0o600, Console::new(m, Kind::Out, tty(launch::flags::STDOUT_TTY)));
+        if launch.has(launch::flags::STDIN_TTY) {
+            devfs.add_device(b"tty", makedev(5, 0), 0o666, Console::new(m, Kind::In, true));
+        }
+        for dir in [&b"/dev"[..], b"/proc", b"/tmp", b"/sys"] {
+            let _ = vfs.mkdir(&root, dir, 0o755);
+        }
+        vfs.mount(&root, b"/dev", devfs.root(), "devtmpfs", "devtmpfs")
+            .map_err(|e| BootError::Initramfs(alloc::format!("mount /dev: {e}")))?;
+
+        let files = FdTable::new();
+        for (fd, inode, name, flags) in [
+            (0, stdin, &b"/dev/stdin"[..], osprey_abi::fcntl::O_RDONLY),
+            (1, stdout, b"/dev/stdout", osprey_abi::fcntl::O_WRONLY),
+            (2, stderr, b"/dev/stderr", osprey_abi::fcntl::O_WRONLY),
+        ] {
+            let d = Dentry::anonymous(inode, name);
+            let f = OpenFile::new(d, flags).map_err(BootError::Exec)?;
+            let got = files.insert(f, false).map_err(BootError::Exec)?;
+            debug_assert_eq!(got, fd);
+        }
+        let (total, _) = m.memory();
+        let cwd = vfs.resolve(&root, &launch.cwd, true).unwrap_or(root.clone());
+        let hostname = b"osprey".to_vec();
+        let p = Process {
+            pid: process::PID,
+            strace: launch.has(launch::flags::STRACE),
+            vfs,
+            fs: Mutex::new(FsState { cwd, umask: 0o022 }),
+            files,
+            mm: Mutex::new(Memory::new(pt)),
+            exe: launch.exe.clone(),
+            cmdline: join_nul(&launch.argv),
+            environ: join_nul(&launch.envp),
+            creds: Mutex::new(Creds::root()),
+            rlimits: Mutex::new(process::default_rlimits(total)),
+            signals: Mutex::new(SignalState::new()),
+            thread: Mutex::new(ThreadState {
+                clear_child_tid: 0,
+                robust_list: 0,
+                robust_list_len: 0,
+                name: comm_of(&launch.exe),
+            }),
+            start_ns: m.monotonic_ns(),
+            auxv: Mutex::new(Vec::new()),
+            exe_bias: Mutex::new(0),
+            hostname,
+        };
+        let p: &'static Process = Box::leak(Box::new(p));
+        let proc_root = procfs::build(p, m, clock);
+        p.vfs
+            .mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc")
+            .map_err(|e| BootError::Initramfs(alloc::format!("mount /proc: {e}")))?;
+        Ok((Linux { m, p }, launch))
+    }
+
+    /// Loads the program the launch record names. Separate from [`Linux::boot`] because the
+    /// load page-faults (the stack is written through demand paging), so the kernel must be
+    /// able to reach this `Linux` from its fault handler first.
+    pub fn start(&self, launch: &Launch) -> Result<exec::Entry, BootError> {
+        exec::load(&self.ctx(), &launch.exe, &launch.argv, &launch.envp).map_err(BootError::Exec)
+    }
+
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx { m: self.m, p: self.p }
+    }
+
+    /// Runs system call `nr`; the value for rax.
+    pub fn syscall(&self, nr: usize, args: &[u64; 6]) -> isize {
+        syscall::dispatch(&self.ctx(), nr, args)
+    }
+
+    /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal
+    /// the access deserves. Must not be called with the memory lock held by this CPU.
+    pub fn page_fault(&self, addr: u64, access: Access) -> Result<(), Fault> {
+        let mut mm = self.p.mm.lock();
+        let (space, pt) = mm.parts();
+        space.handle_fault(pt, addr, access)
+    }
+
+    /// The guest path of the ELF object mapped at `addr` and its load bias, for crash reports.
+    pub fn module_at(&self, addr: u64) -> Option<(Vec<u8>, u64)> {
+        let mm = self.p.mm.lock();
+        let vma = mm.space.find(addr)?;
+        match &vma.backing {
+            osprey_mm::Backing::File { id, offset, .. } => {
+                let path = id.path.as_bytes().to_vec();
+                // The executable's bias is known from loading it; for other objects (shared
+                // libraries, linked at 0 with vaddr == file offset) it is start - offset.
+                let bias = if path == self.p.exe { *self.p.exe_bias.lock() } else { vma.start - offset };
+                Some((path, bias))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn makedev(major: u64, minor: u64) -> u64 {
+    ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & !0xff) << 12)
+}
+
+fn comm_of(exe: &[u8]) -> [u8; 16] {
+    let base = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
+    let mut n = [0u8; 16];
+    let k = base.len().min(15);
+    n[..k].copy_from_slice(&base[..k]);
+    n
+}

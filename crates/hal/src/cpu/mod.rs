@@ -138,3 +138,33 @@ pub fn wait_for_interrupt() {
 pub fn relax() {
     core::hint::spin_loop();
 }
+
+/// Return addresses of the current call chain, walked through the frame pointers (the kernel
+/// is built with `force-frame-pointers`), as text: `0xffffffff8010a2c3 0xffffffff80104f10 ...`.
+/// The host symbolizes them against the kernel ELF it carries.
+pub fn backtrace() -> alloc::string::String {
+    use core::fmt::Write;
+    let mut out = alloc::string::String::new();
+    let mut rbp: u64;
+    // SAFETY: reads the frame-pointer register only.
+    unsafe { asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags)) };
+    for _ in 0..32 {
+        // Only follow frames inside the kernel's half, 8-byte aligned.
+        if rbp < crate::mm::DIRECT_MAP_BASE || rbp % 8 != 0 || rbp > u64::MAX - 16 {
+            break;
+        }
+        // SAFETY: rbp points at a saved frame (saved rbp, return address) of a kernel function
+        // built with frame pointers; the range check above keeps us in kernel memory, which is
+        // always mapped on the stacks we run on.
+        let (next, ret) = unsafe { ((rbp as *const u64).read(), (rbp as *const u64).add(1).read()) };
+        if ret == 0 {
+            break;
+        }
+        let _ = write!(out, "{ret:#x} ");
+        if next <= rbp {
+            break;
+        }
+        rbp = next;
+    }
+    out
+}

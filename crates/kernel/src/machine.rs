@@ -1,0 +1,138 @@
+//! The Linux layer's view of the machine (`osprey_linux::Machine`), implemented with the hal.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use osprey_abi::Errno;
+use osprey_hal::dev::{power, serial};
+use osprey_hal::mm::usercopy;
+use osprey_linux::{Machine, Stream};
+use osprey_proto::frame::{CrashReport, Tag};
+
+pub struct KernelMachine;
+
+pub static MACHINE: KernelMachine = KernelMachine;
+
+/// The TSC at the PVH entry: CLOCK_MONOTONIC's zero.
+static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+/// CLOCK_REALTIME at boot, from the host's clock in the launch record (ns since the epoch).
+static REALTIME_AT_BOOT: AtomicU64 = AtomicU64::new(0);
+/// Where the app was at the last system call (for reports made from inside a call).
+pub static LAST_RIP: AtomicU64 = AtomicU64::new(0);
+pub static LAST_RSP: AtomicU64 = AtomicU64::new(0);
+
+pub fn init_clock(entry_tsc: u64) {
+    BOOT_TSC.store(entry_tsc, Ordering::Relaxed);
+}
+
+pub fn set_realtime(host_ns: u64) {
+    // The host took its time just before starting QEMU; boot so far is a few milliseconds.
+    REALTIME_AT_BOOT.store(host_ns, Ordering::Relaxed);
+}
+
+fn since_boot_ns() -> u64 {
+    let t = osprey_hal::time::tsc().saturating_sub(BOOT_TSC.load(Ordering::Relaxed));
+    osprey_hal::time::tsc_to_ns(t)
+}
+
+/// Ends the VM with `status`, after the boot chart if asked for.
+pub fn shutdown(status: i32) -> ! {
+    if crate::BOOTCHART.load(Ordering::Relaxed) {
+        crate::bootchart::report();
+    }
+    serial::write_frame(Tag::Exit as u8, &status.to_le_bytes());
+    power::exit(osprey_proto::DEBUG_EXIT_NORMAL)
+}
+
+impl Machine for KernelMachine {
+    fn copy_from_user(&self, src: u64, dst: &mut [u8]) -> Result<(), Errno> {
+        usercopy::copy_from_user(dst, src).map_err(|_| Errno::EFAULT)
+    }
+
+    fn copy_to_user(&self, dst: u64, src: &[u8]) -> Result<(), Errno> {
+        usercopy::copy_to_user(dst, src).map_err(|_| Errno::EFAULT)
+    }
+
+    fn fill_user(&self, dst: u64, byte: u8, len: usize) -> Result<(), Errno> {
+        usercopy::fill_user(dst, byte, len).map_err(|_| Errno::EFAULT)
+    }
+
+    fn console_write(&self, stream: Stream, bytes: &[u8]) {
+        let tag = match stream {
+            Stream::Stdout => Tag::Stdout,
+            Stream::Stderr => Tag::Stderr,
+        };
+        serial::write_frame(tag as u8, bytes);
+    }
+
+    fn console_read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        crate::stdin::read(buf, nonblock)
+    }
+
+    fn console_pending(&self) -> usize {
+        crate::stdin::pending()
+    }
+
+    fn strace(&self, line: &str) {
+        serial::write_frame(Tag::Strace as u8, line.as_bytes());
+    }
+
+    fn monotonic_ns(&self) -> u64 {
+        since_boot_ns()
+    }
+
+    fn realtime_ns(&self) -> u64 {
+        REALTIME_AT_BOOT.load(Ordering::Relaxed) + since_boot_ns()
+    }
+
+    fn sleep_until(&self, deadline_ns: u64) {
+        let tsc = BOOT_TSC.load(Ordering::Relaxed) + osprey_hal::time::ns_to_tsc(deadline_ns);
+        osprey_hal::time::sleep_until(tsc, &|| false);
+    }
+
+    fn random(&self, buf: &mut [u8]) {
+        crate::rng::fill(buf);
+    }
+
+    fn set_fs_base(&self, v: u64) {
+        osprey_hal::cpu::set_fs_base(v);
+    }
+
+    fn fs_base(&self) -> u64 {
+        osprey_hal::cpu::fs_base()
+    }
+
+    fn memory(&self) -> (u64, u64) {
+        let s = osprey_hal::mm::stats();
+        (s.total_bytes, s.free_bytes)
+    }
+
+    fn cpus(&self) -> u32 {
+        1
+    }
+
+    fn cpuinfo(&self) -> alloc::string::String {
+        crate::cpuinfo::text(self.cpus())
+    }
+
+    fn hwcap(&self) -> (u64, u64) {
+        let f = osprey_hal::cpu::features();
+        // HWCAP2 bit 1: the kernel enabled FSGSBASE, so the app may use rdfsbase/wrfsbase.
+        (f.hwcap as u64, if f.fsgsbase { 1 << 1 } else { 0 })
+    }
+
+    fn current_regs(&self) -> [u64; 18] {
+        let mut r = [0u64; 18];
+        r[7] = LAST_RSP.load(Ordering::Relaxed);
+        r[16] = LAST_RIP.load(Ordering::Relaxed);
+        r
+    }
+
+    fn exit(&self, status: i32) -> ! {
+        shutdown(status)
+    }
+
+    fn crash(&self, report: &CrashReport) -> ! {
+        serial::write_frame(Tag::Crash as u8, &report.encode());
+        shutdown(128 + report.signal as i32)
+    }
+}

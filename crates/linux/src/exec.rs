@@ -1,0 +1,126 @@
+//! Starting the program: the ELF is mapped (file-backed, private, demand-paged: only the pages
+//! the program touches are ever copied), the stack is built as Linux builds it, and the break
+//! starts after the highest segment. Static programs (non-PIE, static-PIE, musl) today; dynamic
+//! ones, with their interpreter, in issue 3.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use osprey_abi::Errno;
+use osprey_elf::{AuxValues, ElfInfo};
+use osprey_mm::{Backing, FileId, MappedFile};
+use osprey_vfs::{Inode, OpenFile};
+
+use crate::process::Process;
+use crate::syscall::Ctx;
+
+/// Top of the initial stack (Linux without ASLR: the stack VMA ends at 0x7ffffffff000).
+pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
+/// The stack reservation (RLIMIT_STACK's default; pages appear as they are touched).
+pub const STACK_SIZE: u64 = 8 << 20;
+
+/// A file the memory manager can fault pages in from.
+pub struct InodeFile {
+    inode: Arc<dyn Inode>,
+    path: Vec<u8>,
+}
+
+impl InodeFile {
+    pub fn new(file: &OpenFile) -> Arc<InodeFile> {
+        Arc::new(InodeFile { inode: file.inode().clone(), path: file.path() })
+    }
+}
+
+impl MappedFile for InodeFile {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.inode.read_at(offset, buf)
+    }
+
+    fn id(&self) -> FileId {
+        let md = self.inode.metadata();
+        FileId {
+            dev_major: ((md.dev >> 8) & 0xfff) as u32,
+            dev_minor: ((md.dev & 0xff) | ((md.dev >> 12) & !0xff)) as u32,
+            ino: md.ino,
+            path: String::from_utf8_lossy(&self.path).into_owned(),
+        }
+    }
+}
+
+/// Where the program starts.
+pub struct Entry {
+    pub rip: u64,
+    pub rsp: u64,
+}
+
+/// Reads a whole file.
+fn read_all(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
+    let size = inode.metadata().size as usize;
+    let mut data = alloc::vec![0u8; size];
+    let mut done = 0;
+    while done < size {
+        let n = inode.read_at(done as u64, &mut data[done..])?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    data.truncate(done);
+    Ok(data)
+}
+
+/// Maps the executable's segments at `bias`.
+fn map_segments(p: &Process, info: &ElfInfo, file: &Arc<InodeFile>, bias: u64) -> Result<(), Errno> {
+    use osprey_mm::flags::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE};
+    let mut mm = p.mm.lock();
+    let (space, pt) = mm.parts();
+    for seg in info.mappings(bias) {
+        if seg.file_end > seg.start {
+            let zero_from = seg.file_offset + (seg.zero_start - seg.start);
+            let backing = Backing::file_zero_from(file.clone(), seg.file_offset, zero_from);
+            space.mmap(pt, seg.start, seg.file_end - seg.start, seg.prot, MAP_FIXED | MAP_PRIVATE, backing)?;
+        }
+        if let Some((s, e)) = seg.anon_range() {
+            space.mmap(pt, s, e - s, seg.prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, Backing::Anonymous)?;
+        }
+    }
+    space.init_brk(info.brk_start(bias));
+    space.map_stack(pt, STACK_TOP, STACK_SIZE)?;
+    Ok(())
+}
+
+/// Loads the program at `path` into the (empty) process and builds its stack.
+pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Entry, Errno> {
+    let p = cx.p;
+    let cwd = p.fs.lock().cwd.clone();
+    let dentry = p.vfs.resolve(&cwd, path, true)?;
+    let file = OpenFile::new(dentry, osprey_abi::fcntl::O_RDONLY)?;
+    let data = read_all(file.inode())?;
+    let info = osprey_elf::parse(&data).map_err(|e| {
+        log::error!("{}: {e}", String::from_utf8_lossy(path));
+        Errno::ENOEXEC
+    })?;
+    if info.is_dynamic() {
+        log::error!("{}: dynamic executables need issue 3 (ld.so)", String::from_utf8_lossy(path));
+        return Err(Errno::ENOEXEC);
+    }
+    let bias = info.default_bias();
+    let mapped = InodeFile::new(&file);
+    map_segments(p, &info, &mapped, bias)?;
+
+    let (hwcap, hwcap2) = cx.m.hwcap();
+    let mut aux = AuxValues::for_program(&info, bias, 0);
+    aux.hwcap = hwcap;
+    aux.hwcap2 = hwcap2;
+    let mut random = [0u8; 16];
+    cx.m.random(&mut random);
+    let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let envp_refs: Vec<&[u8]> = envp.iter().map(|a| a.as_slice()).collect();
+    let stack = osprey_elf::build_stack(STACK_TOP, &argv_refs, &envp_refs, path, random, &aux)?;
+    // The stack pages fault in as the copy touches them: the mm lock is not held here.
+    cx.m.copy_to_user(stack.rsp, &stack.bytes)?;
+    *p.auxv.lock() = stack.auxv.clone();
+    *p.exe_bias.lock() = bias;
+    Ok(Entry { rip: info.entry_at(bias), rsp: stack.rsp })
+}

@@ -1,0 +1,62 @@
+//! What the Linux layer needs from the machine. The kernel crate implements it with the hal;
+//! host tests implement it with fakes. Keeping this a trait is what lets every system call be
+//! unit-tested on the host, and what a ring-3 (PVM) mode will implement differently.
+
+use osprey_abi::Errno;
+use osprey_proto::frame::CrashReport;
+
+/// Which of the app's standard streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+pub trait Machine: Send + Sync {
+    /// Copies from app memory. EFAULT if any byte is not readable app memory.
+    fn copy_from_user(&self, src: u64, dst: &mut [u8]) -> Result<(), Errno>;
+    /// Copies to app memory. EFAULT if any byte is not writable app memory.
+    fn copy_to_user(&self, dst: u64, src: &[u8]) -> Result<(), Errno>;
+    /// Fills app memory with a byte.
+    fn fill_user(&self, dst: u64, byte: u8, len: usize) -> Result<(), Errno>;
+
+    /// Writes the app's output to the host.
+    fn console_write(&self, stream: Stream, bytes: &[u8]);
+    /// Reads the app's stdin. Blocks until at least one byte or end of file (Ok(0)); with
+    /// `nonblock`, EAGAIN instead of blocking.
+    fn console_read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
+    /// Bytes of stdin available without blocking (FIONREAD).
+    fn console_pending(&self) -> usize;
+    /// One `--strace` line.
+    fn strace(&self, line: &str);
+
+    /// Nanoseconds since boot (CLOCK_MONOTONIC).
+    fn monotonic_ns(&self) -> u64;
+    /// Nanoseconds since the Unix epoch (CLOCK_REALTIME).
+    fn realtime_ns(&self) -> u64;
+    /// Sleeps until CLOCK_MONOTONIC reaches `deadline_ns`.
+    fn sleep_until(&self, deadline_ns: u64);
+    /// Cryptographically strong random bytes.
+    fn random(&self, buf: &mut [u8]);
+
+    /// The app's FS base (TLS).
+    fn set_fs_base(&self, v: u64);
+    fn fs_base(&self) -> u64;
+
+    /// Total and free RAM in bytes.
+    fn memory(&self) -> (u64, u64);
+    /// Number of CPUs the app may use.
+    fn cpus(&self) -> u32;
+    /// Text for /proc/cpuinfo.
+    fn cpuinfo(&self) -> alloc::string::String;
+    /// AT_HWCAP / AT_HWCAP2.
+    fn hwcap(&self) -> (u64, u64);
+
+    /// The app's registers at the current system call or trap, in CrashReport order.
+    fn current_regs(&self) -> [u64; 18];
+
+    /// Ends the VM with the app's exit status (0..=255; 128+signal for a signal).
+    fn exit(&self, status: i32) -> !;
+    /// Reports a fatal signal and ends the VM with 128+signal.
+    fn crash(&self, report: &CrashReport) -> !;
+}

@@ -1,0 +1,114 @@
+//! The one process Osprey runs: its identity, files, memory, limits and signal dispositions.
+//!
+//! Each part has its own lock, so system calls on different parts do not contend, and no
+//! handler holds the memory lock while copying to or from app memory (a copy may page-fault,
+//! and the fault handler takes that lock).
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use osprey_abi::process::*;
+use osprey_abi::{KernelSigaction, Rlimit, Stack};
+use osprey_vfs::{Dentry, FdTable, Vfs};
+use spin::Mutex;
+
+use crate::memory::Memory;
+
+/// The app's process id. The app is PID 1 of its VM, like a container's init; its parent is 0.
+pub const PID: i32 = 1;
+
+pub struct FsState {
+    pub cwd: Arc<Dentry>,
+    pub umask: u32,
+}
+
+pub struct Creds {
+    pub uid: u32,
+    pub euid: u32,
+    pub suid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub sgid: u32,
+    pub groups: Vec<u32>,
+}
+
+pub struct SignalState {
+    /// Dispositions, index = signal number - 1.
+    pub actions: [KernelSigaction; 64],
+    pub mask: u64,
+    pub altstack: Stack,
+}
+
+pub struct ThreadState {
+    pub clear_child_tid: u64,
+    pub robust_list: u64,
+    pub robust_list_len: usize,
+    /// PR_SET_NAME (comm), 15 bytes + NUL.
+    pub name: [u8; 16],
+}
+
+pub struct Process {
+    pub pid: i32,
+    /// Print every system call (`--strace`).
+    pub strace: bool,
+    pub vfs: Vfs,
+    pub fs: Mutex<FsState>,
+    pub files: FdTable,
+    pub mm: Mutex<Memory>,
+    /// Guest path of the executable (/proc/self/exe).
+    pub exe: Vec<u8>,
+    /// argv joined with NULs (/proc/self/cmdline).
+    pub cmdline: Vec<u8>,
+    pub environ: Vec<u8>,
+    pub creds: Mutex<Creds>,
+    pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
+    pub signals: Mutex<SignalState>,
+    pub thread: Mutex<ThreadState>,
+    /// CLOCK_MONOTONIC at start, for times() and /proc/self/stat.
+    pub start_ns: u64,
+    /// uname nodename, /etc/hostname.
+    pub hostname: Vec<u8>,
+    /// The auxiliary vector the program started with (/proc/self/auxv).
+    pub auxv: Mutex<Vec<(u64, u64)>>,
+    /// Load bias of the executable (0 for non-PIE), for crash reports.
+    pub exe_bias: Mutex<u64>,
+}
+
+/// Linux's default limits for a root process (what `ulimit -a` shows on Debian).
+pub fn default_rlimits(mem_bytes: u64) -> [Rlimit; RLIM_NLIMITS as usize] {
+    let inf = Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY };
+    let mut r = [inf; RLIM_NLIMITS as usize];
+    r[RLIMIT_STACK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: RLIM_INFINITY };
+    r[RLIMIT_CORE as usize] = Rlimit { rlim_cur: 0, rlim_max: RLIM_INFINITY };
+    r[RLIMIT_NOFILE as usize] = Rlimit { rlim_cur: 1024, rlim_max: 1_048_576 };
+    r[RLIMIT_MEMLOCK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: 8 << 20 };
+    let pending = (mem_bytes / (64 << 10)).max(64);
+    r[RLIMIT_SIGPENDING as usize] = Rlimit { rlim_cur: pending, rlim_max: pending };
+    r[RLIMIT_NPROC as usize] = Rlimit { rlim_cur: pending, rlim_max: pending };
+    r[RLIMIT_MSGQUEUE as usize] = Rlimit { rlim_cur: 819_200, rlim_max: 819_200 };
+    r[RLIMIT_NICE as usize] = Rlimit { rlim_cur: 0, rlim_max: 0 };
+    r[RLIMIT_RTPRIO as usize] = Rlimit { rlim_cur: 0, rlim_max: 0 };
+    r
+}
+
+impl Creds {
+    pub fn root() -> Creds {
+        Creds { uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 0, groups: Vec::new() }
+    }
+}
+
+impl SignalState {
+    pub fn new() -> SignalState {
+        SignalState {
+            actions: [KernelSigaction::default(); 64],
+            mask: 0,
+            altstack: Stack { ss_sp: 0, ss_flags: osprey_abi::signal::SS_DISABLE, __pad0: 0, ss_size: 0 },
+        }
+    }
+}
+
+impl Default for SignalState {
+    fn default() -> Self {
+        Self::new()
+    }
+}

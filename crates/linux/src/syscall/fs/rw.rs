@@ -1,0 +1,102 @@
+//! read, write, pread64, pwrite64. Data moves between the file and app memory through a
+//! kernel bounce buffer, a chunk at a time, so a huge count costs no huge allocation and a bad
+//! pointer midway returns what was done so far (as Linux does) or EFAULT if nothing was.
+
+use osprey_abi::Errno;
+
+use super::{file, MAX_RW_COUNT};
+use crate::syscall::{Ctx, SysResult};
+use crate::uaccess::UserPtr;
+
+const CHUNK: usize = 64 * 1024;
+
+/// Reads from `read(chunk)` into app memory at `buf`, chunk by chunk, until `count` bytes or a
+/// short read.
+pub fn read_into_user(
+    cx: &Ctx,
+    buf: u64,
+    count: usize,
+    mut read: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
+    let count = count.min(MAX_RW_COUNT);
+    let mut tmp = alloc::vec![0u8; count.min(CHUNK)];
+    let mut done = 0usize;
+    while done < count {
+        let want = (count - done).min(tmp.len());
+        let n = match read(&mut tmp[..want], done as u64) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if let Err(e) = cx.m.copy_to_user(buf + done as u64, &tmp[..n]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Writes app memory at `buf` through `write(chunk)`, chunk by chunk.
+pub fn write_from_user(
+    cx: &Ctx,
+    buf: u64,
+    count: usize,
+    mut write: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
+    let count = count.min(MAX_RW_COUNT);
+    let mut tmp = alloc::vec![0u8; count.min(CHUNK)];
+    let mut done = 0usize;
+    while done < count {
+        let want = (count - done).min(tmp.len());
+        if let Err(e) = cx.m.copy_from_user(buf + done as u64, &mut tmp[..want]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        let n = match write(&tmp[..want], done as u64) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
+    let f = file(cx, fd)?;
+    if count == 0 {
+        f.read(&mut [])?;
+        return Ok(0);
+    }
+    read_into_user(cx, buf.addr(), count, |b, _| f.read(b))
+}
+
+pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
+    let f = file(cx, fd)?;
+    if count == 0 {
+        f.write(&[])?;
+        return Ok(0);
+    }
+    write_from_user(cx, buf.addr(), count, |b, _| f.write(b))
+}
+
+pub fn sys_pread64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {
+    let f = file(cx, fd)?;
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    read_into_user(cx, buf.addr(), count, |b, done| f.pread(b, offset + done as i64))
+}
+
+pub fn sys_pwrite64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {
+    let f = file(cx, fd)?;
+    if offset < 0 {
+        return Err(Errno::EINVAL);
+    }
+    write_from_user(cx, buf.addr(), count, |b, done| f.pwrite(b, offset + done as i64))
+}

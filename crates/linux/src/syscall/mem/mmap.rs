@@ -1,0 +1,38 @@
+//! mmap, munmap. A file mapping is private and demand-paged from the file (copy on fault);
+//! read-only MAP_SHARED file mappings behave the same; writable shared file mappings are
+//! refused by osprey-mm with ENODEV until the page cache exists (issue 3).
+
+use osprey_abi::Errno;
+use osprey_mm::flags::{MAP_ANONYMOUS, PROT_EXEC, PROT_READ, PROT_WRITE};
+use osprey_mm::Backing;
+
+use crate::exec::InodeFile;
+use crate::syscall::{fs::file, Ctx, SysResult};
+
+pub fn sys_mmap(cx: &Ctx, addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> SysResult {
+    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | osprey_mm::flags::PROT_GROWSDOWN | osprey_mm::flags::PROT_GROWSUP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let backing = if flags & MAP_ANONYMOUS != 0 {
+        Backing::Anonymous
+    } else {
+        let f = file(cx, fd)?;
+        if !f.readable() {
+            return Err(Errno::EACCES);
+        }
+        if !f.metadata().is_regular() {
+            return Err(Errno::ENODEV);
+        }
+        Backing::file(InodeFile::new(&f), offset)
+    };
+    let mut mm = cx.p.mm.lock();
+    let (space, pt) = mm.parts();
+    space.mmap(pt, addr, len, prot, flags, backing).map(|a| a as usize)
+}
+
+pub fn sys_munmap(cx: &Ctx, addr: u64, len: u64) -> SysResult {
+    let mut mm = cx.p.mm.lock();
+    let (space, pt) = mm.parts();
+    space.munmap(pt, addr, len)?;
+    Ok(0)
+}

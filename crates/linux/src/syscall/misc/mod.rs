@@ -1,0 +1,5 @@
+//! The system as a whole.
+
+pub mod getrandom;
+pub mod sysinfo;
+pub mod uname;

@@ -1,0 +1,10 @@
+//! The task: exit, identity, TLS and thread bookkeeping, limits, scheduling.
+
+pub mod arch_prctl;
+pub mod exit;
+pub mod ids;
+pub mod prctl;
+pub mod rlimit;
+pub mod rusage;
+pub mod sched;
+pub mod tid;

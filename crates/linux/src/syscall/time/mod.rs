@@ -1,0 +1,4 @@
+//! Clocks and sleeping.
+
+pub mod clock;
+pub mod sleep;
