@@ -5,7 +5,7 @@
 use osprey_proto::frame::Tag;
 use spin::Mutex;
 
-const MAX: usize = 16;
+const MAX: usize = 24;
 
 struct Marks {
     entry_tsc: u64,
@@ -16,7 +16,15 @@ struct Marks {
 static MARKS: Mutex<Marks> = Mutex::new(Marks { entry_tsc: 0, marks: [("", 0); MAX], n: 0 });
 
 pub fn init(entry_tsc: u64) {
-    MARKS.lock().entry_tsc = entry_tsc;
+    let mut m = MARKS.lock();
+    m.entry_tsc = entry_tsc;
+    for (name, t) in osprey_hal::boot::milestones() {
+        let n = m.n;
+        if n < MAX {
+            m.marks[n] = (name, t);
+            m.n += 1;
+        }
+    }
 }
 
 pub fn mark(name: &'static str) {

@@ -72,6 +72,10 @@ impl Machine for KernelMachine {
         crate::stdin::pending()
     }
 
+    fn milestone(&self, name: &'static str) {
+        crate::bootchart::mark(name);
+    }
+
     fn strace(&self, line: &str) {
         serial::write_frame(Tag::Strace as u8, line.as_bytes());
     }

@@ -97,6 +97,7 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     let dentry = p.vfs.resolve(&cwd, path, true)?;
     let file = OpenFile::new(dentry, osprey_abi::fcntl::O_RDONLY)?;
     let data = read_all(file.inode())?;
+    cx.m.milestone("exec: file read");
     let info = osprey_elf::parse(&data).map_err(|e| {
         log::error!("{}: {e}", String::from_utf8_lossy(path));
         Errno::ENOEXEC
@@ -106,9 +107,11 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
         return Err(Errno::ENOEXEC);
     }
     let bias = info.default_bias();
+    cx.m.milestone("exec: elf parsed");
     let mapped = InodeFile::new(&file);
     map_segments(p, &info, &mapped, bias)?;
 
+    cx.m.milestone("exec: mapped");
     let (hwcap, hwcap2) = cx.m.hwcap();
     let mut aux = AuxValues::for_program(&info, bias, 0);
     aux.hwcap = hwcap;

@@ -103,9 +103,11 @@ impl Linux {
             let ns = m.realtime_ns();
             Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as i64 }
         });
+        m.milestone("linux: start");
         let rootfs = RamFs::new(clock.clone());
         osprey_vfs::cpio::unpack(initrd, &rootfs.root())
             .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
+        m.milestone("initramfs unpacked");
         let vfs = Vfs::new(rootfs.root());
         let launch = take_launch(&vfs)?;
         on_launch(&launch);

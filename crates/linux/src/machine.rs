@@ -27,6 +27,8 @@ pub trait Machine: Send + Sync {
     fn console_read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
     /// Bytes of stdin available without blocking (FIONREAD).
     fn console_pending(&self) -> usize;
+    /// Records a boot milestone for `--bootchart` (costs a TSC read).
+    fn milestone(&self, _name: &'static str) {}
     /// One `--strace` line.
     fn strace(&self, line: &str);
 

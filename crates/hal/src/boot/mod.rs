@@ -34,17 +34,40 @@ pub struct BootInfo {
 }
 
 /// Called by `pvh.S` in long mode, on the boot stack, with the direct map and kernel map live.
+/// TSC values at the hal's boot steps, for `--bootchart`.
+static MARKS: spin::Mutex<([(&str, u64); 8], usize)> = spin::Mutex::new(([("", 0); 8], 0));
+
+fn mark(name: &'static str) {
+    let t = time::tsc();
+    let mut m = MARKS.lock();
+    let n = m.1;
+    if n < m.0.len() {
+        m.0[n] = (name, t);
+        m.1 += 1;
+    }
+}
+
+/// The hal's boot milestones: (name, TSC).
+pub fn milestones() -> alloc::vec::Vec<(&'static str, u64)> {
+    let m = MARKS.lock();
+    m.0[..m.1].to_vec()
+}
+
 #[no_mangle]
 extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
+    mark("hal: long mode");
     cpu::percpu::init_boot_cpu();
     dev::serial::init();
     let si = start_info::parse(start_info_paddr as u64);
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
+    mark("hal: memory");
     cpu::init_boot_cpu();
+    mark("hal: cpu");
     trap::init();
     mm::heap::init();
     time::init();
+    mark("hal: traps, timer");
     // SAFETY: reading a u64 that pvh.S wrote before paging was on; nothing writes it later.
     let entry_tsc = unsafe { core::ptr::addr_of!(osprey_boot_tsc).read_volatile() };
     let info = BootInfo {
