@@ -7,23 +7,52 @@ use super::ArgFmt::{self, *};
 use super::{fs, mem, misc, signal, task, time, Ctx, FromArg, SysResult};
 
 macro_rules! invoke {
-    ($f:path, $cx:ident, $a:ident, 0) => { $f($cx) };
-    ($f:path, $cx:ident, $a:ident, 1) => { $f($cx, FromArg::from_arg($a[0])) };
-    ($f:path, $cx:ident, $a:ident, 2) => { $f($cx, FromArg::from_arg($a[0]), FromArg::from_arg($a[1])) };
+    ($f:path, $cx:ident, $a:ident, 0) => {
+        $f($cx)
+    };
+    ($f:path, $cx:ident, $a:ident, 1) => {
+        $f($cx, FromArg::from_arg($a[0]))
+    };
+    ($f:path, $cx:ident, $a:ident, 2) => {
+        $f($cx, FromArg::from_arg($a[0]), FromArg::from_arg($a[1]))
+    };
     ($f:path, $cx:ident, $a:ident, 3) => {
-        $f($cx, FromArg::from_arg($a[0]), FromArg::from_arg($a[1]), FromArg::from_arg($a[2]))
+        $f(
+            $cx,
+            FromArg::from_arg($a[0]),
+            FromArg::from_arg($a[1]),
+            FromArg::from_arg($a[2]),
+        )
     };
     ($f:path, $cx:ident, $a:ident, 4) => {
-        $f($cx, FromArg::from_arg($a[0]), FromArg::from_arg($a[1]), FromArg::from_arg($a[2]),
-           FromArg::from_arg($a[3]))
+        $f(
+            $cx,
+            FromArg::from_arg($a[0]),
+            FromArg::from_arg($a[1]),
+            FromArg::from_arg($a[2]),
+            FromArg::from_arg($a[3]),
+        )
     };
     ($f:path, $cx:ident, $a:ident, 5) => {
-        $f($cx, FromArg::from_arg($a[0]), FromArg::from_arg($a[1]), FromArg::from_arg($a[2]),
-           FromArg::from_arg($a[3]), FromArg::from_arg($a[4]))
+        $f(
+            $cx,
+            FromArg::from_arg($a[0]),
+            FromArg::from_arg($a[1]),
+            FromArg::from_arg($a[2]),
+            FromArg::from_arg($a[3]),
+            FromArg::from_arg($a[4]),
+        )
     };
     ($f:path, $cx:ident, $a:ident, 6) => {
-        $f($cx, FromArg::from_arg($a[0]), FromArg::from_arg($a[1]), FromArg::from_arg($a[2]),
-           FromArg::from_arg($a[3]), FromArg::from_arg($a[4]), FromArg::from_arg($a[5]))
+        $f(
+            $cx,
+            FromArg::from_arg($a[0]),
+            FromArg::from_arg($a[1]),
+            FromArg::from_arg($a[2]),
+            FromArg::from_arg($a[3]),
+            FromArg::from_arg($a[4]),
+            FromArg::from_arg($a[5]),
+        )
     };
 }
 
@@ -73,68 +102,68 @@ syscalls! {
     SYS_WRITE => fs::rw::sys_write / 3 [Fd, InBuf(2), UInt];
     SYS_PREAD64 => fs::rw::sys_pread64 / 4 [Fd, OutBuf, UInt, Int];
     SYS_PWRITE64 => fs::rw::sys_pwrite64 / 4 [Fd, InBuf(2), UInt, Int];
-    // PENDING SYS_READV => fs::rwv::sys_readv / 3 [Fd, Ptr, Int];
-    // PENDING SYS_WRITEV => fs::rwv::sys_writev / 3 [Fd, Ptr, Int];
-    // PENDING SYS_PREADV => fs::rwv::sys_preadv / 4 [Fd, Ptr, Int, Int];
-    // PENDING SYS_PWRITEV => fs::rwv::sys_pwritev / 4 [Fd, Ptr, Int, Int];
-    // PENDING SYS_LSEEK => fs::lseek::sys_lseek / 3 [Fd, Int, Whence];
-    // PENDING SYS_SENDFILE => fs::sendfile::sys_sendfile / 4 [Fd, Fd, Ptr, UInt];
+    SYS_READV => fs::rwv::sys_readv / 3 [Fd, Ptr, Int];
+    SYS_WRITEV => fs::rwv::sys_writev / 3 [Fd, Ptr, Int];
+    SYS_PREADV => fs::rwv::sys_preadv / 4 [Fd, Ptr, Int, Int];
+    SYS_PWRITEV => fs::rwv::sys_pwritev / 4 [Fd, Ptr, Int, Int];
+    SYS_LSEEK => fs::lseek::sys_lseek / 3 [Fd, Int, Whence];
+    SYS_SENDFILE => fs::sendfile::sys_sendfile / 4 [Fd, Fd, Ptr, UInt];
     // files: opening and descriptors
-    // PENDING SYS_OPEN => fs::open::sys_open / 3 [Path, OpenFlags, Octal];
-    // PENDING SYS_OPENAT => fs::open::sys_openat / 4 [DirFd, Path, OpenFlags, Octal];
-    // PENDING SYS_CREAT => fs::open::sys_creat / 2 [Path, Octal];
+    SYS_OPEN => fs::open::sys_open / 3 [Path, OpenFlags, Octal];
+    SYS_OPENAT => fs::open::sys_openat / 4 [DirFd, Path, OpenFlags, Octal];
+    SYS_CREAT => fs::open::sys_creat / 2 [Path, Octal];
     SYS_CLOSE => fs::close::sys_close / 1 [Fd];
     SYS_CLOSE_RANGE => fs::close::sys_close_range / 3 [UInt, UInt, UInt];
-    // PENDING SYS_DUP => fs::dup::sys_dup / 1 [Fd];
-    // PENDING SYS_DUP2 => fs::dup::sys_dup2 / 2 [Fd, Fd];
-    // PENDING SYS_DUP3 => fs::dup::sys_dup3 / 3 [Fd, Fd, OpenFlags];
-    // PENDING SYS_PIPE => fs::pipe::sys_pipe / 1 [Ptr];
-    // PENDING SYS_PIPE2 => fs::pipe::sys_pipe2 / 2 [Ptr, OpenFlags];
-    // PENDING SYS_FCNTL => fs::fcntl::sys_fcntl / 3 [Fd, Fcntl, Ptr];
-    // PENDING SYS_IOCTL => fs::ioctl::sys_ioctl / 3 [Fd, Ioctl, Ptr];
+    SYS_DUP => fs::dup::sys_dup / 1 [Fd];
+    SYS_DUP2 => fs::dup::sys_dup2 / 2 [Fd, Fd];
+    SYS_DUP3 => fs::dup::sys_dup3 / 3 [Fd, Fd, OpenFlags];
+    SYS_PIPE => fs::pipe::sys_pipe / 1 [Ptr];
+    SYS_PIPE2 => fs::pipe::sys_pipe2 / 2 [Ptr, OpenFlags];
+    SYS_FCNTL => fs::fcntl::sys_fcntl / 3 [Fd, Fcntl, Ptr];
+    SYS_IOCTL => fs::ioctl::sys_ioctl / 3 [Fd, Ioctl, Ptr];
     // files: metadata
-    // PENDING SYS_STAT => fs::stat::sys_stat / 2 [Path, Ptr];
-    // PENDING SYS_LSTAT => fs::stat::sys_lstat / 2 [Path, Ptr];
-    // PENDING SYS_FSTAT => fs::stat::sys_fstat / 2 [Fd, Ptr];
-    // PENDING SYS_NEWFSTATAT => fs::stat::sys_newfstatat / 4 [DirFd, Path, Ptr, AtFlags];
-    // PENDING SYS_STATX => fs::stat::sys_statx / 5 [DirFd, Path, AtFlags, Ptr, Ptr];
-    // PENDING SYS_STATFS => fs::statfs::sys_statfs / 2 [Path, Ptr];
-    // PENDING SYS_FSTATFS => fs::statfs::sys_fstatfs / 2 [Fd, Ptr];
-    // PENDING SYS_ACCESS => fs::access::sys_access / 2 [Path, AccessMode];
-    // PENDING SYS_FACCESSAT => fs::access::sys_faccessat / 3 [DirFd, Path, AccessMode];
-    // PENDING SYS_FACCESSAT2 => fs::access::sys_faccessat2 / 4 [DirFd, Path, AccessMode, AtFlags];
-    // PENDING SYS_READLINK => fs::readlink::sys_readlink / 3 [Path, OutBuf, UInt];
-    // PENDING SYS_READLINKAT => fs::readlink::sys_readlinkat / 4 [DirFd, Path, OutBuf, UInt];
-    // PENDING SYS_GETDENTS64 => fs::getdents::sys_getdents64 / 3 [Fd, Ptr, UInt];
-    // PENDING SYS_TRUNCATE => fs::truncate::sys_truncate / 2 [Path, Int];
-    // PENDING SYS_FTRUNCATE => fs::truncate::sys_ftruncate / 2 [Fd, Int];
-    // PENDING SYS_FSYNC => fs::sync::sys_fsync / 1 [Fd];
-    // PENDING SYS_FDATASYNC => fs::sync::sys_fdatasync / 1 [Fd];
-    // PENDING SYS_CHMOD => fs::chmod::sys_chmod / 2 [Path, Octal];
-    // PENDING SYS_FCHMOD => fs::chmod::sys_fchmod / 2 [Fd, Octal];
-    // PENDING SYS_FCHMODAT => fs::chmod::sys_fchmodat / 3 [DirFd, Path, Octal];
-    // PENDING SYS_CHOWN => fs::chown::sys_chown / 3 [Path, Int, Int];
-    // PENDING SYS_LCHOWN => fs::chown::sys_lchown / 3 [Path, Int, Int];
-    // PENDING SYS_FCHOWN => fs::chown::sys_fchown / 3 [Fd, Int, Int];
-    // PENDING SYS_FCHOWNAT => fs::chown::sys_fchownat / 5 [DirFd, Path, Int, Int, AtFlags];
-    // PENDING SYS_UTIMENSAT => fs::utimens::sys_utimensat / 4 [DirFd, Path, Ptr, AtFlags];
+    SYS_STAT => fs::stat::sys_stat / 2 [Path, Ptr];
+    SYS_LSTAT => fs::stat::sys_lstat / 2 [Path, Ptr];
+    SYS_FSTAT => fs::stat::sys_fstat / 2 [Fd, Ptr];
+    SYS_NEWFSTATAT => fs::stat::sys_newfstatat / 4 [DirFd, Path, Ptr, AtFlags];
+    SYS_STATX => fs::stat::sys_statx / 5 [DirFd, Path, AtFlags, Ptr, Ptr];
+    SYS_STATFS => fs::statfs::sys_statfs / 2 [Path, Ptr];
+    SYS_FSTATFS => fs::statfs::sys_fstatfs / 2 [Fd, Ptr];
+    SYS_ACCESS => fs::access::sys_access / 2 [Path, AccessMode];
+    SYS_FACCESSAT => fs::access::sys_faccessat / 3 [DirFd, Path, AccessMode];
+    SYS_FACCESSAT2 => fs::access::sys_faccessat2 / 4 [DirFd, Path, AccessMode, AtFlags];
+    SYS_READLINK => fs::readlink::sys_readlink / 3 [Path, OutBuf, UInt];
+    SYS_READLINKAT => fs::readlink::sys_readlinkat / 4 [DirFd, Path, OutBuf, UInt];
+    SYS_GETDENTS64 => fs::getdents::sys_getdents64 / 3 [Fd, Ptr, UInt];
+    SYS_TRUNCATE => fs::truncate::sys_truncate / 2 [Path, Int];
+    SYS_FTRUNCATE => fs::truncate::sys_ftruncate / 2 [Fd, Int];
+    SYS_FSYNC => fs::sync::sys_fsync / 1 [Fd];
+    SYS_FDATASYNC => fs::sync::sys_fdatasync / 1 [Fd];
+    SYS_CHMOD => fs::chmod::sys_chmod / 2 [Path, Octal];
+    SYS_FCHMOD => fs::chmod::sys_fchmod / 2 [Fd, Octal];
+    SYS_FCHMODAT => fs::chmod::sys_fchmodat / 3 [DirFd, Path, Octal];
+    SYS_CHOWN => fs::chown::sys_chown / 3 [Path, Int, Int];
+    SYS_LCHOWN => fs::chown::sys_lchown / 3 [Path, Int, Int];
+    SYS_FCHOWN => fs::chown::sys_fchown / 3 [Fd, Int, Int];
+    SYS_FCHOWNAT => fs::chown::sys_fchownat / 5 [DirFd, Path, Int, Int, AtFlags];
+    SYS_UTIMENSAT => fs::utimens::sys_utimensat / 4 [DirFd, Path, Ptr, AtFlags];
     // files: the namespace
-    // PENDING SYS_GETCWD => fs::cwd::sys_getcwd / 2 [OutBuf, UInt];
-    // PENDING SYS_CHDIR => fs::cwd::sys_chdir / 1 [Path];
-    // PENDING SYS_FCHDIR => fs::cwd::sys_fchdir / 1 [Fd];
-    // PENDING SYS_MKDIR => fs::mkdir::sys_mkdir / 2 [Path, Octal];
-    // PENDING SYS_MKDIRAT => fs::mkdir::sys_mkdirat / 3 [DirFd, Path, Octal];
-    // PENDING SYS_RMDIR => fs::unlink::sys_rmdir / 1 [Path];
-    // PENDING SYS_UNLINK => fs::unlink::sys_unlink / 1 [Path];
-    // PENDING SYS_UNLINKAT => fs::unlink::sys_unlinkat / 3 [DirFd, Path, AtFlags];
-    // PENDING SYS_RENAME => fs::rename::sys_rename / 2 [Path, Path];
-    // PENDING SYS_RENAMEAT => fs::rename::sys_renameat / 4 [DirFd, Path, DirFd, Path];
-    // PENDING SYS_RENAMEAT2 => fs::rename::sys_renameat2 / 5 [DirFd, Path, DirFd, Path, UInt];
-    // PENDING SYS_LINK => fs::link::sys_link / 2 [Path, Path];
-    // PENDING SYS_LINKAT => fs::link::sys_linkat / 5 [DirFd, Path, DirFd, Path, AtFlags];
-    // PENDING SYS_SYMLINK => fs::link::sys_symlink / 2 [Path, Path];
-    // PENDING SYS_SYMLINKAT => fs::link::sys_symlinkat / 3 [Path, DirFd, Path];
-    // PENDING SYS_UMASK => fs::umask::sys_umask / 1 [Octal];
+    SYS_GETCWD => fs::cwd::sys_getcwd / 2 [OutBuf, UInt];
+    SYS_CHDIR => fs::cwd::sys_chdir / 1 [Path];
+    SYS_FCHDIR => fs::cwd::sys_fchdir / 1 [Fd];
+    SYS_MKDIR => fs::mkdir::sys_mkdir / 2 [Path, Octal];
+    SYS_MKDIRAT => fs::mkdir::sys_mkdirat / 3 [DirFd, Path, Octal];
+    SYS_RMDIR => fs::unlink::sys_rmdir / 1 [Path];
+    SYS_UNLINK => fs::unlink::sys_unlink / 1 [Path];
+    SYS_UNLINKAT => fs::unlink::sys_unlinkat / 3 [DirFd, Path, AtFlags];
+    SYS_RENAME => fs::rename::sys_rename / 2 [Path, Path];
+    SYS_RENAMEAT => fs::rename::sys_renameat / 4 [DirFd, Path, DirFd, Path];
+    SYS_RENAMEAT2 => fs::rename::sys_renameat2 / 5 [DirFd, Path, DirFd, Path, UInt];
+    SYS_LINK => fs::link::sys_link / 2 [Path, Path];
+    SYS_LINKAT => fs::link::sys_linkat / 5 [DirFd, Path, DirFd, Path, AtFlags];
+    SYS_SYMLINK => fs::link::sys_symlink / 2 [Path, Path];
+    SYS_SYMLINKAT => fs::link::sys_symlinkat / 3 [Path, DirFd, Path];
+    SYS_UMASK => fs::umask::sys_umask / 1 [Octal];
     // memory
     SYS_MMAP => mem::mmap::sys_mmap / 6 [Ptr, UInt, Prot, MapFlags, Fd, Ptr];
     SYS_MUNMAP => mem::mmap::sys_munmap / 2 [Ptr, UInt];

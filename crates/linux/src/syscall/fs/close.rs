@@ -16,6 +16,7 @@ pub fn sys_close_range(cx: &Ctx, first: u32, last: u32, flags: u32) -> SysResult
     if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
         return Err(Errno::EINVAL);
     }
-    cx.p.files.close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0)?;
+    cx.p.files
+        .close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0)?;
     Ok(0)
 }

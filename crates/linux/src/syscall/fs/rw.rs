@@ -90,7 +90,9 @@ pub fn sys_pread64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i6
     if offset < 0 {
         return Err(Errno::EINVAL);
     }
-    read_into_user(cx, buf.addr(), count, |b, done| f.pread(b, offset + done as i64))
+    read_into_user(cx, buf.addr(), count, |b, done| {
+        f.pread(b, offset + done as i64)
+    })
 }
 
 pub fn sys_pwrite64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {
@@ -98,5 +100,7 @@ pub fn sys_pwrite64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i
     if offset < 0 {
         return Err(Errno::EINVAL);
     }
-    write_from_user(cx, buf.addr(), count, |b, done| f.pwrite(b, offset + done as i64))
+    write_from_user(cx, buf.addr(), count, |b, done| {
+        f.pwrite(b, offset + done as i64)
+    })
 }

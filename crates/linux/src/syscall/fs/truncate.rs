@@ -1,0 +1,23 @@
+//! truncate, ftruncate.
+
+use osprey_abi::Errno;
+
+use super::{cwd, file, user_path};
+use crate::syscall::{Ctx, SysResult};
+use crate::uaccess::UserPtr;
+
+pub fn sys_truncate(cx: &Ctx, path: UserPtr<u8>, len: i64) -> SysResult {
+    let path = user_path(cx, path)?;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let base = cwd(cx);
+    cx.p.vfs.truncate(&base, &path, len)?;
+    Ok(0)
+}
+
+/// EINVAL unless open for writing (Linux's answer, not EBADF), EBADF for O_PATH.
+pub fn sys_ftruncate(cx: &Ctx, fd: i32, len: i64) -> SysResult {
+    file(cx, fd)?.truncate(len)?;
+    Ok(0)
+}
