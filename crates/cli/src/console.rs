@@ -42,6 +42,8 @@ pub struct Console<O: Write, E: Write> {
     host_file: HostFileMap,
     /// Whether anything at all came from the guest (tells "never booted" from "died").
     pub got_frames: bool,
+    /// The TSC frequency the guest measured (kHz), to cache for the next run.
+    pub tsc_khz: Option<u64>,
 }
 
 impl<O: Write, E: Write> Console<O, E> {
@@ -58,6 +60,7 @@ impl<O: Write, E: Write> Console<O, E> {
             stdout_closed: false,
             host_file,
             got_frames: false,
+            tsc_khz: None,
         }
     }
 
@@ -135,6 +138,11 @@ impl<O: Write, E: Write> Console<O, E> {
                 self.panic
                     .get_or_insert_with(String::new)
                     .push_str(&String::from_utf8_lossy(&payload));
+            }
+            Some(Tag::TscKhz) => {
+                if let Some(b) = payload.get(..8) {
+                    self.tsc_khz = Some(u64::from_le_bytes(b.try_into().unwrap()));
+                }
             }
             Some(Tag::Exit) => {
                 if payload.len() >= 4 {

@@ -109,6 +109,8 @@ pub struct VmConfig {
     pub cpus: u8,
     pub kernel: PathBuf,
     pub initrd: PathBuf,
+    /// The kernel command line (`osprey_proto::cmdline` keys).
+    pub append: String,
 }
 
 /// The arguments after the QEMU binary.
@@ -166,6 +168,10 @@ pub fn args(cfg: &VmConfig) -> Vec<OsString> {
     a.push(cfg.kernel.clone().into_os_string());
     a.push("-initrd".into());
     a.push(cfg.initrd.clone().into_os_string());
+    if !cfg.append.is_empty() {
+        a.push("-append".into());
+        a.push(cfg.append.clone().into());
+    }
     a
 }
 

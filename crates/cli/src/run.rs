@@ -92,6 +92,19 @@ enum Event {
 }
 
 /// Runs the program; returns osprey's exit status. `Err` means osprey could not run it (125).
+/// `realtime=` (the wall clock now) and, when known from an earlier run, `tsc_khz=`.
+fn kernel_cmdline(engine: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut s = format!("{}={now}", osprey_proto::cmdline::REALTIME);
+    if let Some(khz) = crate::tsc_cache::load(engine) {
+        s.push_str(&format!(" {}={khz}", osprey_proto::cmdline::TSC_KHZ));
+    }
+    s
+}
+
 pub fn run(a: RunArgs) -> Result<i32> {
     let started = Instant::now();
     let kernel = crate::kernel_image::load()?;
@@ -153,6 +166,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
             .map_err(|e| e.into_error())
             .context("writing the initramfs")?;
     }
+    let engine_name = format!("{engine:?}").to_lowercase();
     let cfg = VmConfig {
         qemu: a.qemu.clone(),
         engine,
@@ -160,6 +174,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
         cpus: a.cpus,
         kernel: kernel_path,
         initrd: initrd_path,
+        append: kernel_cmdline(&engine_name),
     };
 
     if a.verbose {
@@ -249,6 +264,9 @@ pub fn run(a: RunArgs) -> Result<i32> {
     }
 
     let status = child.wait().context("waiting for QEMU")?;
+    if let Some(khz) = console.tsc_khz {
+        crate::tsc_cache::store(&engine_name, khz);
+    }
     let qemu_ms = qemu_started.elapsed().as_secs_f64() * 1e3;
     let qemu_stderr = stderr_thread.join().unwrap_or_default();
     if a.verbose && !qemu_stderr.is_empty() {

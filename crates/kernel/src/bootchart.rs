@@ -13,7 +13,11 @@ struct Marks {
     n: usize,
 }
 
-static MARKS: Mutex<Marks> = Mutex::new(Marks { entry_tsc: 0, marks: [("", 0); MAX], n: 0 });
+static MARKS: Mutex<Marks> = Mutex::new(Marks {
+    entry_tsc: 0,
+    marks: [("", 0); MAX],
+    n: 0,
+});
 
 pub fn init(entry_tsc: u64) {
     let mut m = MARKS.lock();

@@ -33,5 +33,9 @@ pub fn init() {
 }
 
 pub fn set_verbose(v: bool) {
-    log::set_max_level(if v { LevelFilter::Debug } else { LevelFilter::Info });
+    log::set_max_level(if v {
+        LevelFilter::Debug
+    } else {
+        LevelFilter::Info
+    });
 }

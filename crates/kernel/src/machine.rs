@@ -29,7 +29,15 @@ pub fn set_realtime(host_ns: u64) {
     REALTIME_AT_BOOT.store(host_ns, Ordering::Relaxed);
 }
 
+/// The launch record's time (taken while packing) is the fallback when the command line has
+/// none.
+pub fn set_realtime_if_unset(host_ns: u64) {
+    let _ = REALTIME_AT_BOOT.compare_exchange(0, host_ns, Ordering::Relaxed, Ordering::Relaxed);
+}
+
 fn since_boot_ns() -> u64 {
+    // The frequency first: a first call may calibrate (50 ms), which must not count.
+    osprey_hal::time::tsc_hz();
     let t = osprey_hal::time::tsc().saturating_sub(BOOT_TSC.load(Ordering::Relaxed));
     osprey_hal::time::tsc_to_ns(t)
 }
@@ -38,6 +46,10 @@ fn since_boot_ns() -> u64 {
 pub fn shutdown(status: i32) -> ! {
     if crate::BOOTCHART.load(Ordering::Relaxed) {
         crate::bootchart::report();
+    }
+    if osprey_hal::time::tsc_was_calibrated() {
+        let khz = osprey_hal::time::tsc_hz() / 1000;
+        serial::write_frame(Tag::TscKhz as u8, &khz.to_le_bytes());
     }
     serial::write_frame(Tag::Exit as u8, &status.to_le_bytes());
     power::exit(osprey_proto::DEBUG_EXIT_NORMAL)
@@ -82,6 +94,16 @@ impl Machine for KernelMachine {
 
     fn monotonic_ns(&self) -> u64 {
         since_boot_ns()
+    }
+
+    fn file_time_ns(&self) -> u64 {
+        // File timestamps need no precision: before the TSC frequency is known (boot, with no
+        // hint from the host), use the launch time rather than spending 10 ms calibrating.
+        if osprey_hal::time::tsc_hz_known() {
+            self.realtime_ns()
+        } else {
+            REALTIME_AT_BOOT.load(Ordering::Relaxed)
+        }
     }
 
     fn realtime_ns(&self) -> u64 {

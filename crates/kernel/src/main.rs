@@ -38,7 +38,7 @@ const KERNEL_STACK: usize = 64 * 1024;
 fn on_launch(l: &Launch) {
     logger::set_verbose(l.has(flags::VERBOSE));
     BOOTCHART.store(l.has(flags::BOOTCHART), Ordering::Relaxed);
-    machine::set_realtime(l.realtime_ns);
+    machine::set_realtime_if_unset(l.realtime_ns);
     rng::reseed(&l.seed);
     bootchart::mark("launch record read");
 }
@@ -47,10 +47,27 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     logger::init();
     bootchart::init(info.entry_tsc);
     machine::init_clock(info.entry_tsc);
+    use osprey_proto::cmdline;
+    if let Some(ns) = cmdline::get(info.cmdline, cmdline::REALTIME).and_then(|v| v.parse().ok()) {
+        machine::set_realtime(ns);
+    }
+    if let Some(khz) =
+        cmdline::get(info.cmdline, cmdline::TSC_KHZ).and_then(|v| v.parse::<u64>().ok())
+    {
+        osprey_hal::time::set_tsc_hz(khz * 1000);
+    }
     bootchart::mark("hal ready");
-    trap::set_handlers(Handlers { syscall: traps::syscall, trap: traps::trap });
+    trap::set_handlers(Handlers {
+        syscall: traps::syscall,
+        trap: traps::trap,
+    });
 
-    let started = Linux::boot(&MACHINE, info.initrd, Box::new(page_table::HalPageTable), &on_launch);
+    let started = Linux::boot(
+        &MACHINE,
+        info.initrd,
+        Box::new(page_table::HalPageTable),
+        &on_launch,
+    );
     let entry = started.and_then(|(linux, launch)| traps::LINUX.call_once(|| linux).start(&launch));
     let entry = match entry {
         Ok(v) => v,

@@ -37,5 +37,6 @@ pub fn reseed(host: &[u8; 32]) {
 
 pub fn fill(buf: &mut [u8]) {
     let mut g = RNG.lock();
-    g.get_or_insert_with(|| ChaCha20Rng::from_seed(hw_seed())).fill_bytes(buf);
+    g.get_or_insert_with(|| ChaCha20Rng::from_seed(hw_seed()))
+        .fill_bytes(buf);
 }

@@ -36,7 +36,11 @@ fn pump(inp: &mut Input) {
 
 fn with<R>(f: impl FnOnce(&mut Input) -> R) -> R {
     let mut g = INPUT.lock();
-    let inp = g.get_or_insert_with(|| Input { decoder: Decoder::new(), data: VecDeque::new(), eof: false });
+    let inp = g.get_or_insert_with(|| Input {
+        decoder: Decoder::new(),
+        data: VecDeque::new(),
+        eof: false,
+    });
     pump(inp);
     f(inp)
 }

@@ -46,8 +46,12 @@ fn crash(f: &TrapFrame, signal: i32, code: i32, addr: u64) -> ! {
 
 pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
     match t {
-        Trap::PageFault { addr, write, exec, .. } => {
-            let Some(linux) = LINUX.get() else { return false };
+        Trap::PageFault {
+            addr, write, exec, ..
+        } => {
+            let Some(linux) = LINUX.get() else {
+                return false;
+            };
             if addr < USER_END {
                 let access = if exec {
                     Access::Exec

@@ -37,7 +37,12 @@ impl Console {
             kind,
             tty,
             termios: Mutex::new(Termios::linux_default()),
-            winsize: Mutex::new(Winsize { ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0 }),
+            winsize: Mutex::new(Winsize {
+                ws_row: 24,
+                ws_col: 80,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            }),
         })
     }
 }

@@ -28,7 +28,10 @@ pub struct InodeFile {
 
 impl InodeFile {
     pub fn new(file: &OpenFile) -> Arc<InodeFile> {
-        Arc::new(InodeFile { inode: file.inode().clone(), path: file.path() })
+        Arc::new(InodeFile {
+            inode: file.inode().clone(),
+            path: file.path(),
+        })
     }
 }
 
@@ -71,7 +74,12 @@ fn read_all(inode: &Arc<dyn Inode>) -> Result<Vec<u8>, Errno> {
 }
 
 /// Maps the executable's segments at `bias`.
-fn map_segments(p: &Process, info: &ElfInfo, file: &Arc<InodeFile>, bias: u64) -> Result<(), Errno> {
+fn map_segments(
+    p: &Process,
+    info: &ElfInfo,
+    file: &Arc<InodeFile>,
+    bias: u64,
+) -> Result<(), Errno> {
     use osprey_mm::flags::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE};
     let mut mm = p.mm.lock();
     let (space, pt) = mm.parts();
@@ -79,10 +87,24 @@ fn map_segments(p: &Process, info: &ElfInfo, file: &Arc<InodeFile>, bias: u64) -
         if seg.file_end > seg.start {
             let zero_from = seg.file_offset + (seg.zero_start - seg.start);
             let backing = Backing::file_zero_from(file.clone(), seg.file_offset, zero_from);
-            space.mmap(pt, seg.start, seg.file_end - seg.start, seg.prot, MAP_FIXED | MAP_PRIVATE, backing)?;
+            space.mmap(
+                pt,
+                seg.start,
+                seg.file_end - seg.start,
+                seg.prot,
+                MAP_FIXED | MAP_PRIVATE,
+                backing,
+            )?;
         }
         if let Some((s, e)) = seg.anon_range() {
-            space.mmap(pt, s, e - s, seg.prot, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, Backing::Anonymous)?;
+            space.mmap(
+                pt,
+                s,
+                e - s,
+                seg.prot,
+                MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS,
+                Backing::Anonymous,
+            )?;
         }
     }
     space.init_brk(info.brk_start(bias));
@@ -96,14 +118,25 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     let cwd = p.fs.lock().cwd.clone();
     let dentry = p.vfs.resolve(&cwd, path, true)?;
     let file = OpenFile::new(dentry, osprey_abi::fcntl::O_RDONLY)?;
-    let data = read_all(file.inode())?;
+    // Files from the boot image are read in place; others (written at run time) are copied.
+    let copied;
+    let data: &[u8] = match file.inode().static_contents() {
+        Some(d) => d,
+        None => {
+            copied = read_all(file.inode())?;
+            &copied
+        }
+    };
     cx.m.milestone("exec: file read");
-    let info = osprey_elf::parse(&data).map_err(|e| {
+    let info = osprey_elf::parse(data).map_err(|e| {
         log::error!("{}: {e}", String::from_utf8_lossy(path));
         Errno::ENOEXEC
     })?;
     if info.is_dynamic() {
-        log::error!("{}: dynamic executables need issue 3 (ld.so)", String::from_utf8_lossy(path));
+        log::error!(
+            "{}: dynamic executables need issue 3 (ld.so)",
+            String::from_utf8_lossy(path)
+        );
         return Err(Errno::ENOEXEC);
     }
     let bias = info.default_bias();
@@ -125,5 +158,8 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     cx.m.copy_to_user(stack.rsp, &stack.bytes)?;
     *p.auxv.lock() = stack.auxv.clone();
     *p.exe_bias.lock() = bias;
-    Ok(Entry { rip: info.entry_at(bias), rsp: stack.rsp })
+    Ok(Entry {
+        rip: info.entry_at(bias),
+        rsp: stack.rsp,
+    })
 }

@@ -19,6 +19,7 @@ pub mod procfs;
 pub mod strace;
 pub mod syscall;
 pub mod uaccess;
+#[cfg(test)] mod testing;
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -82,7 +83,10 @@ fn take_launch(vfs: &Vfs) -> Result<Launch, BootError> {
         .map_err(|e| BootError::Launch(alloc::format!("{}: {e}", osprey_proto::LAUNCH_PATH)))?;
     let md = d.inode().metadata();
     let mut buf = alloc::vec![0u8; md.size as usize];
-    let n = d.inode().read_at(0, &mut buf).map_err(|e| BootError::Launch(alloc::format!("{e}")))?;
+    let n = d
+        .inode()
+        .read_at(0, &mut buf)
+        .map_err(|e| BootError::Launch(alloc::format!("{e}")))?;
     buf.truncate(n);
     let l = Launch::decode(&buf).map_err(|e| BootError::Launch(alloc::format!("{e:?}")))?;
     let _ = vfs.unlink(&root, osprey_proto::LAUNCH_PATH.as_bytes());
@@ -95,17 +99,20 @@ impl Linux {
     /// (the kernel needs its flags).
     pub fn boot(
         m: &'static dyn Machine,
-        initrd: &[u8],
+        initrd: &'static [u8],
         pt: Box<dyn PageTable + Send>,
         on_launch: &dyn Fn(&Launch),
     ) -> Result<(Linux, Launch), BootError> {
         let clock: Clock = Arc::new(move || {
-            let ns = m.realtime_ns();
-            Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as i64 }
+            let ns = m.file_time_ns();
+            Timespec {
+                sec: (ns / 1_000_000_000) as i64,
+                nsec: (ns % 1_000_000_000) as i64,
+            }
         });
         m.milestone("linux: start");
         let rootfs = RamFs::new(clock.clone());
-        osprey_vfs::cpio::unpack(initrd, &rootfs.root())
+        osprey_vfs::cpio::unpack_static(initrd, &rootfs.root())
             .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
         m.milestone("initramfs unpacked");
         let vfs = Vfs::new(rootfs.root());
@@ -116,17 +123,42 @@ impl Linux {
         let rng: osprey_vfs::Rng = Arc::new(move |b: &mut [u8]| m.random(b));
         let devfs = DevFs::new(clock.clone(), rng);
         let tty = |f: u32| launch.has(f);
-        let stdin = devfs.add_device(b"stdin-console", makedev(5, 1), 0o620, Console::new(m, Kind::In, tty(launch::flags::STDIN_TTY)));
-        let stdout = devfs.add_device(b"stdout-console", makedev(5, 1), 0o620, Console::new(m, Kind::Out, tty(launch::flags::STDOUT_TTY)));
-        let stderr = devfs.add_device(b"stderr-console", makedev(5, 1), 0o620, Console::new(m, Kind::Err, tty(launch::flags::STDERR_TTY)));
+        let stdin = devfs.add_device(
+            b"stdin-console",
+            makedev(5, 1),
+            0o620,
+            Console::new(m, Kind::In, tty(launch::flags::STDIN_TTY)),
+        );
+        let stdout = devfs.add_device(
+            b"stdout-console",
+            makedev(5, 1),
+            0o620,
+            Console::new(m, Kind::Out, tty(launch::flags::STDOUT_TTY)),
+        );
+        let stderr = devfs.add_device(
+            b"stderr-console",
+            makedev(5, 1),
+            0o620,
+            Console::new(m, Kind::Err, tty(launch::flags::STDERR_TTY)),
+        );
         // The host-visible names are /dev/console and /dev/tty; the per-stream nodes above are
         // internal (they let fds 0-2 carry their stream), so hide them again.
         for n in [&b"stdin-console"[..], b"stdout-console", b"stderr-console"] {
             devfs.dir().remove(n);
         }
-        devfs.add_device(b"console", makedev(5, 1), 0o600, Console::new(m, Kind::Out, tty(launch::flags::STDOUT_TTY)));
+        devfs.add_device(
+            b"console",
+            makedev(5, 1),
+            0o600,
+            Console::new(m, Kind::Out, tty(launch::flags::STDOUT_TTY)),
+        );
         if launch.has(launch::flags::STDIN_TTY) {
-            devfs.add_device(b"tty", makedev(5, 0), 0o666, Console::new(m, Kind::In, true));
+            devfs.add_device(
+                b"tty",
+                makedev(5, 0),
+                0o666,
+                Console::new(m, Kind::In, true),
+            );
         }
         for dir in [&b"/dev"[..], b"/proc", b"/tmp", b"/sys"] {
             let _ = vfs.mkdir(&root, dir, 0o755);
@@ -146,7 +178,9 @@ impl Linux {
             debug_assert_eq!(got, fd);
         }
         let (total, _) = m.memory();
-        let cwd = vfs.resolve(&root, &launch.cwd, true).unwrap_or(root.clone());
+        let cwd = vfs
+            .resolve(&root, &launch.cwd, true)
+            .unwrap_or(root.clone());
         let hostname = b"osprey".to_vec();
         let p = Process {
             pid: process::PID,
@@ -188,7 +222,10 @@ impl Linux {
     }
 
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx { m: self.m, p: self.p }
+        Ctx {
+            m: self.m,
+            p: self.p,
+        }
     }
 
     /// Runs system call `nr`; the value for rax.
@@ -213,7 +250,11 @@ impl Linux {
                 let path = id.path.as_bytes().to_vec();
                 // The executable's bias is known from loading it; for other objects (shared
                 // libraries, linked at 0 with vaddr == file offset) it is start - offset.
-                let bias = if path == self.p.exe { *self.p.exe_bias.lock() } else { vma.start - offset };
+                let bias = if path == self.p.exe {
+                    *self.p.exe_bias.lock()
+                } else {
+                    vma.start - offset
+                };
                 Some((path, bias))
             }
             _ => None,

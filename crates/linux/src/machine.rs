@@ -36,6 +36,10 @@ pub trait Machine: Send + Sync {
     fn monotonic_ns(&self) -> u64;
     /// Nanoseconds since the Unix epoch (CLOCK_REALTIME).
     fn realtime_ns(&self) -> u64;
+    /// CLOCK_REALTIME for file timestamps, where coarse is fine.
+    fn file_time_ns(&self) -> u64 {
+        self.realtime_ns()
+    }
     /// Sleeps until CLOCK_MONOTONIC reaches `deadline_ns`.
     fn sleep_until(&self, deadline_ns: u64);
     /// Cryptographically strong random bytes.

@@ -12,7 +12,10 @@ pub struct Memory {
 
 impl Memory {
     pub fn new(pt: Box<dyn PageTable + Send>) -> Memory {
-        Memory { space: AddressSpace::new(), pt }
+        Memory {
+            space: AddressSpace::new(),
+            pt,
+        }
     }
 
     /// Bytes of app memory backed by frames (VmRSS).

@@ -76,24 +76,62 @@ pub struct Process {
 
 /// Linux's default limits for a root process (what `ulimit -a` shows on Debian).
 pub fn default_rlimits(mem_bytes: u64) -> [Rlimit; RLIM_NLIMITS as usize] {
-    let inf = Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY };
+    let inf = Rlimit {
+        rlim_cur: RLIM_INFINITY,
+        rlim_max: RLIM_INFINITY,
+    };
     let mut r = [inf; RLIM_NLIMITS as usize];
-    r[RLIMIT_STACK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: RLIM_INFINITY };
-    r[RLIMIT_CORE as usize] = Rlimit { rlim_cur: 0, rlim_max: RLIM_INFINITY };
-    r[RLIMIT_NOFILE as usize] = Rlimit { rlim_cur: 1024, rlim_max: 1_048_576 };
-    r[RLIMIT_MEMLOCK as usize] = Rlimit { rlim_cur: 8 << 20, rlim_max: 8 << 20 };
+    r[RLIMIT_STACK as usize] = Rlimit {
+        rlim_cur: 8 << 20,
+        rlim_max: RLIM_INFINITY,
+    };
+    r[RLIMIT_CORE as usize] = Rlimit {
+        rlim_cur: 0,
+        rlim_max: RLIM_INFINITY,
+    };
+    r[RLIMIT_NOFILE as usize] = Rlimit {
+        rlim_cur: 1024,
+        rlim_max: 1_048_576,
+    };
+    r[RLIMIT_MEMLOCK as usize] = Rlimit {
+        rlim_cur: 8 << 20,
+        rlim_max: 8 << 20,
+    };
     let pending = (mem_bytes / (64 << 10)).max(64);
-    r[RLIMIT_SIGPENDING as usize] = Rlimit { rlim_cur: pending, rlim_max: pending };
-    r[RLIMIT_NPROC as usize] = Rlimit { rlim_cur: pending, rlim_max: pending };
-    r[RLIMIT_MSGQUEUE as usize] = Rlimit { rlim_cur: 819_200, rlim_max: 819_200 };
-    r[RLIMIT_NICE as usize] = Rlimit { rlim_cur: 0, rlim_max: 0 };
-    r[RLIMIT_RTPRIO as usize] = Rlimit { rlim_cur: 0, rlim_max: 0 };
+    r[RLIMIT_SIGPENDING as usize] = Rlimit {
+        rlim_cur: pending,
+        rlim_max: pending,
+    };
+    r[RLIMIT_NPROC as usize] = Rlimit {
+        rlim_cur: pending,
+        rlim_max: pending,
+    };
+    r[RLIMIT_MSGQUEUE as usize] = Rlimit {
+        rlim_cur: 819_200,
+        rlim_max: 819_200,
+    };
+    r[RLIMIT_NICE as usize] = Rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    r[RLIMIT_RTPRIO as usize] = Rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     r
 }
 
 impl Creds {
     pub fn root() -> Creds {
-        Creds { uid: 0, euid: 0, suid: 0, gid: 0, egid: 0, sgid: 0, groups: Vec::new() }
+        Creds {
+            uid: 0,
+            euid: 0,
+            suid: 0,
+            gid: 0,
+            egid: 0,
+            sgid: 0,
+            groups: Vec::new(),
+        }
     }
 }
 
@@ -102,7 +140,12 @@ impl SignalState {
         SignalState {
             actions: [KernelSigaction::default(); 64],
             mask: 0,
-            altstack: Stack { ss_sp: 0, ss_flags: osprey_abi::signal::SS_DISABLE, __pad0: 0, ss_size: 0 },
+            altstack: Stack {
+                ss_sp: 0,
+                ss_flags: osprey_abi::signal::SS_DISABLE,
+                __pad0: 0,
+                ss_size: 0,
+            },
         }
     }
 }

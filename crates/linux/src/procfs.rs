@@ -23,7 +23,10 @@ pub fn build(p: &'static Process, m: &'static dyn Machine, clock: Clock) -> Arc<
     pid_dir.insert(b"cmdline", fs.file(0o444, move || p.cmdline.clone()));
     pid_dir.insert(b"environ", fs.file(0o400, move || p.environ.clone()));
     pid_dir.insert(b"comm", fs.file(0o644, move || comm(p)));
-    pid_dir.insert(b"maps", fs.file(0o444, move || p.mm.lock().space.maps_text().into_bytes()));
+    pid_dir.insert(
+        b"maps",
+        fs.file(0o444, move || p.mm.lock().space.maps_text().into_bytes()),
+    );
     pid_dir.insert(b"status", fs.file(0o444, move || status(p)));
     pid_dir.insert(b"stat", fs.file(0o444, move || stat(p, m)));
     pid_dir.insert(b"statm", fs.file(0o444, move || statm(p)));
@@ -47,20 +50,34 @@ pub fn build(p: &'static Process, m: &'static dyn Machine, clock: Clock) -> Arc<
     let pid_name = format!("{PID}").into_bytes();
     root.insert(&pid_name, pid_dir.clone());
     root.insert(b"self", fs.symlink(&pid_name));
-    root.insert(b"thread-self", fs.symlink(format!("{PID}/task/{PID}").as_bytes()));
+    root.insert(
+        b"thread-self",
+        fs.symlink(format!("{PID}/task/{PID}").as_bytes()),
+    );
     root.insert(b"mounts", fs.symlink(b"self/mounts"));
 
     root.insert(b"cpuinfo", fs.file(0o444, move || m.cpuinfo().into_bytes()));
     root.insert(b"meminfo", fs.file(0o444, move || meminfo(p, m)));
     root.insert(b"uptime", fs.file(0o444, move || uptime(m)));
     root.insert(b"version", fs.file(0o444, || version()));
-    root.insert(b"loadavg", fs.file(0o444, || b"0.00 0.00 0.00 1/1 1\n".to_vec()));
-    root.insert(b"filesystems", fs.file(0o444, || b"nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n".to_vec()));
+    root.insert(
+        b"loadavg",
+        fs.file(0o444, || b"0.00 0.00 0.00 1/1 1\n".to_vec()),
+    );
+    root.insert(
+        b"filesystems",
+        fs.file(0o444, || {
+            b"nodev\tramfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n".to_vec()
+        }),
+    );
 
     let sys = fs.dir(0o555);
     let kernel = fs.dir(0o555);
     kernel.insert(b"ostype", fs.file(0o444, || b"Linux\n".to_vec()));
-    kernel.insert(b"osrelease", fs.file(0o444, || with_nl(crate::syscall::misc::uname::RELEASE)));
+    kernel.insert(
+        b"osrelease",
+        fs.file(0o444, || with_nl(crate::syscall::misc::uname::RELEASE)),
+    );
     kernel.insert(b"hostname", fs.file(0o644, move || with_nl(&p.hostname)));
     kernel.insert(b"pid_max", fs.file(0o644, || b"4194304\n".to_vec()));
     kernel.insert(b"random", random_dir(&fs, m));
@@ -97,7 +114,15 @@ fn random_dir(fs: &SynthFs, m: &'static dyn Machine) -> Arc<dyn Inode> {
 
 fn uuid(b: &[u8; 16]) -> Vec<u8> {
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-4{}-a{}-{}\n", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32]).into_bytes()
+    format!(
+        "{}-{}-4{}-a{}-{}\n",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+    .into_bytes()
 }
 
 fn with_nl(s: &[u8]) -> Vec<u8> {
@@ -165,7 +190,13 @@ fn stat(p: &Process, m: &dyn Machine) -> Vec<u8> {
 
 fn statm(p: &Process) -> Vec<u8> {
     let st = p.mm.lock().space.stats();
-    format!("{} {} 0 0 0 {} 0\n", st.mapped_bytes / 4096, st.resident_pages, st.heap_bytes / 4096).into_bytes()
+    format!(
+        "{} {} 0 0 0 {} 0\n",
+        st.mapped_bytes / 4096,
+        st.resident_pages,
+        st.heap_bytes / 4096
+    )
+    .into_bytes()
 }
 
 fn auxv(p: &Process) -> Vec<u8> {
@@ -210,7 +241,14 @@ HugePages_Free:        0\nHugepagesize:       2048 kB\n",
 fn uptime(m: &dyn Machine) -> Vec<u8> {
     let ns = m.monotonic_ns();
     let cs = ns / 10_000_000;
-    format!("{}.{:02} {}.{:02}\n", cs / 100, cs % 100, cs / 100, cs % 100).into_bytes()
+    format!(
+        "{}.{:02} {}.{:02}\n",
+        cs / 100,
+        cs % 100,
+        cs / 100,
+        cs % 100
+    )
+    .into_bytes()
 }
 
 fn version() -> Vec<u8> {

@@ -41,7 +41,14 @@ fn buffer(out: &mut String, cx: &Ctx, addr: u64, len: usize) -> fmt::Result {
     }
 }
 
-fn arg(out: &mut String, cx: &Ctx, fmt: ArgFmt, a: &[u64; 6], v: u64, ret: Option<isize>) -> fmt::Result {
+fn arg(
+    out: &mut String,
+    cx: &Ctx,
+    fmt: ArgFmt,
+    a: &[u64; 6],
+    v: u64,
+    ret: Option<isize>,
+) -> fmt::Result {
     match fmt {
         ArgFmt::Int | ArgFmt::Fd => write!(out, "{}", v as i32),
         ArgFmt::UInt => write!(out, "{v}"),

@@ -34,7 +34,10 @@ impl<T> core::fmt::Debug for UserPtr<T> {
 
 impl<T> UserPtr<T> {
     pub const fn new(addr: u64) -> Self {
-        UserPtr { addr, _t: PhantomData }
+        UserPtr {
+            addr,
+            _t: PhantomData,
+        }
     }
     pub fn addr(&self) -> u64 {
         self.addr
@@ -44,8 +47,12 @@ impl<T> UserPtr<T> {
     }
     /// The pointer to the `n`th `T` after this one. EFAULT on overflow.
     pub fn offset(&self, n: usize) -> Result<UserPtr<T>, Errno> {
-        let bytes = (n as u64).checked_mul(core::mem::size_of::<T>() as u64).ok_or(Errno::EFAULT)?;
-        Ok(UserPtr::new(self.addr.checked_add(bytes).ok_or(Errno::EFAULT)?))
+        let bytes = (n as u64)
+            .checked_mul(core::mem::size_of::<T>() as u64)
+            .ok_or(Errno::EFAULT)?;
+        Ok(UserPtr::new(
+            self.addr.checked_add(bytes).ok_or(Errno::EFAULT)?,
+        ))
     }
     /// None for NULL: for optional arguments.
     pub fn nullable(self) -> Option<Self> {

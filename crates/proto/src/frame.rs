@@ -32,6 +32,10 @@ pub enum Tag {
     /// One `--bootchart` milestone: payload is `u64` LE nanoseconds since PVH entry followed by
     /// the milestone's name (UTF-8).
     Bootchart = 8,
+    /// The TSC frequency the kernel measured (payload `u64` LE, kHz), sent once when it had to
+    /// calibrate against the PIT, so the host can cache it and pass `tsc_khz=` on the kernel
+    /// command line next time (calibration costs 10 ms).
+    TscKhz = 9,
 }
 
 impl Tag {
@@ -45,6 +49,7 @@ impl Tag {
             6 => Tag::Panic,
             7 => Tag::Strace,
             8 => Tag::Bootchart,
+            9 => Tag::TscKhz,
             _ => return None,
         })
     }
@@ -146,8 +151,8 @@ pub struct CrashReport {
 
 /// Register names in [`CrashReport::regs`] order.
 pub const REG_NAMES: [&str; 18] = [
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12",
-    "r13", "r14", "r15", "rip", "rflags",
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
+    "r14", "r15", "rip", "rflags",
 ];
 
 impl CrashReport {
@@ -219,7 +224,12 @@ mod tests {
 
     #[test]
     fn crash_report_round_trip() {
-        let mut r = CrashReport { signal: 11, code: 1, fault_addr: 0xdead, ..Default::default() };
+        let mut r = CrashReport {
+            signal: 11,
+            code: 1,
+            fault_addr: 0xdead,
+            ..Default::default()
+        };
         r.regs[16] = 0x401000;
         r.module_bias = 0x5555_5555_4000;
         r.module_path = b"/bin/prog".to_vec();

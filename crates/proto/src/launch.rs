@@ -99,7 +99,15 @@ impl Launch {
         let cwd = r.bytes()?;
         let argv = r.list()?;
         let envp = r.list()?;
-        Ok(Launch { flags, realtime_ns, seed, exe, cwd, argv, envp })
+        Ok(Launch {
+            flags,
+            realtime_ns,
+            seed,
+            exe,
+            cwd,
+            argv,
+            envp,
+        })
     }
 }
 
@@ -158,12 +166,18 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         assert_eq!(Launch::decode(b"nope"), Err(DecodeError::Truncated));
-        assert_eq!(Launch::decode(b"XXXXXXXX\x01\0\0\0"), Err(DecodeError::BadMagic));
+        assert_eq!(
+            Launch::decode(b"XXXXXXXX\x01\0\0\0"),
+            Err(DecodeError::BadMagic)
+        );
         let mut e = Launch::default().encode();
         e[8] = 2;
         assert_eq!(Launch::decode(&e), Err(DecodeError::BadVersion(2)));
         let e = Launch::default().encode();
-        assert_eq!(Launch::decode(&e[..e.len() - 1]), Err(DecodeError::Truncated));
+        assert_eq!(
+            Launch::decode(&e[..e.len() - 1]),
+            Err(DecodeError::Truncated)
+        );
         // A huge argv count must not allocate or loop forever.
         let mut e = Launch::default().encode();
         let n = e.len();

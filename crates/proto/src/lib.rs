@@ -22,6 +22,23 @@ pub mod launch;
 /// app starts, so the app never sees it.
 pub const LAUNCH_PATH: &str = ".osprey/launch";
 
+/// Kernel command-line keys the host sets (`key=value`, space separated):
+/// `realtime=NS` is the host's wall clock (ns since the epoch) just before QEMU starts, so file
+/// timestamps are right from the first instruction; `tsc_khz=KHZ` is the TSC frequency the
+/// host learned from an earlier run on this machine ([`frame::Tag::TscKhz`]).
+pub mod cmdline {
+    pub const REALTIME: &str = "realtime";
+    pub const TSC_KHZ: &str = "tsc_khz";
+
+    /// The value of `key` in a command line.
+    pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
+        cmdline.split_ascii_whitespace().find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k == key).then_some(v)
+        })
+    }
+}
+
 /// The value the kernel writes to QEMU's `isa-debug-exit` port when it shuts down normally
 /// (after an [`frame::Tag::Exit`] frame). QEMU exits with `(value << 1) | 1`.
 pub const DEBUG_EXIT_NORMAL: u32 = 0x10;

@@ -148,6 +148,24 @@ fn components(name: &[u8], off: usize) -> Result<Vec<&[u8]>, CpioError> {
 /// directories are created with mode 0755; an existing entry of another type is replaced.
 /// Directory modification times are applied at the end, after their contents exist.
 pub fn unpack(archive: &[u8], root: &Arc<dyn Inode>) -> Result<CpioStats, CpioError> {
+    unpack_impl(archive, None, root)
+}
+
+/// [`unpack`] for an archive that stays in memory for good (the kernel's boot image): regular
+/// files keep their bytes inside `archive` instead of copying them (see
+/// [`Inode::set_static_contents`]); file systems that cannot do that get a copy.
+pub fn unpack_static(
+    archive: &'static [u8],
+    root: &Arc<dyn Inode>,
+) -> Result<CpioStats, CpioError> {
+    unpack_impl(archive, Some(archive), root)
+}
+
+fn unpack_impl(
+    archive: &[u8],
+    keep: Option<&'static [u8]>,
+    root: &Arc<dyn Inode>,
+) -> Result<CpioStats, CpioError> {
     let mut stats = CpioStats::default();
     let mut links: BTreeMap<(u32, u32, u32), Arc<dyn Inode>> = BTreeMap::new();
     let mut dir_times: Vec<(Arc<dyn Inode>, u32)> = Vec::new();
@@ -205,11 +223,13 @@ pub fn unpack(archive: &[u8], root: &Arc<dyn Inode>) -> Result<CpioStats, CpioEr
             continue;
         }
         stats.entries += 1;
+        let kept = keep.and_then(|a| a.get(data_start..data_end));
         extract(
             root,
             &hdr,
             name,
             data,
+            kept,
             off,
             &mut stats,
             &mut links,
@@ -255,6 +275,7 @@ fn extract(
     hdr: &Header,
     name: &[u8],
     data: &[u8],
+    kept: Option<&'static [u8]>,
     off: usize,
     stats: &mut CpioStats,
     links: &mut BTreeMap<(u32, u32, u32), Arc<dyn Inode>>,
@@ -326,7 +347,13 @@ fn extract(
                     n
                 }
             };
-            if !data.is_empty() {
+            let shared = match kept {
+                Some(k) if !k.is_empty() => node.set_static_contents(k).is_ok(),
+                _ => false,
+            };
+            if shared {
+                stats.bytes += data.len() as u64;
+            } else if !data.is_empty() {
                 let mut done = 0;
                 while done < data.len() {
                     let n = node.write_at(done as u64, &data[done..]).map_err(fs)?;

@@ -222,6 +222,19 @@ pub trait Inode: AsAny {
         Ok((n, end + n as u64))
     }
 
+    /// Makes `data` the file's contents without copying it (files unpacked from the boot image,
+    /// which stays in memory for the kernel's lifetime). Default: EINVAL.
+    fn set_static_contents(&self, data: &'static [u8]) -> Result<()> {
+        let _ = data;
+        Err(Errno::EINVAL)
+    }
+
+    /// The file's whole contents as one 'static slice, when they are still exactly what
+    /// `set_static_contents` gave (so a loader can read an ELF without copying it).
+    fn static_contents(&self) -> Option<&'static [u8]> {
+        None
+    }
+
     /// Sets the size (`truncate`, `O_TRUNC`). Default: EISDIR for a directory, EINVAL otherwise.
     fn truncate(&self, len: u64) -> Result<()> {
         let _ = len;

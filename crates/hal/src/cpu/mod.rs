@@ -156,7 +156,12 @@ pub fn backtrace() -> alloc::string::String {
         // SAFETY: rbp points at a saved frame (saved rbp, return address) of a kernel function
         // built with frame pointers; the range check above keeps us in kernel memory, which is
         // always mapped on the stacks we run on.
-        let (next, ret) = unsafe { ((rbp as *const u64).read(), (rbp as *const u64).add(1).read()) };
+        let (next, ret) = unsafe {
+            (
+                (rbp as *const u64).read(),
+                (rbp as *const u64).add(1).read(),
+            )
+        };
         if ret == 0 {
             break;
         }

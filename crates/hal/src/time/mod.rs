@@ -45,33 +45,91 @@ pub(crate) fn init() {
     }
 }
 
-/// Measures the TSC (and the LAPIC timer) against the PIT over about 10 ms.
+/// Sets the TSC frequency from outside (the host measured it on an earlier run).
+pub fn set_tsc_hz(hz: u64) {
+    if hz > 0 && TSC_HZ.load(Ordering::Relaxed) == 0 {
+        TSC_HZ.store(hz, Ordering::Relaxed);
+    }
+}
+
+/// Whether the TSC frequency is known without a calibration.
+pub fn tsc_hz_known() -> bool {
+    TSC_HZ.load(Ordering::Relaxed) != 0
+}
+
+/// Whether the kernel had to measure the TSC against the PIT (so the host may cache it).
+pub fn tsc_was_calibrated() -> bool {
+    CALIBRATED.load(Ordering::Relaxed)
+}
+
+static CALIBRATED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Reads the PIT count together with the TSC at that moment: the TSC is read just before and
+/// just after the PIT read (an I/O exit of a few microseconds), and the sample is kept only if
+/// the two are close, so a vCPU descheduled by the host mid-read does not skew the result.
+fn pit_sample() -> (u64, u16) {
+    let mut best = (u64::MAX, 0u64, 0u16);
+    for _ in 0..8 {
+        let a = tsc();
+        let p = pit::count();
+        let b = tsc();
+        if b - a < best.0 {
+            best = (b - a, a + (b - a) / 2, p);
+        }
+        // 20 us at any plausible TSC rate: good enough, stop.
+        if best.0 < 50_000 {
+            break;
+        }
+    }
+    (best.1, best.2)
+}
+
+/// Measures the TSC (and the LAPIC timer) against the PIT over 50 ms (the host caches
+/// the result, so this happens once per host boot; see the TscKhz frame).
 fn calibrate() {
     let _g = CALIBRATION.lock();
     if TSC_HZ.load(Ordering::Relaxed) != 0 && LAPIC_HZ.load(Ordering::Relaxed) != 0 {
         return;
     }
-    const TICKS: u64 = 11_932; // 10 ms of PIT
+    // Two halves of 25 ms each; they must agree within 0.02% (a host that deschedules the
+    // vCPU mid-measurement makes them disagree), else measure again.
+    const HALF: u64 = 29_829;
     pit::start_countdown();
     lapic::start_calibration();
-    // Start on a PIT edge, so the measured interval is whole PIT ticks.
-    let c0 = pit::count();
-    let mut c = c0;
-    while c == c0 {
-        c = pit::count();
-    }
-    let (t0, a0, p0) = (tsc(), lapic::current_count(), c);
-    loop {
-        let p = pit::count();
-        if (p0 as u64).saturating_sub(p as u64) >= TICKS {
-            let (t1, a1) = (tsc(), lapic::current_count());
-            let ticks = (p0 - p) as u64;
-            if TSC_HZ.load(Ordering::Relaxed) == 0 {
-                TSC_HZ.store((t1 - t0) * pit::HZ / ticks, Ordering::Relaxed);
+    let mut result = None;
+    for _ in 0..4 {
+        let (t0, p0) = pit_sample();
+        let a0 = lapic::current_count();
+        let mut mid = None;
+        let (t2, p2, a2) = loop {
+            let (t, p) = pit_sample();
+            let ticks = (p0 as u64).saturating_sub(p as u64);
+            if mid.is_none() && ticks >= HALF {
+                mid = Some((t, p));
             }
-            LAPIC_HZ.store((a0 - a1) as u64 * pit::HZ / ticks, Ordering::Relaxed);
+            if ticks >= 2 * HALF {
+                break (t, p, lapic::current_count());
+            }
+        };
+        let (t1, p1) = mid.unwrap_or((t2, p2));
+        let rate = |ta: u64, tb: u64, pa: u16, pb: u16| {
+            (tb - ta) as u128 * pit::HZ as u128 / ((pa - pb) as u128).max(1)
+        };
+        let (r1, r2) = (rate(t0, t1, p0, p1), rate(t1, t2, p1, p2));
+        let all = rate(t0, t2, p0, p2) as u64;
+        let lapic_hz = (a0 - a2) as u64 * pit::HZ / ((p0 - p2) as u64).max(1);
+        result = Some((all, lapic_hz));
+        if r1.abs_diff(r2) * 5000 <= r1 {
             break;
         }
+        pit::start_countdown();
+    }
+    if let Some((tsc_hz, lapic_hz)) = result {
+        if TSC_HZ.load(Ordering::Relaxed) == 0 {
+            TSC_HZ.store(tsc_hz, Ordering::Relaxed);
+            CALIBRATED.store(true, Ordering::Relaxed);
+        }
+        LAPIC_HZ.store(lapic_hz, Ordering::Relaxed);
     }
     lapic::disarm();
 }
@@ -86,9 +144,27 @@ pub fn tsc_hz() -> u64 {
     TSC_HZ.load(Ordering::Relaxed)
 }
 
+/// Measures the LAPIC timer against the (known) TSC over 1 ms: its rate only decides when the
+/// CPU wakes up, and sleepers re-check the TSC, so this needs no more precision.
+fn calibrate_lapic() {
+    let hz = tsc_hz();
+    lapic::start_calibration();
+    let a0 = lapic::current_count();
+    let t0 = tsc();
+    let end = t0 + hz / 1000;
+    while tsc() < end {
+        core::hint::spin_loop();
+    }
+    let a1 = lapic::current_count();
+    let t1 = tsc();
+    lapic::disarm();
+    let rate = (a0 - a1) as u128 * hz as u128 / ((t1 - t0) as u128).max(1);
+    LAPIC_HZ.store((rate as u64).max(1), Ordering::Relaxed);
+}
+
 pub(crate) fn tsc_to_lapic_ticks(tsc_ticks: u64) -> u64 {
     if LAPIC_HZ.load(Ordering::Relaxed) == 0 {
-        calibrate();
+        calibrate_lapic();
     }
     let lapic = LAPIC_HZ.load(Ordering::Relaxed).max(1);
     ((tsc_ticks as u128 * lapic as u128) / tsc_hz().max(1) as u128) as u64

@@ -1,5 +1,5 @@
 use super::*;
-use crate::cpio::{unpack, CpioError};
+use crate::cpio::{unpack, unpack_static, CpioError};
 
 const NEWC: &[u8] = include_bytes!("../../testdata/newc.cpio");
 const CRC: &[u8] = include_bytes!("../../testdata/crc.cpio");
@@ -218,4 +218,51 @@ fn fuzz_truncations_and_random_bytes() {
         let fs = RamFs::new(clk.clone());
         assert!(unpack(&v, &fs.root()).is_err());
     }
+}
+
+#[test]
+fn static_unpack_shares_the_archive_and_copies_on_write() {
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let bytes = archive(&[
+        entry("big", 0o100644, 1, 1, &data),
+        entry("small", 0o100600, 2, 1, b"hi"),
+    ]);
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    let (clk, _) = fake_clock();
+    let fs = RamFs::new(clk);
+    let root = fs.root();
+    unpack_static(bytes, &root).unwrap();
+    let big = root.lookup(b"big").unwrap();
+    // Untouched: the contents are the archive's own bytes, not a copy.
+    let shared = big.static_contents().expect("shared contents");
+    assert_eq!(shared, &data[..]);
+    assert!(core::ptr::eq(
+        shared.as_ptr(),
+        bytes[..].as_ptr().wrapping_add(
+            bytes
+                .windows(data.len())
+                .position(|w| w == &data[..])
+                .unwrap()
+        )
+    ));
+    // A write in the middle copies only that page; the rest still reads from the archive.
+    big.write_at(5000, b"XY").unwrap();
+    assert!(big.static_contents().is_none());
+    let mut back = vec![0u8; data.len()];
+    assert_eq!(big.read_at(0, &mut back).unwrap(), data.len());
+    let mut want = data.clone();
+    want[5000..5002].copy_from_slice(b"XY");
+    assert_eq!(back, want);
+    // Truncate below the shared part, then grow: the tail reads as zeros.
+    big.truncate(100).unwrap();
+    big.truncate(9000).unwrap();
+    let mut back = vec![1u8; 9000];
+    assert_eq!(big.read_at(0, &mut back).unwrap(), 9000);
+    assert_eq!(&back[..100], &data[..100]);
+    assert!(back[100..].iter().all(|&b| b == 0));
+    assert_eq!(big.metadata().size, 9000);
+    let small = root.lookup(b"small").unwrap();
+    let mut b = [0u8; 8];
+    assert_eq!(small.read_at(0, &mut b).unwrap(), 2);
+    assert_eq!(&b[..2], b"hi");
 }

@@ -9,8 +9,23 @@ use osprey_mm::Backing;
 use crate::exec::InodeFile;
 use crate::syscall::{fs::file, Ctx, SysResult};
 
-pub fn sys_mmap(cx: &Ctx, addr: u64, len: u64, prot: u32, flags: u32, fd: i32, offset: u64) -> SysResult {
-    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | osprey_mm::flags::PROT_GROWSDOWN | osprey_mm::flags::PROT_GROWSUP) != 0 {
+pub fn sys_mmap(
+    cx: &Ctx,
+    addr: u64,
+    len: u64,
+    prot: u32,
+    flags: u32,
+    fd: i32,
+    offset: u64,
+) -> SysResult {
+    if prot
+        & !(PROT_READ
+            | PROT_WRITE
+            | PROT_EXEC
+            | osprey_mm::flags::PROT_GROWSDOWN
+            | osprey_mm::flags::PROT_GROWSUP)
+        != 0
+    {
         return Err(Errno::EINVAL);
     }
     let backing = if flags & MAP_ANONYMOUS != 0 {
@@ -27,7 +42,9 @@ pub fn sys_mmap(cx: &Ctx, addr: u64, len: u64, prot: u32, flags: u32, fd: i32, o
     };
     let mut mm = cx.p.mm.lock();
     let (space, pt) = mm.parts();
-    space.mmap(pt, addr, len, prot, flags, backing).map(|a| a as usize)
+    space
+        .mmap(pt, addr, len, prot, flags, backing)
+        .map(|a| a as usize)
 }
 
 pub fn sys_munmap(cx: &Ctx, addr: u64, len: u64) -> SysResult {

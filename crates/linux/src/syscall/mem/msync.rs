@@ -17,6 +17,10 @@ pub fn sys_msync(cx: &Ctx, addr: u64, len: u64, flags: i32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = len.checked_add(4095).ok_or(Errno::ENOMEM)? & !4095;
-    cx.p.mm.lock().space.check_access(addr, len, false).map_err(|_| Errno::ENOMEM)?;
+    cx.p.mm
+        .lock()
+        .space
+        .check_access(addr, len, false)
+        .map_err(|_| Errno::ENOMEM)?;
     Ok(0)
 }

@@ -26,9 +26,17 @@ pub fn sys_sigaltstack(cx: &Ctx, ss: UserPtr<Stack>, old: UserPtr<Stack>) -> Sys
         let prev = st.altstack;
         if let Some(s) = new {
             st.altstack = if s.ss_flags & SS_DISABLE != 0 {
-                Stack { ss_sp: 0, ss_flags: SS_DISABLE, __pad0: 0, ss_size: 0 }
+                Stack {
+                    ss_sp: 0,
+                    ss_flags: SS_DISABLE,
+                    __pad0: 0,
+                    ss_size: 0,
+                }
             } else {
-                Stack { ss_flags: s.ss_flags & SS_AUTODISARM, ..s }
+                Stack {
+                    ss_flags: s.ss_flags & SS_AUTODISARM,
+                    ..s
+                }
             };
         }
         prev

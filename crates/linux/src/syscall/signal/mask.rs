@@ -6,7 +6,13 @@ use osprey_abi::Errno;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
-pub fn sys_rt_sigprocmask(cx: &Ctx, how: i32, set: UserPtr<u64>, oldset: UserPtr<u64>, sigsetsize: usize) -> SysResult {
+pub fn sys_rt_sigprocmask(
+    cx: &Ctx,
+    how: i32,
+    set: UserPtr<u64>,
+    oldset: UserPtr<u64>,
+    sigsetsize: usize,
+) -> SysResult {
     if sigsetsize != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }

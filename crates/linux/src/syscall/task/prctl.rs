@@ -9,7 +9,14 @@ use crate::uaccess::{read_cstr, UserPtr};
 
 const PR_SET_VMA: i32 = 0x53564d41;
 
-pub fn sys_prctl(cx: &Ctx, option: i32, arg2: u64, _arg3: u64, _arg4: u64, _arg5: u64) -> SysResult {
+pub fn sys_prctl(
+    cx: &Ctx,
+    option: i32,
+    arg2: u64,
+    _arg3: u64,
+    _arg4: u64,
+    _arg5: u64,
+) -> SysResult {
     match option {
         PR_SET_NAME => {
             let name = read_cstr(cx.m, arg2, 4096).or_else(|e| match e {
@@ -48,7 +55,11 @@ pub fn sys_prctl(cx: &Ctx, option: i32, arg2: u64, _arg3: u64, _arg4: u64, _arg5
         PR_GET_NO_NEW_PRIVS | PR_GET_THP_DISABLE => Ok(0),
         PR_CAPBSET_READ => {
             // Root holds every capability (0..=40 on Linux 6.x).
-            if arg2 <= 40 { Ok(1) } else { Err(Errno::EINVAL) }
+            if arg2 <= 40 {
+                Ok(1)
+            } else {
+                Err(Errno::EINVAL)
+            }
         }
         _ => Err(Errno::EINVAL),
     }

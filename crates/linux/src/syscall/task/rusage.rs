@@ -16,7 +16,10 @@ pub fn sys_getrusage(cx: &Ctx, who: i32, usage: UserPtr<Rusage>) -> SysResult {
     match who {
         RUSAGE_SELF | RUSAGE_THREAD => {
             let ns = elapsed_ns(cx);
-            r.ru_utime = Timeval { tv_sec: (ns / 1_000_000_000) as i64, tv_usec: ((ns % 1_000_000_000) / 1000) as i64 };
+            r.ru_utime = Timeval {
+                tv_sec: (ns / 1_000_000_000) as i64,
+                tv_usec: ((ns % 1_000_000_000) / 1000) as i64,
+            };
             r.ru_maxrss = (cx.p.mm.lock().resident_bytes() / 1024) as i64;
         }
         RUSAGE_CHILDREN => {}
@@ -31,7 +34,15 @@ pub fn sys_times(cx: &Ctx, buf: UserPtr<Tms>) -> SysResult {
     let ticks = (cx.m.monotonic_ns() / 10_000_000) as i64;
     if let Some(b) = buf.nullable() {
         let user = (elapsed_ns(cx) / 10_000_000) as i64;
-        b.write(cx.m, &Tms { tms_utime: user, tms_stime: 0, tms_cutime: 0, tms_cstime: 0 })?;
+        b.write(
+            cx.m,
+            &Tms {
+                tms_utime: user,
+                tms_stime: 0,
+                tms_cutime: 0,
+                tms_cstime: 0,
+            },
+        )?;
     }
     Ok(ticks as usize)
 }

@@ -25,7 +25,10 @@ pub fn clock_ns(cx: &Ctx, clock: i32) -> Result<u64, Errno> {
 }
 
 fn timespec(ns: u64) -> Timespec {
-    Timespec { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i64 }
+    Timespec {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_nsec: (ns % 1_000_000_000) as i64,
+    }
 }
 
 pub fn sys_clock_gettime(cx: &Ctx, clock: i32, tp: UserPtr<Timespec>) -> SysResult {
@@ -49,7 +52,13 @@ pub fn sys_clock_getres(cx: &Ctx, clock: i32, res: UserPtr<Timespec>) -> SysResu
 pub fn sys_gettimeofday(cx: &Ctx, tv: UserPtr<Timeval>, tz: UserPtr<[i32; 2]>) -> SysResult {
     if let Some(t) = tv.nullable() {
         let ns = cx.m.realtime_ns();
-        t.write(cx.m, &Timeval { tv_sec: (ns / 1_000_000_000) as i64, tv_usec: ((ns % 1_000_000_000) / 1000) as i64 })?;
+        t.write(
+            cx.m,
+            &Timeval {
+                tv_sec: (ns / 1_000_000_000) as i64,
+                tv_usec: ((ns % 1_000_000_000) / 1000) as i64,
+            },
+        )?;
     }
     if let Some(z) = tz.nullable() {
         z.write(cx.m, &[0, 0])?; // UTC, no DST

@@ -13,7 +13,9 @@ fn duration_ns(t: &Timespec) -> Result<u64, Errno> {
     if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
         return Err(Errno::EINVAL);
     }
-    Ok((t.tv_sec as u64).saturating_mul(1_000_000_000).saturating_add(t.tv_nsec as u64))
+    Ok((t.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec as u64))
 }
 
 pub fn sys_nanosleep(cx: &Ctx, req: UserPtr<Timespec>, _rem: UserPtr<Timespec>) -> SysResult {
