@@ -18,8 +18,9 @@ pub mod process;
 pub mod procfs;
 pub mod strace;
 pub mod syscall;
+#[cfg(test)]
+mod testing;
 pub mod uaccess;
-#[cfg(test)] mod testing;
 
 use alloc::boxed::Box;
 use alloc::string::String;

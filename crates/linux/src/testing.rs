@@ -68,12 +68,16 @@ impl FakeMachine {
         let mut pages = self.pages.lock().unwrap();
         let mut p = addr & !(PAGE - 1);
         while p < addr + len {
-            pages.entry(p).or_insert_with(|| Page { writable, data: Box::new([0; PAGE as usize]) });
+            pages.entry(p).or_insert_with(|| Page {
+                writable,
+                data: Box::new([0; PAGE as usize]),
+            });
             p += PAGE;
         }
     }
 
     /// Unmaps the page containing `addr`.
+    #[allow(dead_code)]
     pub fn unmap(&self, addr: u64) {
         self.pages.lock().unwrap().remove(&(addr & !(PAGE - 1)));
     }
@@ -285,13 +289,23 @@ impl TestEnv {
         let rng: osprey_vfs::Rng = std::sync::Arc::new(move |b: &mut [u8]| md.random(b));
         let devfs = DevFs::new(clock.clone(), rng);
         let mk = |name: &[u8], kind| {
-            devfs.add_device(name, osprey_vfs::consts::makedev(5, 1), 0o620, Console::new(md, kind, false))
+            devfs.add_device(
+                name,
+                osprey_vfs::consts::makedev(5, 1),
+                0o620,
+                Console::new(md, kind, false),
+            )
         };
-        let ins = [mk(b"in", Kind::In), mk(b"out", Kind::Out), mk(b"err", Kind::Err)];
+        let ins = [
+            mk(b"in", Kind::In),
+            mk(b"out", Kind::Out),
+            mk(b"err", Kind::Err),
+        ];
         for n in [&b"in"[..], b"out", b"err"] {
             devfs.dir().remove(n);
         }
-        vfs.mount(&root, b"/dev", devfs.root(), "devtmpfs", "devtmpfs").unwrap();
+        vfs.mount(&root, b"/dev", devfs.root(), "devtmpfs", "devtmpfs")
+            .unwrap();
         let files = FdTable::new();
         for (inode, flags) in ins.into_iter().zip([0, 1, 1]) {
             let f = OpenFile::new(Dentry::anonymous(inode, b"/dev/console"), flags).unwrap();
@@ -301,7 +315,10 @@ impl TestEnv {
             pid: process::PID,
             strace: false,
             vfs,
-            fs: spin::Mutex::new(FsState { cwd: root, umask: 0o022 }),
+            fs: spin::Mutex::new(FsState {
+                cwd: root,
+                umask: 0o022,
+            }),
             files,
             mm: spin::Mutex::new(Memory::new(Box::new(NullPt))),
             exe: b"/bin/test".to_vec(),
@@ -323,12 +340,17 @@ impl TestEnv {
         };
         let p: &'static Process = Box::leak(Box::new(p));
         let proc_root = crate::procfs::build(p, md, clock);
-        p.vfs.mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc").unwrap();
+        p.vfs
+            .mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc")
+            .unwrap();
         TestEnv { m, p }
     }
 
     pub fn cx(&self) -> Ctx<'_> {
-        Ctx { m: self.m, p: self.p }
+        Ctx {
+            m: self.m,
+            p: self.p,
+        }
     }
 
     /// Runs a system call through the table, as the kernel does; the raw rax value.
