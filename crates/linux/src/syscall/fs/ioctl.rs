@@ -11,7 +11,7 @@ use super::pipe::PipeEnd;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
-/// Block size FIGETBSZ reports (every Osprey file system uses pages).
+/// Block size FIGETBSZ reports.
 const BLOCK_SIZE: i32 = 4096;
 
 pub fn sys_ioctl(cx: &Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult {
@@ -36,6 +36,11 @@ pub fn sys_ioctl(cx: &Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult {
         _ => {}
     }
     let meta = f.metadata();
+    // Every Osprey file system (pipefs too) uses page-sized blocks.
+    if cmd == FIGETBSZ {
+        UserPtr::<i32>::new(arg).write(cx.m, &BLOCK_SIZE)?;
+        return Ok(0);
+    }
     let io: &dyn Inode = &**f.io();
     if let Some(end) = io.as_any().downcast_ref::<PipeEnd>() {
         if cmd == FIONREAD {
@@ -45,23 +50,20 @@ pub fn sys_ioctl(cx: &Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult {
         }
         return Err(Errno::ENOTTY);
     }
-    let file_like = meta.is_regular() || meta.is_dir() || meta.is_symlink();
     match cmd {
-        // Bytes left to read from the offset; devices answer for themselves.
+        // Bytes from the offset to the end (negative past the end, as Linux computes it);
+        // devices answer for themselves.
         FIONREAD if meta.is_regular() => {
-            let left = meta.size.saturating_sub(f.pos()).min(i32::MAX as u64) as i32;
+            let left = (meta.size as i64).wrapping_sub(f.pos() as i64) as i32;
             UserPtr::<i32>::new(arg).write(cx.m, &left)?;
             Ok(0)
         }
-        FIOQSIZE if file_like => {
-            UserPtr::<i64>::new(arg).write(cx.m, &(meta.size as i64))?;
+        // Bytes allocated (inode_get_bytes), for files, directories and symlinks only.
+        FIOQSIZE if meta.is_regular() || meta.is_dir() || meta.is_symlink() => {
+            UserPtr::<i64>::new(arg).write(cx.m, &((meta.blocks * 512) as i64))?;
             Ok(0)
         }
         FIOQSIZE => Err(Errno::ENOTTY),
-        FIGETBSZ if file_like => {
-            UserPtr::<i32>::new(arg).write(cx.m, &BLOCK_SIZE)?;
-            Ok(0)
-        }
         _ => f.ioctl(cmd, arg as usize),
     }
 }

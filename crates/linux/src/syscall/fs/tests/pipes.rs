@@ -100,18 +100,23 @@ fn pipe_argument_errors() {
 }
 
 #[test]
-fn pipe_reopened_through_proc() {
+fn pipe_reopened_through_its_dentry() {
     let e = env();
     let cx = e.cx();
     let (r, w) = pipe2(&cx, &e, 0);
-    // Opening /proc/self/fd/N of a pipe makes a new end on the same pipe.
-    let w2 = open(&cx, &e, &alloc::format!("/proc/self/fd/{w}"), O_WRONLY, 0);
-    match w2 {
-        Ok(w2) => {
-            write(&cx, &e, w2, b"via proc").unwrap();
-            assert_eq!(read(&cx, &e, r, 100).unwrap(), b"via proc");
-        }
-        // procfs may not offer magic links for pipes yet.
-        Err(err) => assert_eq!(err, Errno::ENOENT),
-    }
+    // What opening /proc/self/fd/N does once the path walk jumped to the pipe's dentry: a new
+    // description with a new end of the same pipe.
+    let d = cx.p.files.get(w).unwrap().dentry().clone();
+    let f = osprey_vfs::OpenFile::new(d, O_WRONLY).unwrap();
+    let w2 = cx.p.files.insert(f, false).unwrap();
+    close::sys_close(&cx, w).unwrap();
+    write(&cx, &e, w2, b"again").unwrap();
+    assert_eq!(read(&cx, &e, r, 100).unwrap(), b"again");
+    close::sys_close(&cx, w2).unwrap();
+    assert_eq!(read(&cx, &e, r, 100).unwrap(), b"");
+    let d = cx.p.files.get(r).unwrap().dentry().clone();
+    assert_eq!(
+        d.path(),
+        alloc::format!("pipe:[{}]", fstat_of(&cx, &e, r).unwrap().st_ino).into_bytes()
+    );
 }
