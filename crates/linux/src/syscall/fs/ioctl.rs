@@ -60,7 +60,7 @@ pub fn sys_ioctl(cx: &Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult {
         }
         // Bytes allocated (inode_get_bytes), for files, directories and symlinks only.
         FIOQSIZE if meta.is_regular() || meta.is_dir() || meta.is_symlink() => {
-            UserPtr::<i64>::new(arg).write(cx.m, &((meta.blocks * 512) as i64))?;
+            UserPtr::<i64>::new(arg).write(cx.m, &(meta.blocks.saturating_mul(512) as i64))?;
             Ok(0)
         }
         FIOQSIZE => Err(Errno::ENOTTY),

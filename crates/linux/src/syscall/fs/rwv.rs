@@ -153,7 +153,7 @@ fn do_readv(cx: &Ctx, f: &OpenFile, segs: &[(u64, usize)], offset: Option<i64>) 
             }
         }
         if offset.is_none() && done > 0 {
-            f.lseek(start + done as i64, SEEK_SET as u32)?;
+            f.lseek(start.saturating_add(done as i64), SEEK_SET as u32)?;
         }
         return match result {
             Err(e) if done == 0 => Err(e),

@@ -74,7 +74,7 @@ pub fn sys_sendfile(
         }
         done += wrote;
         if let Some(p) = pos.as_mut() {
-            *p += wrote as i64;
+            *p = p.saturating_add(wrote as i64);
         } else if wrote < got && inf.seekable() {
             // Give back what was read but not written, so no byte is lost.
             let _ = inf.lseek(-((got - wrote) as i64), SEEK_CUR as u32);
