@@ -166,6 +166,9 @@ impl Pack {
                     let Ok(len) = u32::try_from(size) else {
                         bail!("{}: files over 4 GiB cannot be packed", host.display());
                     };
+                    if size >= PAGE_ALIGN_MIN {
+                        page_align_next(&mut w, name, mtime)?;
+                    }
                     newc_header(&mut w, ino, S_IFREG | entry.mode, 1, mtime, len, name)?;
                     let copied = io::copy(&mut (&mut f).take(size), &mut w)?;
                     if copied != size {
@@ -179,6 +182,29 @@ impl Pack {
         w.flush()?;
         Ok(())
     }
+}
+
+/// Files at least this big start on a page boundary of the archive.
+const PAGE_ALIGN_MIN: u64 = 4096;
+/// The name of the padding entries (removed by the kernel at boot, with the launch record).
+pub const PAD_NAME: &str = osprey_proto::PAD_PATH;
+
+/// Writes a padding entry so that the data of the next entry, named `name`, starts on a
+/// 4 KiB boundary of the archive. The kernel keeps file contents inside the boot image
+/// instead of copying them (osprey-vfs `unpack_static`): aligned, an ELF file can be parsed in
+/// place (its headers need 8-byte alignment) and its pages could later be mapped directly.
+fn page_align_next<W: Write>(w: &mut Counting<'_, W>, name: &str, mtime: u64) -> io::Result<()> {
+    let align4 = |x: u64| (x + 3) & !3;
+    let hdr_real = align4(110 + name.len() as u64 + 1);
+    let hdr_pad = align4(110 + PAD_NAME.len() as u64 + 1);
+    if (w.n + hdr_real) % 4096 == 0 {
+        return Ok(());
+    }
+    // After the pad entry (header + p bytes) the real data must land on a page boundary.
+    let p = (4096 - (w.n + hdr_pad + hdr_real) % 4096) % 4096;
+    newc_header(w, 0x7fff_fff0, S_IFREG | 0o600, 1, mtime, p as u32, PAD_NAME)?;
+    w.write_all(&vec![0u8; p as usize])?;
+    pad4(w)
 }
 
 /// "/a//b/" → "/a/b"; always absolute.
@@ -385,6 +411,27 @@ pub(crate) mod tests {
         assert_eq!(clean("a/./b"), "/a/b");
         assert_eq!(clean("/"), "/");
         assert_eq!(clean(""), "/");
+    }
+
+    #[test]
+    fn big_files_start_on_a_page_boundary() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut pack = Pack::new();
+        for (i, size) in [5000usize, 4096, 70_001].iter().enumerate() {
+            let host = dir.path().join(format!("f{i}"));
+            let data: Vec<u8> = (0..*size).map(|j| (j * 7 + i) as u8 | 1).collect();
+            std::fs::write(&host, &data).unwrap();
+            pack.file(&format!("/some/where/file-{i}"), Source::Host(host), 0o755);
+        }
+        let mut out = Vec::new();
+        pack.write_newc(&mut out).unwrap();
+        for (i, size) in [5000usize, 4096, 70_001].iter().enumerate() {
+            let data: Vec<u8> = (0..*size).map(|j| (j * 7 + i) as u8 | 1).collect();
+            let at = out.windows(data.len()).position(|w| w == &data[..]).unwrap();
+            assert_eq!(at % 4096, 0, "file {i} data at {at}");
+        }
+        let names: Vec<String> = parse_newc(&out).into_iter().map(|e| e.0).collect();
+        assert!(names.iter().any(|n| n == PAD_NAME));
     }
 
     #[test]

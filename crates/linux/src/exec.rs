@@ -120,9 +120,12 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     let file = OpenFile::new(dentry, osprey_abi::fcntl::O_RDONLY)?;
     // Files from the boot image are read in place; others (written at run time) are copied.
     let copied;
+    // ELF headers are read in place, which needs 8-byte alignment (the host page-aligns big
+    // files in the boot image; anything else is copied).
     let data: &[u8] = match file.inode().static_contents() {
-        Some(d) => d,
-        None => {
+        Some(d) if d.as_ptr() as usize % 8 == 0 => d,
+        _ => {
+            log::debug!("exec: copying {} (not in the boot image or misaligned)", String::from_utf8_lossy(path));
             copied = read_all(file.inode())?;
             &copied
         }

@@ -91,6 +91,7 @@ fn take_launch(vfs: &Vfs) -> Result<Launch, BootError> {
     buf.truncate(n);
     let l = Launch::decode(&buf).map_err(|e| BootError::Launch(alloc::format!("{e:?}")))?;
     let _ = vfs.unlink(&root, osprey_proto::LAUNCH_PATH.as_bytes());
+    let _ = vfs.unlink(&root, osprey_proto::PAD_PATH.as_bytes());
     let _ = vfs.rmdir(&root, b".osprey");
     Ok(l)
 }

@@ -22,6 +22,10 @@ pub mod launch;
 /// app starts, so the app never sees it.
 pub const LAUNCH_PATH: &str = ".osprey/launch";
 
+/// Padding entries the host writes so that big files' data starts on a page boundary of the
+/// initramfs (the kernel uses file contents in place). Removed by the kernel at boot.
+pub const PAD_PATH: &str = ".osprey/pad";
+
 /// Kernel command-line keys the host sets (`key=value`, space separated):
 /// `realtime=NS` is the host's wall clock (ns since the epoch) just before QEMU starts, so file
 /// timestamps are right from the first instruction; `tsc_khz=KHZ` is the TSC frequency the

@@ -1,0 +1,93 @@
+//! Bad input never hurts the kernel: bad pointers give EFAULT, unknown system calls ENOSYS, and
+//! a crashing app exits like it would on Linux (128 + signal) with a report on stderr.
+
+#[macro_use]
+mod common;
+
+use common::*;
+
+each_variant!(bad_pointers_give_efault, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("efault", v)));
+    vm.expect_status(0);
+    let out = vm.out();
+    let calls = out.lines().filter(|l| l.contains(" = ")).count();
+    let efault = out.lines().filter(|l| l.ends_with(" = -1 EFAULT")).count();
+    assert_eq!(calls, 48, "{}", vm.show());
+    assert_eq!(
+        efault,
+        calls,
+        "every call must fail with EFAULT{}",
+        vm.show()
+    );
+    assert!(out.ends_with("still alive\n"), "{}", vm.show());
+});
+
+each_variant!(unknown_syscall_is_enosys, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("enosys", v)));
+    vm.expect_status(0).expect_stdout(
+        "syscall(1000, 1, 2, 3) = -1 ENOSYS\n\
+         syscall(999) = -1 ENOSYS\n\
+         syscall(0x7fffffff) = -1 ENOSYS\n\
+         syscall(-1) = -1 ENOSYS\n",
+    );
+});
+
+each_variant!(null_write_is_sigsegv_with_a_report, |v| {
+    let prog = program("crash", v);
+    let (vm, _) = same_as_native(&Guest::new(&prog).arg("null"));
+    vm.expect_status(139);
+    assert_eq!(vm.out(), "about to crash: null\n");
+    let err = vm.err();
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some("osprey: the app was killed by SIGSEGV (Segmentation fault) at address 0x0 (SEGV_MAPERR)"),
+        "{}",
+        vm.show()
+    );
+    let rip = lines.next().unwrap_or("");
+    let path = prog.canonicalize().unwrap();
+    assert!(
+        rip.starts_with("  rip 0x")
+            && rip.contains(" <crash_null_write+0x")
+            && rip.contains(&format!(" in {}", path.display())),
+        "the second line names the function: {rip:?}{}",
+        vm.show()
+    );
+    assert!(err.contains("rsp 0x"), "registers are shown{}", vm.show());
+});
+
+each_variant!(divide_by_zero_is_sigfpe, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("crash", v)).arg("div"));
+    vm.expect_status(136);
+    assert!(
+        vm.err()
+            .starts_with("osprey: the app was killed by SIGFPE (Floating point exception)")
+            && vm.err().contains("(FPE_INTDIV)")
+            && vm.err().contains("<crash_divide+0x"),
+        "{}",
+        vm.show()
+    );
+});
+
+each_variant!(abort_is_sigabrt, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("crash", v)).arg("abort"));
+    vm.expect_status(134);
+    assert!(
+        vm.err()
+            .starts_with("osprey: the app was killed by SIGABRT (Aborted)"),
+        "{}",
+        vm.show()
+    );
+});
+
+each_variant!(ud2_is_sigill, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("crash", v)).arg("ud2"));
+    vm.expect_status(132);
+    assert!(
+        vm.err()
+            .starts_with("osprey: the app was killed by SIGILL (Illegal instruction)"),
+        "{}",
+        vm.show()
+    );
+});
