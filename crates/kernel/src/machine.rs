@@ -16,9 +16,6 @@ pub static MACHINE: KernelMachine = KernelMachine;
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 /// CLOCK_REALTIME at boot, from the host's clock in the launch record (ns since the epoch).
 static REALTIME_AT_BOOT: AtomicU64 = AtomicU64::new(0);
-/// Where the app was at the last system call (for reports made from inside a call).
-pub static LAST_RIP: AtomicU64 = AtomicU64::new(0);
-pub static LAST_RSP: AtomicU64 = AtomicU64::new(0);
 
 pub fn init_clock(entry_tsc: u64) {
     BOOT_TSC.store(entry_tsc, Ordering::Relaxed);
@@ -147,10 +144,9 @@ impl Machine for KernelMachine {
     }
 
     fn current_regs(&self) -> [u64; 18] {
-        let mut r = [0u64; 18];
-        r[7] = LAST_RSP.load(Ordering::Relaxed);
-        r[16] = LAST_RIP.load(Ordering::Relaxed);
-        r
+        osprey_hal::trap::syscall_frame()
+            .map(|f| f.regs_for_report())
+            .unwrap_or_default()
     }
 
     fn exit(&self, status: i32) -> ! {
@@ -158,6 +154,16 @@ impl Machine for KernelMachine {
     }
 
     fn crash(&self, report: &CrashReport) -> ! {
+        let mut report = report.clone();
+        if report.module_path.is_empty() {
+            if let Some((path, bias)) = crate::traps::LINUX
+                .get()
+                .and_then(|l| l.module_at(report.regs[16]))
+            {
+                report.module_path = path;
+                report.module_bias = bias;
+            }
+        }
         serial::write_frame(Tag::Crash as u8, &report.encode());
         shutdown(128 + report.signal as i32)
     }

@@ -5,8 +5,6 @@
 //! from a kernel user-copy becomes EFAULT in the hal. CPU exceptions in the app map to the
 //! signals Linux sends for them.
 
-use core::sync::atomic::Ordering;
-
 use osprey_abi::signal::*;
 use osprey_hal::mm::USER_END;
 use osprey_hal::trap::{Trap, TrapFrame};
@@ -14,7 +12,7 @@ use osprey_linux::Linux;
 use osprey_mm::Access;
 use osprey_proto::frame::CrashReport;
 
-use crate::machine::{LAST_RIP, LAST_RSP, MACHINE};
+use crate::machine::MACHINE;
 
 pub static LINUX: spin::Once<Linux> = spin::Once::new();
 
@@ -23,8 +21,6 @@ pub fn syscall(f: &mut TrapFrame) {
         f.rax = osprey_abi::Errno::ENOSYS.as_ret() as u64;
         return;
     };
-    LAST_RIP.store(f.rip, Ordering::Relaxed);
-    LAST_RSP.store(f.rsp, Ordering::Relaxed);
     let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
     f.rax = linux.syscall(f.rax as usize, &args) as u64;
 }

@@ -10,6 +10,7 @@ use core::mem::offset_of;
 pub const PCPU_KSTACK_TOP: usize = 8;
 pub const PCPU_KSTACK_BOTTOM: usize = 16;
 pub const PCPU_SCRATCH: usize = 24;
+pub const PCPU_SYSCALL_FRAME: usize = 32;
 
 #[repr(C)]
 struct PerCpu {
@@ -22,12 +23,15 @@ struct PerCpu {
     kstack_bottom: u64,
     /// Scratch slot for the app's RSP during syscall entry.
     scratch: u64,
+    /// The frame of the system call in progress (written by the entry code).
+    syscall_frame: u64,
     cpu_id: u64,
 }
 
 const _: () = assert!(offset_of!(PerCpu, kstack_top) == PCPU_KSTACK_TOP);
 const _: () = assert!(offset_of!(PerCpu, kstack_bottom) == PCPU_KSTACK_BOTTOM);
 const _: () = assert!(offset_of!(PerCpu, scratch) == PCPU_SCRATCH);
+const _: () = assert!(offset_of!(PerCpu, syscall_frame) == PCPU_SYSCALL_FRAME);
 
 struct Cell(UnsafeCell<PerCpu>);
 // SAFETY: each CPU touches only its own block (through its own GS base).
@@ -38,6 +42,7 @@ static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
     kstack_top: 0,
     kstack_bottom: 0,
     scratch: 0,
+    syscall_frame: 0,
     cpu_id: 0,
 }));
 
@@ -66,4 +71,10 @@ pub fn set_kernel_stack(bottom: u64, top: u64) {
         (*p).kstack_bottom = bottom;
         (*p).kstack_top = top;
     }
+}
+
+/// The address of the frame of the system call this CPU is running (0 outside one).
+pub(crate) fn syscall_frame_addr() -> u64 {
+    // SAFETY: reads this CPU's own block; the field is written only by this CPU's entry code.
+    unsafe { (*BOOT_CPU.0.get()).syscall_frame }
 }

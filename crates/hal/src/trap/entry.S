@@ -4,7 +4,8 @@
  * Both paths build the same frame (struct TrapFrame), lowest address first:
  *   r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rdi rsi rdx rcx rax vector error rip cs rflags rsp ss
  *
- * Per-CPU fields at %gs: 8 = kernel stack top, 16 = kernel stack bottom, 24 = scratch.
+ * Per-CPU fields at %gs: 8 = kernel stack top, 16 = kernel stack bottom, 24 = scratch,
+ * 32 = frame of the system call in progress.
  */
 
 .macro PUSH_GPRS
@@ -60,6 +61,7 @@ osprey_syscall_entry:
     push $0                     /* error code */
     push $0x100                 /* vector: 0x100 marks a system call */
     PUSH_GPRS
+    mov %rsp, %gs:32            /* the frame of the call in progress, for crash reports */
     mov %rsp, %rdi
     call osprey_hal_syscall
     /* fall through */

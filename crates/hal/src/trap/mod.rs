@@ -211,6 +211,19 @@ extern "C" fn osprey_hal_fatal_trap(frame: &mut TrapFrame) {
     panic!("{what} at rip {:#x}: {:#x?}", frame.rip, frame);
 }
 
+/// A copy of the app's registers at the system call in progress (for reports made from inside
+/// a call, such as abort()'s SIGABRT). None outside a system call.
+pub fn syscall_frame() -> Option<TrapFrame> {
+    let at = crate::cpu::percpu::syscall_frame_addr();
+    if at == 0 {
+        return None;
+    }
+    // SAFETY: the entry code stored the address of the frame it built on this CPU's kernel
+    // stack; callers run inside that system call (the frame is live below them on the same
+    // stack), and TrapFrame is plain data.
+    Some(unsafe { (at as *const TrapFrame).read() })
+}
+
 /// A kernel stack for a thread of the app.
 pub struct KernelStack {
     mem: alloc::boxed::Box<[u8]>,
