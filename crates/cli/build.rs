@@ -94,7 +94,7 @@ fn main() {
     }
 }
 
-/// Runs `cargo build -p osprey-kernel --target x86_64-unknown-none --release` in its own target
+/// Runs `cargo build -p osprey-kernel --target x86_64-unknown-none --profile kernel` in its own target
 /// directory and returns the path of the ELF.
 fn build_kernel(workspace: &Path) -> Result<PathBuf, String> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -111,7 +111,8 @@ fn build_kernel(workspace: &Path) -> Result<PathBuf, String> {
     cmd.current_dir(workspace) // so that .cargo/config.toml (kernel rustflags) applies
         .args([
             "build",
-            "--release",
+            "--profile",
+            "kernel",
             "-p",
             "osprey-kernel",
             "--target",
@@ -158,15 +159,12 @@ fn build_kernel(workspace: &Path) -> Result<PathBuf, String> {
         let lines: Vec<&str> = stderr.lines().collect();
         let tail = lines[lines.len().saturating_sub(40)..].join("\n");
         return Err(format!(
-            "the osprey kernel failed to build (cargo build -p osprey-kernel --target {TARGET} \
+            "the osprey kernel failed to build (cargo build -p osprey-kernel --target {TARGET} --profile kernel \
              --release): {}\n{tail}",
             output.status
         ));
     }
-    let elf = target_dir
-        .join(TARGET)
-        .join("release")
-        .join("osprey-kernel");
+    let elf = target_dir.join(TARGET).join("kernel").join("osprey-kernel");
     if !elf.is_file() {
         return Err(format!(
             "the kernel build succeeded but {} is missing",

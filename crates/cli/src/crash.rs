@@ -97,7 +97,12 @@ fn has_fault_address(sig: u32) -> bool {
 /// at `path`: `(name, offset)`. Uses .symtab, else .dynsym (stripped binaries keep the latter).
 pub fn symbolize(path: &Path, addr: u64) -> Option<(String, u64)> {
     let data = fs::read(path).ok()?;
-    let file = object::File::parse(&*data).ok()?;
+    symbolize_bytes(&data, addr)
+}
+
+/// [`symbolize`] for an ELF image in memory.
+pub fn symbolize_bytes(data: &[u8], addr: u64) -> Option<(String, u64)> {
+    let file = object::File::parse(data).ok()?;
     let best =
         best_symbol(file.symbols(), addr).or_else(|| best_symbol(file.dynamic_symbols(), addr))?;
     Some((best.0, addr - best.1))
@@ -130,6 +135,39 @@ fn best_symbol<'d, S: ObjectSymbol<'d>>(
         }
     }
     best
+}
+
+/// A kernel panic message with its `backtrace: 0x... 0x...` line symbolized against the kernel
+/// ELF (one frame per line, `0xffffffff8010a2c3 <osprey_linux::...+0x13>`).
+pub fn symbolize_panic(text: &str, kernel: &[u8]) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        match line.strip_prefix("backtrace:") {
+            Some(addrs) => {
+                out.push_str("backtrace:\n");
+                for a in addrs.split_whitespace() {
+                    let Some(v) = a
+                        .strip_prefix("0x")
+                        .and_then(|h| u64::from_str_radix(h, 16).ok())
+                    else {
+                        continue;
+                    };
+                    // A return address points after the call: look up the call itself.
+                    match symbolize_bytes(kernel, v.wrapping_sub(1)) {
+                        Some((name, off)) => {
+                            out.push_str(&format!("  {a} <{name}+{:#x}>\n", off + 1))
+                        }
+                        None => out.push_str(&format!("  {a}\n")),
+                    }
+                }
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// The report osprey prints on stderr. `host_file` maps a guest path to the packed host file.

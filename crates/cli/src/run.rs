@@ -290,8 +290,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         }
     }
     if let Some(text) = console.panic.clone() {
-        let text = text.trim_end();
-        let _ = writeln!(console.err(), "osprey: kernel panic: {text}");
+        let text = crate::crash::symbolize_panic(text.trim_end(), &kernel);
+        let _ = write!(console.err(), "osprey: kernel panic: {text}");
         console.print_log_tail();
         return Ok(EXIT_RUNNER_FAILED);
     }
