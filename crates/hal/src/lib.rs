@@ -24,22 +24,31 @@ pub mod trap;
 
 pub use boot::BootInfo;
 
-/// Defines the kernel's entry point, called by the hal once the machine is set up.
+/// Defines the kernel's entry point, called by the hal once the machine is set up, and its
+/// system-call handler, called for every `syscall` of the app.
 ///
 /// ```ignore
-/// osprey_hal::kernel_main!(main);
+/// osprey_hal::kernel_main!(main, syscall);
 /// fn main(info: osprey_hal::BootInfo) -> ! { ... }
+/// fn syscall(frame: &mut osprey_hal::trap::TrapFrame) { ... }
 /// ```
 /// A macro so that the `#[no_mangle]` symbol the hal calls is generated here, keeping the
 /// kernel crate free of attributes that the `unsafe_code` lint flags.
 #[macro_export]
 macro_rules! kernel_main {
-    ($f:path) => {
+    ($f:path, $syscall:path) => {
         #[allow(unsafe_code)]
         #[no_mangle]
         extern "Rust" fn __osprey_kernel_main(info: $crate::BootInfo) -> ! {
             let f: fn($crate::BootInfo) -> ! = $f;
             f(info)
+        }
+
+        #[allow(unsafe_code)]
+        #[no_mangle]
+        #[inline]
+        extern "Rust" fn __osprey_kernel_syscall(frame: &mut $crate::trap::TrapFrame) {
+            $syscall(frame)
         }
     };
 }

@@ -27,7 +27,7 @@ use osprey_proto::launch::{flags, Launch};
 
 use crate::machine::MACHINE;
 
-osprey_hal::kernel_main!(main);
+osprey_hal::kernel_main!(main, traps::syscall);
 
 /// `--bootchart` was asked for.
 pub static BOOTCHART: AtomicBool = AtomicBool::new(false);
@@ -57,10 +57,7 @@ fn main(info: osprey_hal::BootInfo) -> ! {
         osprey_hal::time::set_tsc_hz(khz * 1000);
     }
     bootchart::mark("hal ready");
-    trap::set_handlers(Handlers {
-        syscall: traps::syscall,
-        trap: traps::trap,
-    });
+    trap::set_handlers(Handlers { trap: traps::trap });
 
     let started = Linux::boot(
         &MACHINE,

@@ -16,6 +16,7 @@ use crate::machine::MACHINE;
 
 pub static LINUX: spin::Once<Linux> = spin::Once::new();
 
+#[inline(always)]
 pub fn syscall(f: &mut TrapFrame) {
     let Some(linux) = LINUX.get() else {
         f.rax = osprey_abi::Errno::ENOSYS.as_ret() as u64;

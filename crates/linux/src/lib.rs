@@ -231,6 +231,7 @@ impl Linux {
     }
 
     /// Runs system call `nr`; the value for rax.
+    #[inline(always)]
     pub fn syscall(&self, nr: usize, args: &[u64; 6]) -> isize {
         syscall::dispatch(&self.ctx(), nr, args)
     }

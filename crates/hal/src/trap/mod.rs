@@ -97,26 +97,18 @@ pub enum Trap {
     Interrupt { vector: u8 },
 }
 
-/// The kernel's handlers. `trap` returns true when it dealt with the trap (for instance mapped
+/// The kernel's trap handler. It returns true when it dealt with the trap (for instance mapped
 /// the page); false means "not mine": a fault in a user copy then turns into EFAULT, and any
-/// other fault in kernel code is a kernel bug (panic).
+/// other fault in kernel code is a kernel bug (panic). (System calls go to the function
+/// `kernel_main!` defines, directly.)
 pub struct Handlers {
-    pub syscall: fn(&mut TrapFrame),
     pub trap: fn(&mut TrapFrame, Trap) -> bool,
 }
 
-static SYSCALL_HANDLER: AtomicUsize = AtomicUsize::new(0);
 static TRAP_HANDLER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn set_handlers(h: Handlers) {
-    SYSCALL_HANDLER.store(h.syscall as usize, Ordering::Release);
     TRAP_HANDLER.store(h.trap as usize, Ordering::Release);
-}
-
-fn syscall_handler() -> Option<fn(&mut TrapFrame)> {
-    let p = SYSCALL_HANDLER.load(Ordering::Acquire);
-    // SAFETY: the only non-zero value ever stored is a `fn(&mut TrapFrame)` (set_handlers).
-    (p != 0).then(|| unsafe { core::mem::transmute::<usize, fn(&mut TrapFrame)>(p) })
 }
 
 fn trap_handler() -> Option<fn(&mut TrapFrame, Trap) -> bool> {
@@ -149,12 +141,17 @@ pub(crate) fn init() {
     }
 }
 
+extern "Rust" {
+    /// The kernel's system-call handler, defined by `kernel_main!`. A direct call rather than
+    /// a function pointer: under TCG an indirect call costs a translation-block lookup, and
+    /// this is the hottest path there is.
+    fn __osprey_kernel_syscall(frame: &mut TrapFrame);
+}
+
 #[no_mangle]
 extern "C" fn osprey_hal_syscall(frame: &mut TrapFrame) {
-    match syscall_handler() {
-        Some(h) => h(frame),
-        None => frame.rax = (-38i64) as u64, // ENOSYS: no kernel attached yet
-    }
+    // SAFETY: the kernel crate defines this symbol with this signature (kernel_main!).
+    unsafe { __osprey_kernel_syscall(frame) }
 }
 
 #[no_mangle]
