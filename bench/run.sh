@@ -1,0 +1,112 @@
+#!/bin/bash
+# Osprey benchmarks against a Debian Linux guest on the same QEMU, accelerator (TCG, -cpu max),
+# machine (microvm), -smp 1 and -m, run back to back in pairs. BENCHMARKS.md has the figures.
+#   bench/run.sh            build everything, then measure all (about 3 minutes on 2 shared cores, plus a 70 MB download the first time)
+#   bench/run.sh build      only build: osprey, the micro programs, the floor kernel, the Linux guest
+#   bench/run.sh measure    only measure (after a build)
+#   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
+#                           summed per function: under TCG boot time follows that count
+# Knobs (environment): ONLY=syscall,mmap,boot,size,mem (sections), REPS=7 (pairs per micro
+# benchmark), BOOT_REPS=10, SYSCALL_N=4000000, MMAP_ROUNDS=2, QEMU=qemu-system-x86_64,
+# KVER=6.1.0-56-amd64 (the Debian kernel package of the Linux guest).
+# Outputs (never committed) go to target/bench/: the programs, the floor kernel, the Linux guest
+# (kernel .deb, vmlinux, initramfs), and results/<date>.txt + .json.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+T=$ROOT/target/bench
+LG=$T/linux-guest
+KVER=${KVER:-6.1.0-56-amd64}
+QEMU=${QEMU:-qemu-system-x86_64}
+MICROS="syscall mmap-touch hello"
+
+deps() {  # what the build needs, installed from Debian when missing
+  local p pk=
+  for p in gcc binutils cpio busybox-static qemu-system-x86 python3; do
+    dpkg -s $p >/dev/null 2>&1 || pk="$pk $p"
+  done
+  [ -z "$pk" ] || { echo "+ apt-get install$pk"; apt-get install -y $pk; }
+}
+
+build() {
+  deps
+  (cd "$ROOT" && cargo build --release)
+  # measure copies: others may rebuild target/release while this runs
+  mkdir -p "$T"
+  cp "$ROOT/target/release/osprey" "$T/osprey"
+  # the kernel ELF that this osprey carries (build.rs builds it under target/kernel/; which
+  # profile folder has moved over time, so take the one whose bytes are inside osprey)
+  local k kernel=
+  for k in "$ROOT"/target/kernel/x86_64-unknown-none/*/osprey-kernel; do
+    python3 -c 'import sys; sys.exit(open(sys.argv[1], "rb").read() not in open(sys.argv[2], "rb").read())' \
+      "$k" "$T/osprey" && kernel=$k
+  done
+  [ -n "$kernel" ] || { echo "no kernel ELF under target/kernel/ matches the one inside osprey" >&2; exit 1; }
+  cp "$kernel" "$T/osprey-kernel" && echo "$kernel" >"$T/osprey-kernel.path"
+  (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' + uncommitted changes in crates/')") >"$T/osprey.version"
+  mkdir -p "$T/micro" "$LG"
+  for p in $MICROS; do gcc -O2 -Wall -static -o "$T/micro/$p" "$HERE/micro/$p.c"; done
+  gcc -O2 -Wall -o "$T/tsckhz" "$HERE/micro/tsckhz.c"
+  # the floor: an empty PVH kernel that exits QEMU at its first instruction
+  as --64 -o "$T/empty-pvh.o" "$HERE/empty-pvh.S"
+  ld -m elf_x86_64 -Ttext=0x100000 -e _start -o "$T/empty-pvh" "$T/empty-pvh.o"
+  linux_guest
+}
+
+# The Linux guest, as /work/shared/bench/linux-guest/run.sh builds it, reduced to what the micro
+# benchmarks need: Debian's kernel (its bzImage carries an xz-compressed ELF with a PVH note,
+# which QEMU boots directly) and an uncompressed initramfs of busybox, the micro programs and
+# bench/lg-init.sh as /init.
+linux_guest() {
+  if [ ! -f "$LG/vmlinux" ]; then
+    (cd "$LG" && rm -f linux-image-*.deb && apt-get download "linux-image-$KVER")
+    rm -rf "$LG/kpkg" && dpkg -x "$LG"/linux-image-"$KVER"_*.deb "$LG/kpkg"
+    python3 - "$LG/kpkg/boot/vmlinuz-$KVER" "$LG/vmlinux" <<'EOF'
+import lzma, sys
+d = open(sys.argv[1], "rb").read(); i = d.find(b"\xfd7zXZ\x00")
+elf = lzma.LZMADecompressor().decompress(d[i:]); assert elf[:4] == b"\x7fELF"
+open(sys.argv[2], "wb").write(elf)
+EOF
+    rm -rf "$LG/kpkg"
+  fi
+  local r=$LG/rootfs
+  rm -rf "$r" && mkdir -p "$r"/{bin,dev,proc,micro}
+  cp /bin/busybox "$r/bin/"
+  for a in sh mount cat poweroff; do ln -s busybox "$r/bin/$a"; done
+  cp "$T"/micro/* "$r/micro/"
+  cp "$HERE/lg-init.sh" "$r/init"
+  (cd "$r" && find . | cpio -o -H newc --quiet >"$LG/initrd.cpio")
+  ls -la "$LG/vmlinux" "$LG/initrd.cpio"
+}
+
+measure() {
+  local stamp out
+  stamp=$(date +%Y-%m-%d-%H%M%S)
+  mkdir -p "$T/results"
+  out=$T/results/$stamp
+  echo "osprey: $(cat "$T/osprey.version") (copied at build time to $T/osprey); kernel: $(cat "$T/osprey-kernel.path")"
+  echo "tsc: measuring the host TSC frequency (the Linux guest's tsc_early_khz)"
+  python3 "$HERE/measure.py" --osprey "$T/osprey" --kernel-elf "$T/osprey-kernel" \
+    --stripped "$T/osprey-kernel.stripped" --micro "$T/micro" --floor "$T/empty-pvh" \
+    --vmlinux "$LG/vmlinux" --initrd "$LG/initrd.cpio" --tsc-khz "$("$T/tsckhz")" --qemu "$QEMU" \
+    --reps "${REPS:-7}" --boot-reps "${BOOT_REPS:-10}" --syscall-n "${SYSCALL_N:-4000000}" \
+    --mmap-rounds "${MMAP_ROUNDS:-2}" --only "${ONLY:-syscall,mmap,boot,size,mem}" --json "$out.json" \
+    | tee "$out.txt"
+  echo "results: $out.txt $out.json"
+}
+
+translated() {
+  local w=$T/qemu-in-asm.sh
+  printf '#!/bin/sh\nexec %s "$@" -d in_asm -D %s\n' "$QEMU" "$T/in-asm.log" >"$w" && chmod +x "$w"
+  rm -f "$T/in-asm.log"
+  "$T/osprey" run --accel tcg --qemu "$w" --bootchart "$T/micro/hello"
+  python3 "$HERE/translated.py" "$T/in-asm.log" "$T/osprey-kernel" 30
+}
+
+case ${1:-all} in
+  build) build ;;
+  measure) measure ;;
+  translated) translated ;;
+  all) build; measure ;;
+  *) awk 'NR > 1 && /^#/ {print; next} NR > 1 {exit}' "$0"; exit 2 ;;
+esac
