@@ -23,7 +23,9 @@ fn sh_echo_and_arithmetic() {
 
 #[test]
 fn sh_exit_status() {
-    same(&["sh", "-c", "exit 7"], b"").expect_status(7).expect_stdout("");
+    same(&["sh", "-c", "exit 7"], b"")
+        .expect_status(7)
+        .expect_stdout("");
 }
 
 #[test]
@@ -67,7 +69,9 @@ fn echo_printf_true_false() {
 fn basename_expr_seq() {
     same(&["basename", "/a/b/c.txt", ".txt"], b"").expect_stdout("c\n");
     same(&["expr", "6", "*", "7"], b"").expect_stdout("42\n");
-    same(&["expr", "1", "=", "2"], b"").expect_status(1).expect_stdout("0\n");
+    same(&["expr", "1", "=", "2"], b"")
+        .expect_status(1)
+        .expect_stdout("0\n");
     same(&["seq", "1", "10"], b"").expect_stdout("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
 }
 
@@ -102,7 +106,11 @@ fn ls_root() {
     r.expect_status(0);
     let names: Vec<String> = r.out().lines().map(str::to_string).collect();
     for want in ["dev", "etc", "proc", "tmp"] {
-        assert!(names.iter().any(|n| n == want), "no /{want} in ls /{}", r.show());
+        assert!(
+            names.iter().any(|n| n == want),
+            "no /{want} in ls /{}",
+            r.show()
+        );
     }
     let r = bb(&["ls", "-l", "/etc/passwd"]).run();
     r.expect_status(0);

@@ -62,11 +62,18 @@ fn one_line(s: &Setup, path: &str, reason: &str) {
 fn text_file_and_shell_script() {
     let s = setup();
     let txt = executable(s.dir.path(), "notes.txt", b"just some text\n");
-    one_line(&s, txt.to_str().unwrap(), "not an ELF executable (no ELF magic)");
+    one_line(
+        &s,
+        txt.to_str().unwrap(),
+        "not an ELF executable (no ELF magic)",
+    );
     let script = executable(s.dir.path(), "script.sh", b"#!/bin/sh\necho hi\n");
     let err = refused(&s, &[script.to_str().unwrap()], 125);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with(&format!("osprey: {}: ", script.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("osprey: {}: ", script.display())),
+        "{err}"
+    );
     let empty = executable(s.dir.path(), "empty", b"");
     let err = refused(&s, &[empty.to_str().unwrap()], 125);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -78,7 +85,10 @@ fn missing_file_directory_and_not_executable() {
     let missing = s.dir.path().join("missing");
     one_line(&s, missing.to_str().unwrap(), "no such file");
     let err = refused(&s, &["no-such-program-anywhere-42"], 125);
-    assert_eq!(err, "osprey: no-such-program-anywhere-42: not found in PATH\n");
+    assert_eq!(
+        err,
+        "osprey: no-such-program-anywhere-42: not found in PATH\n"
+    );
     let d = s.dir.path().to_str().unwrap();
     let err = refused(&s, &[d], 125);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -102,7 +112,11 @@ fn other_architectures() {
     elf[18] = 183;
     elf[19] = 0;
     let arm = executable(s.dir.path(), "arm64", &elf);
-    one_line(&s, arm.to_str().unwrap(), "is an ELF for aarch64, not x86_64");
+    one_line(
+        &s,
+        arm.to_str().unwrap(),
+        "is an ELF for aarch64, not x86_64",
+    );
 
     // A real 32-bit i386 ELF made by binutils (no multilib needed).
     require_tool("as", "binutils");
@@ -218,8 +232,14 @@ fn bad_options_are_usage_errors() {
 fn missing_qemu_is_one_line_and_125() {
     let prog = program("hello", Variant::Static);
     let mut cmd = Command::new(OSPREY);
-    cmd.args(["run", "--accel", "tcg", "--qemu", "/nonexistent/qemu-system-x86_64"])
-        .arg(&prog);
+    cmd.args([
+        "run",
+        "--accel",
+        "tcg",
+        "--qemu",
+        "/nonexistent/qemu-system-x86_64",
+    ])
+    .arg(&prog);
     let r = run_command(cmd, b"", TIMEOUT);
     assert_eq!(r.status, 125, "{}", r.show());
     assert_eq!(r.err().lines().count(), 1, "{}", r.show());
@@ -228,10 +248,24 @@ fn missing_qemu_is_one_line_and_125() {
 
 #[test]
 fn help_documents_the_options() {
-    let out = Command::new(OSPREY).args(["run", "--help"]).output().unwrap();
+    let out = Command::new(OSPREY)
+        .args(["run", "--help"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for opt in ["--mem", "--cpus", "--accel", "--env", "--verbose", "--strace", "--timeout"] {
-        assert!(text.contains(opt), "`osprey run --help` lacks {opt}:\n{text}");
+    for opt in [
+        "--mem",
+        "--cpus",
+        "--accel",
+        "--env",
+        "--verbose",
+        "--strace",
+        "--timeout",
+    ] {
+        assert!(
+            text.contains(opt),
+            "`osprey run --help` lacks {opt}:\n{text}"
+        );
     }
 }

@@ -45,34 +45,19 @@ fn stdin_from_a_file_and_from_dev_null() {
     let file = dir.path().join("input.bin");
     let input = binary_input();
     std::fs::write(&file, &input).unwrap();
-    let mut cmd = Guest::new(&prog).command();
-    cmd.stdin(std::fs::File::open(&file).unwrap());
-    // run_command pipes stdin itself; run this one by hand.
-    let out = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdin = Stdio::from(std::fs::File::open(&file).unwrap());
+    let vm = run_command_with(Guest::new(&prog).command(), Input::Stdio(stdin), TIMEOUT);
+    vm.expect_status(0);
     assert!(
-        out.stdout == input,
-        "stdout differs from the file ({} bytes)",
-        out.stdout.len()
+        vm.stdout == input,
+        "stdout differs from the file ({} bytes){}",
+        vm.stdout.len(),
+        vm.show()
     );
 
-    let out = Guest::new(&prog)
-        .command()
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "echoed 0 bytes\n");
+    let vm = run_command_with(Guest::new(&prog).command(), Input::Stdio(Stdio::null()), TIMEOUT);
+    vm.expect_status(0).expect_stdout("");
+    assert_eq!(vm.err(), "echoed 0 bytes\n");
 }
 
 each_variant!(stdout_and_stderr_are_separate, |v| {
@@ -102,21 +87,21 @@ fn shell_redirections_like_the_issue_example() {
     let prog = program("hello", Variant::Static);
     let echo = program("echo_stdin", Variant::Static);
     let dir = tempfile::tempdir().unwrap();
+    // osprey's own --timeout: the harness's timeout would kill sh but not the osprey in it.
     let script = format!(
-        "echo data | '{osprey}' run --accel tcg -e KEY=VALUE '{prog}' arg1 'arg 2' > out.txt 2> err.txt; echo $?; \
-         echo data | '{osprey}' run --accel tcg '{echo}' > echo.txt 2> echo-err.txt; echo $?",
+        "echo data | '{osprey}' run --accel tcg --timeout 50 -e KEY=VALUE '{prog}' arg1 'arg 2' > out.txt 2> err.txt; echo $?; \
+         echo data | '{osprey}' run --accel tcg --timeout 50 '{echo}' > echo.txt 2> echo-err.txt; echo $?",
         osprey = OSPREY,
         prog = prog.display(),
         echo = echo.display()
     );
-    let out = Command::new("sh")
-        .arg("-c")
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
         .arg(&script)
         .current_dir(dir.path())
-        .env_remove("TERM")
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "2\n0\n");
+        .env_remove("TERM");
+    let out = run_command(sh, b"", TIMEOUT);
+    assert_eq!(out.out(), "2\n0\n", "{}", out.show());
     let text = std::fs::read_to_string(dir.path().join("out.txt")).unwrap();
     assert!(text.contains("argv[1]=[arg1]\nargv[2]=[arg 2]\n"), "{text}");
     assert!(text.contains("env: [KEY=VALUE]\n"), "{text}");

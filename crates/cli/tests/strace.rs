@@ -18,7 +18,8 @@ fn lines_look_like_strace() {
         let lines = strace_lines(&r);
         let has = |pred: &dyn Fn(&str) -> bool| lines.iter().any(|l| pred(l));
         assert!(
-            has(&|l| l == "write(1, \"hello\\n\", 6) = 6" || (l.starts_with("write(1, \"hello\\n\", 6)") && l.ends_with(" = 6"))),
+            has(&|l| l == "write(1, \"hello\\n\", 6) = 6"
+                || (l.starts_with("write(1, \"hello\\n\", 6)") && l.ends_with(" = 6"))),
             "{v:?}: no write line{}",
             r.show()
         );
@@ -70,18 +71,29 @@ fn strace_goes_to_stderr_only() {
     let traced = Guest::new(&prog).opt("--strace").arg("x").run();
     plain.expect_status(1);
     traced.expect_status(1);
-    assert_eq!(plain.stdout, traced.stdout, "--strace changed stdout{}", traced.show());
+    assert_eq!(
+        plain.stdout,
+        traced.stdout,
+        "--strace changed stdout{}",
+        traced.show()
+    );
     assert!(traced.err().contains("exit_group(1)"), "{}", traced.show());
     assert!(!plain.err().contains("exit_group"), "{}", plain.show());
 }
 
 #[test]
 fn startup_calls_are_decoded() {
-    let r = Guest::new(program("hello", Variant::Static)).opt("--strace").run();
+    let r = Guest::new(program("hello", Variant::Static))
+        .opt("--strace")
+        .run();
     r.expect_status(0);
     let err = r.err();
     assert!(err.contains("arch_prctl(ARCH_SET_FS, 0x"), "{}", r.show());
-    assert!(err.lines().any(|l| l.starts_with("brk(NULL)")), "{}", r.show());
+    assert!(
+        err.lines().any(|l| l.starts_with("brk(NULL)")),
+        "{}",
+        r.show()
+    );
     // No call a static glibc hello makes is unknown to the decoder.
     assert!(!err.contains("syscall_0x"), "{}", r.show());
 }
@@ -95,7 +107,9 @@ fn busybox_shell_under_strace() {
         .run();
     r.expect_status(0).expect_stdout("traced\n");
     assert!(
-        r.err().lines().any(|l| l.starts_with("write(1, \"traced\\n\", 7)") && l.ends_with(" = 7")),
+        r.err()
+            .lines()
+            .any(|l| l.starts_with("write(1, \"traced\\n\", 7)") && l.ends_with(" = 7")),
         "{}",
         r.show()
     );

@@ -27,8 +27,9 @@ use std::time::{Duration, Instant, SystemTime};
 /// The `osprey` binary cargo built for these tests (with the kernel embedded).
 pub const OSPREY: &str = env!("CARGO_BIN_EXE_osprey");
 
-/// A run that takes longer than this is killed and the test fails.
-pub const TIMEOUT: Duration = Duration::from_secs(120);
+/// A run that takes longer than this is killed and the test fails. Every program here runs in
+/// a few seconds under TCG; a hang must not cost the suite minutes per test.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What `osprey run` gives the app when no `-e` is passed (crates/cli/src/run.rs), so that the
 /// host run of a program sees the same environment.
@@ -83,7 +84,8 @@ fn tool_works(tool: &str, arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Fails the test (never skips it) when `tool` cannot run.
+/// Fails the test (never skips it) when `tool` cannot run (`tool --version`, `--help` or, for
+/// shells, `-c true` must succeed).
 pub fn require_tool(tool: &str, package: &str) {
     static CHECKED: OnceLock<Mutex<Vec<(String, bool)>>> = OnceLock::new();
     let cache = CHECKED.get_or_init(|| Mutex::new(Vec::new()));
@@ -92,7 +94,12 @@ pub fn require_tool(tool: &str, package: &str) {
         match c.iter().find(|(t, _)| t == tool) {
             Some((_, ok)) => *ok,
             None => {
-                let ok = tool_works(tool, "--version") || tool_works(tool, "--help");
+                let ok = tool_works(tool, "--version")
+                    || tool_works(tool, "--help")
+                    || Command::new(tool)
+                        .args(["-c", "true"])
+                        .status()
+                        .is_ok_and(|s| s.success());
                 c.push((tool.to_string(), ok));
                 ok
             }
@@ -316,20 +323,42 @@ fn shell_status(s: ExitStatus) -> i32 {
 
 /// Runs `cmd` with `stdin` as its standard input, capturing everything; kills it and fails the
 /// test after `timeout`.
-pub fn run_command(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Run {
+pub fn run_command(cmd: Command, stdin: &[u8], timeout: Duration) -> Run {
+    run_command_with(cmd, Input::Bytes(stdin.to_vec()), timeout)
+}
+
+/// Where the standard input of [`run_command_with`] comes from.
+pub enum Input {
+    /// These bytes through a pipe, then EOF.
+    Bytes(Vec<u8>),
+    /// A file, /dev/null, ... as is.
+    Stdio(Stdio),
+}
+
+/// [`run_command`] with any kind of standard input.
+pub fn run_command_with(mut cmd: Command, stdin: Input, timeout: Duration) -> Run {
     let what = format!("{cmd:?}");
     let started = Instant::now();
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let data = match stdin {
+        Input::Bytes(b) => {
+            cmd.stdin(Stdio::piped());
+            Some(b)
+        }
+        Input::Stdio(s) => {
+            cmd.stdin(s);
+            None
+        }
+    };
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let feeder = thread::spawn(move || {
-        // The program may exit without reading everything: a broken pipe is fine.
-        let _ = input.write_all(&data);
+    let feeder = data.map(|data| {
+        let mut input = child.stdin.take().unwrap();
+        thread::spawn(move || {
+            // The program may exit without reading everything: a broken pipe is fine.
+            let _ = input.write_all(&data);
+        })
     });
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
@@ -368,7 +397,9 @@ pub fn run_command(mut cmd: Command, stdin: &[u8], timeout: Duration) -> Run {
         }
         thread::sleep(Duration::from_millis(10));
     };
-    let _ = feeder.join();
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
     let stdout = out_t.join().unwrap();
     let stderr = err_t.join().unwrap();
     Run {

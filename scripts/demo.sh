@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A short tour: installs what is missing, builds osprey, and runs real programs in a VM.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+echo "demo: cargo build --release"
+OSPREY_REQUIRE_KERNEL=1 cargo build --release
+osprey=target/release/osprey
+build=target/test-programs
+mkdir -p "$build"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step "osprey run /bin/busybox sh -c 'uname -a; echo \"6 * 7 = \$((6*7))\"; ...'"
+"$osprey" run /bin/busybox sh -c '
+  uname -a
+  echo "6 * 7 = $((6*7)), I am pid $$ on $HOSTNAME"
+  for f in /proc/cpuinfo /proc/meminfo; do read -r first < $f; echo "$f: $first"; done
+  echo "and my exit status is 7"; exit 7' || echo "(osprey exited with status $?)"
+
+step "echo 'the quick brown fox' | osprey run /bin/busybox sha256sum"
+echo 'the quick brown fox' | "$osprey" run /bin/busybox sha256sum
+
+step "gcc -static-pie tests/programs/hello.c && osprey run -e GREETING=hi ./hello a 'b c'"
+gcc -static-pie -O2 -o "$build/demo-hello" tests/programs/hello.c
+"$osprey" run -e GREETING=hi "$build/demo-hello" a 'b c' 2>/dev/null || echo "(status $?: argc - 1)"
+
+step "musl-gcc -static tests/programs/crash.c && osprey run ./crash null"
+musl-gcc -static -O2 -g -o "$build/demo-crash" tests/programs/crash.c
+"$osprey" run "$build/demo-crash" null || echo "(status $?, as on Linux)"
+
+step "osprey run --strace ./hello   (system calls on stderr)"
+"$osprey" run --strace "$build/demo-hello" >/dev/null 2>"$build/demo-strace.txt" || true
+grep -v '^environ' "$build/demo-strace.txt" | tail -n 8
+
+step "time osprey run /bin/busybox true"
+time "$osprey" run /bin/busybox true

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs what building and testing Osprey needs, only when it is missing (idempotent):
+#   qemu-system-x86_64, gcc, musl-gcc, a static /bin/busybox, binutils (as, ld, nm), cpio,
+#   strace, and the Rust target x86_64-unknown-none (when rustup is there).
+# Debian 12 / Ubuntu (apt-get). Runs as root, or through sudo when it is available.
+set -euo pipefail
+
+say() { printf 'install-deps: %s\n' "$*"; }
+
+missing=()
+need() { # need COMMAND-OR-TEST PACKAGE
+    if ! eval "$1" >/dev/null 2>&1; then
+        missing+=("$2")
+    fi
+}
+
+need 'command -v qemu-system-x86_64' qemu-system-x86
+need 'command -v gcc' gcc
+need 'command -v musl-gcc' musl-tools
+# busybox-static puts a static busybox at /bin/busybox (the `busybox` package is dynamic).
+if command -v dpkg-query >/dev/null 2>&1; then
+    need "dpkg-query -W -f='\${Status}' busybox-static | grep -q 'ok installed'" busybox-static
+else
+    need '[ -x /bin/busybox ]' busybox-static
+fi
+need 'command -v as && command -v ld && command -v nm' binutils
+need 'command -v cpio' cpio
+need 'command -v strace' strace
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        SUDO=()
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        say "missing packages: ${missing[*]}"
+        say "not root and no sudo: install them with your package manager, then run this again"
+        exit 1
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        say "missing packages: ${missing[*]} (and no apt-get here: install them by hand)"
+        exit 1
+    fi
+    say "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${SUDO[@]}" apt-get update -q
+    "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace)"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    say "cargo is missing: install Rust from https://rustup.rs (stable), then run this again"
+    exit 1
+fi
+
+target=x86_64-unknown-none
+if command -v rustup >/dev/null 2>&1; then
+    if rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+        say "rust target $target: present"
+    else
+        say "adding the rust target $target"
+        rustup target add "$target"
+    fi
+else
+    sysroot=$(rustc --print sysroot)
+    if [ -d "$sysroot/lib/rustlib/$target" ]; then
+        say "rust target $target: present"
+    else
+        say "the rust target $target is missing and there is no rustup to add it"
+        exit 1
+    fi
+fi
