@@ -139,6 +139,7 @@ impl<O: Write, E: Write> Console<O, E> {
                     .get_or_insert_with(String::new)
                     .push_str(&String::from_utf8_lossy(&payload));
             }
+            Some(Tag::Ready) => {}
             Some(Tag::TscKhz) => {
                 if let Some(b) = payload.get(..8) {
                     self.tsc_khz = Some(u64::from_le_bytes(b.try_into().unwrap()));

@@ -202,7 +202,15 @@ fn page_align_next<W: Write>(w: &mut Counting<'_, W>, name: &str, mtime: u64) ->
     }
     // After the pad entry (header + p bytes) the real data must land on a page boundary.
     let p = (4096 - (w.n + hdr_pad + hdr_real) % 4096) % 4096;
-    newc_header(w, 0x7fff_fff0, S_IFREG | 0o600, 1, mtime, p as u32, PAD_NAME)?;
+    newc_header(
+        w,
+        0x7fff_fff0,
+        S_IFREG | 0o600,
+        1,
+        mtime,
+        p as u32,
+        PAD_NAME,
+    )?;
     w.write_all(&vec![0u8; p as usize])?;
     pad4(w)
 }
@@ -427,7 +435,10 @@ pub(crate) mod tests {
         pack.write_newc(&mut out).unwrap();
         for (i, size) in [5000usize, 4096, 70_001].iter().enumerate() {
             let data: Vec<u8> = (0..*size).map(|j| (j * 7 + i) as u8 | 1).collect();
-            let at = out.windows(data.len()).position(|w| w == &data[..]).unwrap();
+            let at = out
+                .windows(data.len())
+                .position(|w| w == &data[..])
+                .unwrap();
             assert_eq!(at % 4096, 0, "file {i} data at {at}");
         }
         let names: Vec<String> = parse_newc(&out).into_iter().map(|e| e.0).collect();

@@ -13,7 +13,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -205,10 +205,21 @@ pub fn run(a: RunArgs) -> Result<i32> {
     );
 
     let to_guest = child.stdin.take().expect("piped stdin");
+    // Stdin waits for the guest's first frame (Ready): the guest's UART setup discards bytes
+    // that arrive before it.
+    let guest_ready = Arc::new((Mutex::new(false), Condvar::new()));
+    let ready = guest_ready.clone();
     thread::spawn(move || {
+        let (lock, cv) = &*ready;
+        let mut up = lock.lock().unwrap();
+        while !*up {
+            up = cv.wait(up).unwrap();
+        }
+        drop(up);
         // Errors mean the VM is gone; nothing to do about it here.
         let _ = console::pump_stdin(io::stdin(), to_guest);
     });
+    let mut signalled_ready = false;
     let mut from_guest = child.stdout.take().expect("piped stdout");
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -257,7 +268,14 @@ pub fn run(a: RunArgs) -> Result<i32> {
             return Ok(EXIT_TIMEOUT);
         }
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Event::Serial(bytes)) => console.feed(&bytes),
+            Ok(Event::Serial(bytes)) => {
+                console.feed(&bytes);
+                if console.got_frames && !signalled_ready {
+                    signalled_ready = true;
+                    *guest_ready.0.lock().unwrap() = true;
+                    guest_ready.1.notify_all();
+                }
+            }
             Ok(Event::SerialEnd) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }

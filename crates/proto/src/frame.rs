@@ -36,6 +36,9 @@ pub enum Tag {
     /// calibrate against the PIT, so the host can cache it and pass `tsc_khz=` on the kernel
     /// command line next time (calibration costs 10 ms).
     TscKhz = 9,
+    /// The guest's serial port is set up (payload empty). The host must not send stdin before
+    /// this: setting up the UART's FIFO discards anything already received.
+    Ready = 10,
 }
 
 impl Tag {
@@ -50,6 +53,7 @@ impl Tag {
             7 => Tag::Strace,
             8 => Tag::Bootchart,
             9 => Tag::TscKhz,
+            10 => Tag::Ready,
             _ => return None,
         })
     }

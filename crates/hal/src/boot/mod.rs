@@ -58,6 +58,7 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     mark("hal: long mode");
     cpu::percpu::init_boot_cpu();
     dev::serial::init();
+    dev::serial::write_frame(osprey_proto::frame::Tag::Ready as u8, &[]);
     let si = start_info::parse(start_info_paddr as u64);
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
