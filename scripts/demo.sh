@@ -12,12 +12,17 @@ mkdir -p "$build"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-step "osprey run /bin/busybox sh -c 'uname -a; echo \"6 * 7 = \$((6*7))\"; ...'"
+step "osprey run /bin/busybox uname -a"
+"$osprey" run /bin/busybox uname -a
+
+step "osprey run /bin/busybox sh -c 'echo \"6 * 7 = \$((6*7))\"; for ...; exit 7'"
 "$osprey" run /bin/busybox sh -c '
-  uname -a
-  echo "6 * 7 = $((6*7)), I am pid $$ on $HOSTNAME"
-  for f in /proc/cpuinfo /proc/meminfo; do read -r first < $f; echo "$f: $first"; done
-  echo "and my exit status is 7"; exit 7' || echo "(osprey exited with status $?)"
+  echo "6 * 7 = $((6*7))"
+  for i in 1 2 3; do echo "round $i: I am pid $$ on $HOSTNAME"; done
+  exit 7' || echo "(osprey exited with status $?)"
+
+step "osprey run /bin/busybox grep -m1 -e 'model name' -e MemTotal /proc/cpuinfo /proc/meminfo"
+"$osprey" run /bin/busybox grep -m1 -e 'model name' -e MemTotal /proc/cpuinfo /proc/meminfo
 
 step "echo 'the quick brown fox' | osprey run /bin/busybox sha256sum"
 echo 'the quick brown fox' | "$osprey" run /bin/busybox sha256sum
