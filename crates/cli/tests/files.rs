@@ -25,7 +25,11 @@ each_variant!(file_io_in_tmp, |v| {
 each_variant!(file_descriptors_pipes_and_dev, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("fds", v)));
     vm.expect_status(0);
-    assert!(vm.out().contains("via dup\nwrite via dup = 8\n"), "{}", vm.show());
+    assert!(
+        vm.out().contains("via dup\nwrite via dup = 8\n"),
+        "{}",
+        vm.show()
+    );
 });
 
 each_variant!(proc_and_etc, |v| {

@@ -55,7 +55,11 @@ fn stdin_from_a_file_and_from_dev_null() {
         vm.show()
     );
 
-    let vm = run_command_with(Guest::new(&prog).command(), Input::Stdio(Stdio::null()), TIMEOUT);
+    let vm = run_command_with(
+        Guest::new(&prog).command(),
+        Input::Stdio(Stdio::null()),
+        TIMEOUT,
+    );
     vm.expect_status(0).expect_stdout("");
     assert_eq!(vm.err(), "echoed 0 bytes\n");
 }
