@@ -251,6 +251,7 @@ mod tests {
             cpus: 2,
             kernel: "/t/k".into(),
             initrd: "/t/i".into(),
+            append: "realtime=1 tsc_khz=2".into(),
         };
         let a: Vec<String> = args(&cfg)
             .into_iter()
@@ -260,7 +261,10 @@ mod tests {
         assert!(line.starts_with("-M microvm,x-option-roms=off,isa-serial=on,rtc=on -accel tcg -cpu max -m 65M -smp 2 "), "{line}");
         assert!(line.contains("-device isa-debug-exit,iobase=0xf4,iosize=4"));
         assert!(line.contains("-chardev stdio,id=con0,signal=off -serial chardev:con0"));
-        assert!(line.ends_with("-kernel /t/k -initrd /t/i"));
+        assert!(
+            line.ends_with("-kernel /t/k -initrd /t/i -append realtime=1 tsc_khz=2"),
+            "{line}"
+        );
         assert!(!line.contains("-nographic"));
         let kvm = args(&VmConfig {
             engine: Engine::Kvm,

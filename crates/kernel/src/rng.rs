@@ -1,12 +1,10 @@
-//! The kernel's CSPRNG: ChaCha20 seeded from RDRAND and the TSC at boot, then reseeded with
-//! the host's 32 random bytes from the launch record. It serves getrandom, /dev/urandom and
-//! AT_RANDOM.
+//! The kernel's CSPRNG (osprey_linux::chacha), keyed from RDRAND and the TSC at boot, then
+//! re-keyed with the host's 32 random bytes from the launch record.
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use osprey_linux::chacha::ChaCha;
 use spin::Mutex;
 
-static RNG: Mutex<Option<ChaCha20Rng>> = Mutex::new(None);
+static RNG: Mutex<Option<ChaCha>> = Mutex::new(None);
 
 fn hw_seed() -> [u8; 32] {
     let mut seed = [0u8; 32];
@@ -25,18 +23,17 @@ pub fn reseed(host: &[u8; 32]) {
         *s ^= h;
     }
     let mut g = RNG.lock();
-    let mut old = [0u8; 32];
     if let Some(r) = g.as_mut() {
-        r.fill_bytes(&mut old);
+        let mut old = [0u8; 32];
+        r.fill(&mut old);
+        for (s, o) in seed.iter_mut().zip(old) {
+            *s ^= o;
+        }
     }
-    for (s, o) in seed.iter_mut().zip(old) {
-        *s ^= o;
-    }
-    *g = Some(ChaCha20Rng::from_seed(seed));
+    *g = Some(ChaCha::new(&seed));
 }
 
 pub fn fill(buf: &mut [u8]) {
     let mut g = RNG.lock();
-    g.get_or_insert_with(|| ChaCha20Rng::from_seed(hw_seed()))
-        .fill_bytes(buf);
+    g.get_or_insert_with(|| ChaCha::new(&hw_seed())).fill(buf);
 }

@@ -125,7 +125,10 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     let data: &[u8] = match file.inode().static_contents() {
         Some(d) if d.as_ptr() as usize % 8 == 0 => d,
         _ => {
-            log::debug!("exec: copying {} (not in the boot image or misaligned)", String::from_utf8_lossy(path));
+            log::debug!(
+                "exec: copying {} (not in the boot image or misaligned)",
+                String::from_utf8_lossy(path)
+            );
             copied = read_all(file.inode())?;
             &copied
         }

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+pub mod chacha;
 pub mod console;
 pub mod exec;
 pub mod machine;

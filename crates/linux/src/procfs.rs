@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use osprey_vfs::{Clock, Inode, SynthFs};
+use osprey_vfs::{Clock, Inode, StaticDir, SynthFs};
 
 use crate::machine::Machine;
 use crate::process::{Process, PID};
@@ -14,8 +14,12 @@ use crate::process::{Process, PID};
 /// Builds /proc for `p` and returns its root directory, to mount at /proc.
 pub fn build(p: &'static Process, m: &'static dyn Machine, clock: Clock) -> Arc<dyn Inode> {
     let fs = SynthFs::new(clock);
-    let root = fs.dir(0o555);
+    // Filled on first use: most programs never look at /proc, and building it costs boot time.
+    let fs2 = fs.clone();
+    fs.lazy_dir(0o555, move |root| fill(root, fs2, p, m))
+}
 
+fn fill(root: &StaticDir, fs: SynthFs, p: &'static Process, m: &'static dyn Machine) {
     let pid_dir = fs.dir(0o555);
     pid_dir.insert(b"exe", fs.link(move || p.exe.clone()));
     pid_dir.insert(b"cwd", fs.link(move || p.fs.lock().cwd.path()));
@@ -87,7 +91,6 @@ pub fn build(p: &'static Process, m: &'static dyn Machine, clock: Clock) -> Arc<
     vm.insert(b"max_map_count", fs.file(0o644, || b"65530\n".to_vec()));
     sys.insert(b"vm", vm);
     root.insert(b"sys", sys);
-    root
 }
 
 fn random_dir(fs: &SynthFs, m: &'static dyn Machine) -> Arc<dyn Inode> {

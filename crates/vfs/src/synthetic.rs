@@ -93,10 +93,25 @@ impl SynthFs {
 
     /// An empty [`StaticDir`] with permissions `perm`.
     pub fn dir(&self, perm: u32) -> Arc<StaticDir> {
+        self.lazy_dir_dyn(perm, None)
+    }
+
+    /// A directory whose entries `fill` creates the first time anyone looks inside, so a tree
+    /// that is rarely read (/proc) costs nothing at boot.
+    pub fn lazy_dir(
+        &self,
+        perm: u32,
+        fill: impl FnOnce(&StaticDir) + Send + 'static,
+    ) -> Arc<StaticDir> {
+        self.lazy_dir_dyn(perm, Some(alloc::boxed::Box::new(fill)))
+    }
+
+    fn lazy_dir_dyn(&self, perm: u32, fill: Option<FillFn>) -> Arc<StaticDir> {
         Arc::new(StaticDir {
             meta: MetaCell::new(self.new_metadata(S_IFDIR | (perm & S_IALLUGO), 0)),
             clock: self.shared.clock.clone(),
             children: Mutex::new(Vec::new()),
+            fill: Mutex::new(fill),
         })
     }
 
@@ -106,11 +121,18 @@ impl SynthFs {
         perm: u32,
         gen: impl Fn() -> Vec<u8> + Send + Sync + 'static,
     ) -> Arc<SyntheticFile> {
+        self.file_dyn(perm, Arc::new(gen), None)
+    }
+
+    /// The non-generic body of [`SynthFs::file`] and [`SynthFs::rw_file`]: one copy of the
+    /// code however many closures /proc passes (each closure type would otherwise instantiate
+    /// the whole function, and under TCG every distinct instruction run at boot costs ~2 us).
+    fn file_dyn(&self, perm: u32, gen: Generator, writer: Option<Writer>) -> Arc<SyntheticFile> {
         Arc::new(SyntheticFile {
             meta: MetaCell::new(self.new_metadata(S_IFREG | (perm & S_IALLUGO), 0)),
             clock: self.shared.clock.clone(),
-            gen: Arc::new(gen),
-            writer: None,
+            gen,
+            writer,
         })
     }
 
@@ -121,12 +143,7 @@ impl SynthFs {
         gen: impl Fn() -> Vec<u8> + Send + Sync + 'static,
         writer: impl Fn(&[u8]) -> Result<usize> + Send + Sync + 'static,
     ) -> Arc<SyntheticFile> {
-        Arc::new(SyntheticFile {
-            meta: MetaCell::new(self.new_metadata(S_IFREG | (perm & S_IALLUGO), 0)),
-            clock: self.shared.clock.clone(),
-            gen: Arc::new(gen),
-            writer: Some(Arc::new(writer)),
-        })
+        self.file_dyn(perm, Arc::new(gen), Some(Arc::new(writer)))
     }
 
     /// A symlink with a fixed target.
@@ -137,11 +154,16 @@ impl SynthFs {
 
     /// A symlink whose target `target` computes on every readlink.
     pub fn link(&self, target: impl Fn() -> Vec<u8> + Send + Sync + 'static) -> Arc<SyntheticLink> {
+        self.link_dyn(Arc::new(target), None)
+    }
+
+    /// The non-generic body of the link constructors (see [`SynthFs::file_dyn`]).
+    fn link_dyn(&self, target: TargetFn, jump: Option<JumpFn>) -> Arc<SyntheticLink> {
         Arc::new(SyntheticLink {
             meta: MetaCell::new(self.new_metadata(S_IFLNK | 0o777, 0)),
             clock: self.shared.clock.clone(),
-            target: Arc::new(target),
-            jump: None,
+            target,
+            jump,
         })
     }
 
@@ -152,12 +174,7 @@ impl SynthFs {
         target: impl Fn() -> Vec<u8> + Send + Sync + 'static,
         jump: impl Fn() -> Result<Arc<Dentry>> + Send + Sync + 'static,
     ) -> Arc<SyntheticLink> {
-        Arc::new(SyntheticLink {
-            meta: MetaCell::new(self.new_metadata(S_IFLNK | 0o777, 0)),
-            clock: self.shared.clock.clone(),
-            target: Arc::new(target),
-            jump: Some(Arc::new(jump)),
-        })
+        self.link_dyn(Arc::new(target), Some(Arc::new(jump)))
     }
 
     /// A [`DynamicDir`] whose entries `list` produces on every lookup and readdir.
@@ -166,10 +183,14 @@ impl SynthFs {
         perm: u32,
         list: impl Fn() -> Listing + Send + Sync + 'static,
     ) -> Arc<DynamicDir> {
+        self.dynamic_dir_dyn(perm, Arc::new(list))
+    }
+
+    fn dynamic_dir_dyn(&self, perm: u32, list: ListFn) -> Arc<DynamicDir> {
         Arc::new(DynamicDir {
             meta: MetaCell::new(self.new_metadata(S_IFDIR | (perm & S_IALLUGO), 0)),
             clock: self.shared.clock.clone(),
-            list: Arc::new(list),
+            list,
         })
     }
 }
@@ -305,7 +326,12 @@ pub struct StaticDir {
     clock: Clock,
     /// Children in insertion order (readdir order).
     children: Mutex<Listing>,
+    /// For a lazy directory: what fills it, run on the first lookup or listing.
+    fill: Mutex<Option<FillFn>>,
 }
+
+/// Fills a lazy [`StaticDir`] (see [`SynthFs::lazy_dir`]).
+pub type FillFn = alloc::boxed::Box<dyn FnOnce(&StaticDir) + Send>;
 
 impl StaticDir {
     /// Adds or replaces the child `name`.
@@ -341,8 +367,17 @@ impl StaticDir {
         Some(old)
     }
 
+    /// Runs the fill function of a lazy directory, once (outside any lock of ours: it inserts).
+    fn ensure_filled(&self) {
+        let f = self.fill.lock().take();
+        if let Some(f) = f {
+            f(self);
+        }
+    }
+
     /// The child `name`, if present.
     pub fn get(&self, name: &[u8]) -> Option<Arc<dyn Inode>> {
+        self.ensure_filled();
         self.children
             .lock()
             .iter()
@@ -351,6 +386,7 @@ impl StaticDir {
     }
 
     fn snapshot(&self) -> Listing {
+        self.ensure_filled();
         self.children.lock().clone()
     }
 }
