@@ -425,16 +425,29 @@ pub(crate) mod tests {
     fn big_files_start_on_a_page_boundary() {
         let dir = tempfile::tempdir().unwrap();
         let mut pack = Pack::new();
+        // Contents that cannot be found inside one another: a different LCG stream per file.
+        let data_of = |i: usize, size: usize| -> Vec<u8> {
+            let mut x =
+                0x9e37_79b9_7f4a_7c15u64 ^ (i as u64 + 1).wrapping_mul(0xd1b5_4a32_d192_ed03);
+            (0..size)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (x >> 56) as u8
+                })
+                .collect()
+        };
         for (i, size) in [5000usize, 4096, 70_001].iter().enumerate() {
             let host = dir.path().join(format!("f{i}"));
-            let data: Vec<u8> = (0..*size).map(|j| (j * 7 + i) as u8 | 1).collect();
+            let data = data_of(i, *size);
             std::fs::write(&host, &data).unwrap();
             pack.file(&format!("/some/where/file-{i}"), Source::Host(host), 0o755);
         }
         let mut out = Vec::new();
         pack.write_newc(&mut out).unwrap();
         for (i, size) in [5000usize, 4096, 70_001].iter().enumerate() {
-            let data: Vec<u8> = (0..*size).map(|j| (j * 7 + i) as u8 | 1).collect();
+            let data = data_of(i, *size);
             let at = out
                 .windows(data.len())
                 .position(|w| w == &data[..])

@@ -81,6 +81,16 @@ impl Machine for KernelMachine {
         crate::stdin::pending()
     }
 
+    fn console_readable(&self) -> bool {
+        crate::stdin::readable()
+    }
+
+    fn idle(&self, until_ns: u64) {
+        // The UART raises no interrupt yet, so wake at least every 200 us to look at it.
+        let soon = since_boot_ns().saturating_add(200_000).min(until_ns);
+        self.sleep_until(soon);
+    }
+
     fn milestone(&self, name: &'static str) {
         crate::bootchart::mark(name);
     }

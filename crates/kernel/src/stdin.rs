@@ -70,6 +70,10 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
     }
 }
 
+pub fn readable() -> bool {
+    with(|inp| !inp.data.is_empty() || inp.eof)
+}
+
 pub fn pending() -> usize {
     with(|inp| inp.data.len())
 }

@@ -124,7 +124,7 @@ impl CharDevice for Console {
         const POLLIN: u16 = 0x1;
         const POLLOUT: u16 = 0x4;
         let mut r = 0;
-        if self.kind == Kind::In && self.m.console_pending() > 0 {
+        if self.kind == Kind::In && self.m.console_readable() {
             r |= POLLIN;
         }
         if self.kind != Kind::In {

@@ -27,6 +27,11 @@ pub trait Machine: Send + Sync {
     fn console_read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
     /// Bytes of stdin available without blocking (FIONREAD).
     fn console_pending(&self) -> usize;
+    /// Whether a read of stdin would not block (data, or end of file).
+    fn console_readable(&self) -> bool;
+    /// Waits a little for something to happen (console input, a timer), at most until
+    /// CLOCK_MONOTONIC reaches `until_ns`. Blocking calls loop around it.
+    fn idle(&self, until_ns: u64);
     /// Records a boot milestone for `--bootchart` (costs a TSC read).
     fn milestone(&self, _name: &'static str) {}
     /// One `--strace` line.

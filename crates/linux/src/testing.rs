@@ -197,6 +197,11 @@ impl Machine for FakeMachine {
     fn console_pending(&self) -> usize {
         self.stdin.lock().unwrap().len()
     }
+    fn console_readable(&self) -> bool {
+        // The fake's stdin is whatever the test put there, then end of file.
+        true
+    }
+    fn idle(&self, _until_ns: u64) {}
     fn strace(&self, line: &str) {
         self.strace_lines.lock().unwrap().push(line.into());
     }

@@ -14,6 +14,7 @@ use crate::uaccess::UserPtr;
 
 mod table;
 
+pub mod event;
 pub mod fs;
 pub mod mem;
 pub mod misc;

@@ -4,7 +4,7 @@ use osprey_abi::sysno::*;
 use osprey_abi::Errno;
 
 use super::ArgFmt::{self, *};
-use super::{fs, mem, misc, signal, task, time, Ctx, FromArg, SysResult};
+use super::{event, fs, mem, misc, signal, task, time, Ctx, FromArg, SysResult};
 
 macro_rules! invoke {
     ($f:path, $cx:ident, $a:ident, 0) => {
@@ -164,6 +164,11 @@ syscalls! {
     SYS_SYMLINK => fs::link::sys_symlink / 2 [Path, Path];
     SYS_SYMLINKAT => fs::link::sys_symlinkat / 3 [Path, DirFd, Path];
     SYS_UMASK => fs::umask::sys_umask / 1 [Octal];
+    // readiness
+    SYS_POLL => event::poll::sys_poll / 3 [Ptr, UInt, Int];
+    SYS_PPOLL => event::poll::sys_ppoll / 5 [Ptr, UInt, Ptr, Ptr, UInt];
+    SYS_SELECT => event::select::sys_select / 5 [Int, Ptr, Ptr, Ptr, Ptr];
+    SYS_PSELECT6 => event::select::sys_pselect6 / 6 [Int, Ptr, Ptr, Ptr, Ptr, Ptr];
     // memory
     SYS_MMAP => mem::mmap::sys_mmap / 6 [Ptr, UInt, Prot, MapFlags, Fd, Ptr];
     SYS_MUNMAP => mem::mmap::sys_munmap / 2 [Ptr, UInt];

@@ -1,0 +1,142 @@
+//! select, pselect6: the fd_set bitmaps translated to poll events (Linux's POLLIN_SET,
+//! POLLOUT_SET and POLLEX_SET).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use osprey_abi::poll::*;
+use osprey_abi::{Errno, Timespec, Timeval};
+
+use super::wait_until;
+use crate::syscall::{Ctx, SysResult};
+use crate::uaccess::UserPtr;
+
+const IN_SET: u16 = (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR) as u16;
+const OUT_SET: u16 = (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR) as u16;
+const EX_SET: u16 = POLLPRI as u16;
+
+fn read_set(cx: &Ctx, addr: u64, words: usize) -> Result<Option<Vec<u64>>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let mut v = vec![0u64; words];
+    for (i, w) in v.iter_mut().enumerate() {
+        *w = UserPtr::<u64>::new(addr).offset(i)?.read(cx.m)?;
+    }
+    Ok(Some(v))
+}
+
+fn write_set(cx: &Ctx, addr: u64, set: &Option<Vec<u64>>) -> Result<(), Errno> {
+    if let Some(s) = set {
+        for (i, w) in s.iter().enumerate() {
+            UserPtr::<u64>::new(addr).offset(i)?.write(cx.m, w)?;
+        }
+    }
+    Ok(())
+}
+
+fn bit(set: &Option<Vec<u64>>, fd: usize) -> bool {
+    set.as_ref()
+        .is_some_and(|s| s[fd / 64] & (1 << (fd % 64)) != 0)
+}
+
+fn do_select(cx: &Ctx, nfds: i32, r: u64, w: u64, e: u64, deadline: Option<u64>) -> SysResult {
+    if nfds < 0 || nfds as usize > cx.p.files.limit().max(osprey_abi::poll::FD_SETSIZE) {
+        return Err(Errno::EINVAL);
+    }
+    let n = nfds as usize;
+    let words = n.div_ceil(64);
+    let (rin, win, ein) = (
+        read_set(cx, r, words)?,
+        read_set(cx, w, words)?,
+        read_set(cx, e, words)?,
+    );
+    // A bad descriptor in any set is EBADF before anything waits.
+    for fd in 0..n {
+        if (bit(&rin, fd) || bit(&win, fd) || bit(&ein, fd)) && cx.p.files.get(fd as i32).is_err() {
+            return Err(Errno::EBADF);
+        }
+    }
+    let scan = || -> Result<Option<(Option<Vec<u64>>, Option<Vec<u64>>, Option<Vec<u64>>, usize)>, Errno> {
+        let mut out = (rin.as_ref().map(|_| vec![0u64; words]), win.as_ref().map(|_| vec![0u64; words]), ein.as_ref().map(|_| vec![0u64; words]));
+        let mut count = 0;
+        for fd in 0..n {
+            let (wr, ww, we) = (bit(&rin, fd), bit(&win, fd), bit(&ein, fd));
+            if !(wr || ww || we) {
+                continue;
+            }
+            let f = cx.p.files.get(fd as i32)?;
+            let ev = f.poll(IN_SET | OUT_SET | EX_SET);
+            for (want, mask, o) in [(wr, IN_SET, &mut out.0), (ww, OUT_SET, &mut out.1), (we, EX_SET, &mut out.2)] {
+                if want && ev & mask != 0 {
+                    if let Some(s) = o.as_mut() {
+                        s[fd / 64] |= 1 << (fd % 64);
+                    }
+                    count += 1;
+                }
+            }
+        }
+        Ok((count > 0).then_some((out.0, out.1, out.2, count)))
+    };
+    let got = wait_until(cx, deadline, scan)?;
+    let (ro, wo, eo, count) = match got {
+        Some(v) => v,
+        None => {
+            let z = |s: &Option<Vec<u64>>| s.as_ref().map(|_| vec![0u64; words]);
+            (z(&rin), z(&win), z(&ein), 0)
+        }
+    };
+    write_set(cx, r, &ro)?;
+    write_set(cx, w, &wo)?;
+    write_set(cx, e, &eo)?;
+    Ok(count)
+}
+
+pub fn sys_select(
+    cx: &Ctx,
+    nfds: i32,
+    r: u64,
+    w: u64,
+    e: u64,
+    timeout: UserPtr<Timeval>,
+) -> SysResult {
+    let deadline = match timeout.nullable() {
+        None => None,
+        Some(p) => {
+            let t = p.read(cx.m)?;
+            if t.tv_sec < 0 || !(0..1_000_000).contains(&t.tv_usec) {
+                return Err(Errno::EINVAL);
+            }
+            let ns = (t.tv_sec as u64)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(t.tv_usec as u64 * 1000);
+            Some(cx.m.monotonic_ns().saturating_add(ns))
+        }
+    };
+    do_select(cx, nfds, r, w, e, deadline)
+}
+
+pub fn sys_pselect6(
+    cx: &Ctx,
+    nfds: i32,
+    r: u64,
+    w: u64,
+    e: u64,
+    tsp: UserPtr<Timespec>,
+    _sig: u64,
+) -> SysResult {
+    let deadline = match tsp.nullable() {
+        None => None,
+        Some(p) => {
+            let t = p.read(cx.m)?;
+            if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
+                return Err(Errno::EINVAL);
+            }
+            let ns = (t.tv_sec as u64)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(t.tv_nsec as u64);
+            Some(cx.m.monotonic_ns().saturating_add(ns))
+        }
+    };
+    do_select(cx, nfds, r, w, e, deadline)
+}
