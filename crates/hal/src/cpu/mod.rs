@@ -128,10 +128,16 @@ pub fn rdrand() -> Option<u64> {
     None
 }
 
-/// Stops the CPU until the next interrupt, with interrupts enabled for that wait only.
-pub fn wait_for_interrupt() {
-    x86_64::instructions::interrupts::enable_and_hlt();
+/// Stops the CPU until the next interrupt if `still_waiting()`, checked with interrupts off so
+/// that an interrupt between the check and the halt cannot be missed (`sti; hlt` is atomic).
+/// Interrupts are on afterwards, as they are in system calls.
+pub fn halt_unless(still_waiting: impl FnOnce() -> bool) {
     x86_64::instructions::interrupts::disable();
+    if still_waiting() {
+        x86_64::instructions::interrupts::enable_and_hlt();
+    } else {
+        x86_64::instructions::interrupts::enable();
+    }
 }
 
 /// A hint inside spin loops.

@@ -188,10 +188,7 @@ pub fn sleep_until(deadline: u64, stop: &dyn Fn() -> bool) {
             break;
         }
         lapic::arm_at_tsc(deadline);
-        if tsc() >= deadline {
-            break;
-        }
-        crate::cpu::wait_for_interrupt();
+        crate::cpu::halt_unless(|| tsc() < deadline);
     }
     lapic::disarm();
 }

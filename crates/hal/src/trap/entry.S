@@ -45,9 +45,13 @@
 .section .text.entry, "ax"
 
 /*
- * syscall from the app (ring 0 -> ring 0): rcx = return rip, r11 = rflags, IF/DF/TF/AC masked
- * by IA32_FMASK. RSP is still the app's, and the app may keep live data in the red zone below
- * it, so nothing is pushed until we are on the kernel stack.
+ * syscall from the app (ring 0 -> ring 0): rcx = return rip, r11 = rflags, DF/TF/AC masked by
+ * IA32_FMASK, IF left as the app had it (on): an interrupt may arrive anywhere in here, and the
+ * trap entry copes (it moves to the kernel stack by itself, below RSP if RSP is already on it).
+ * RSP is still the app's, and the app may keep live data in the red zone below it, so nothing
+ * is pushed until we are on the kernel stack. The scratch slot gs:24 is live for two
+ * instructions: a scheduler (issue 4) must not switch threads while RIP is inside this stub
+ * (osprey_syscall_entry .. osprey_syscall_entry_end).
  */
 .global osprey_syscall_entry
 osprey_syscall_entry:
@@ -67,9 +71,12 @@ osprey_syscall_entry:
     /* fall through */
 
 /*
- * Return to the app with a jump (no sysret, no iret): rcx = rip, r11 = rflags as Linux leaves
- * them after a syscall. IF is restored by popfq while we are still on the kernel stack, whose
- * frame slots above RSP stay intact if an interrupt arrives in the last two instructions.
+ * Return to the app with a jump (no sysret, no iret, no popfq): rcx = rip and r11 = the RFLAGS
+ * value at entry, as Linux leaves them after a syscall. RFLAGS itself is not reloaded: IF is on
+ * (system calls run with interrupts enabled), DF is clear as the ABI requires at a call, and the
+ * arithmetic flags are whatever the kernel left (compilers treat them as clobbered by the
+ * `syscall` asm anyway). An interrupt between `pop %rsp` and the jump is taken on the kernel
+ * stack (the trap entry moves there), never on the app's.
  */
 .global osprey_return_via_jump
 osprey_return_via_jump:
@@ -78,10 +85,11 @@ osprey_return_via_jump:
     pop %rax
     add $16, %rsp               /* vector, error */
     pop %rcx                    /* rip */
-    add $8, %rsp                /* cs */
-    popfq
+    add $16, %rsp               /* cs, rflags */
     pop %rsp
     jmp *%rcx
+.global osprey_syscall_entry_end
+osprey_syscall_entry_end:
 
 /*
  * Enter the app for the first time (or resume a saved frame): rdi = frame.
