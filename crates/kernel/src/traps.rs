@@ -60,6 +60,13 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
                 match linux.page_fault(addr, access) {
                     Ok(()) => return true,
                     Err(fault) => {
+                        if fault == osprey_mm::Fault::OutOfMemory {
+                            // What Linux's OOM killer would do, said plainly.
+                            osprey_hal::dev::serial::write_frame(
+                                osprey_proto::frame::Tag::Stderr as u8,
+                                b"osprey: out of memory: the VM's RAM is used up; give it more with --mem\n",
+                            );
+                        }
                         if f.from_app() {
                             crash(f, fault.signo(), fault.si_code(), addr);
                         }
