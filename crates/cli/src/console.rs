@@ -44,6 +44,8 @@ pub struct Console<O: Write, E: Write> {
     pub got_frames: bool,
     /// The TSC frequency the guest measured (kHz), to cache for the next run.
     pub tsc_khz: Option<u64>,
+    /// Terminal settings the app asked for since the last look (Termios frames).
+    pub termios: Option<Vec<u8>>,
 }
 
 impl<O: Write, E: Write> Console<O, E> {
@@ -61,6 +63,7 @@ impl<O: Write, E: Write> Console<O, E> {
             host_file,
             got_frames: false,
             tsc_khz: None,
+            termios: None,
         }
     }
 
@@ -140,6 +143,7 @@ impl<O: Write, E: Write> Console<O, E> {
                     .push_str(&String::from_utf8_lossy(&payload));
             }
             Some(Tag::Ready) => {}
+            Some(Tag::Termios) => self.termios = Some(payload),
             Some(Tag::TscKhz) => {
                 if let Some(b) = payload.get(..8) {
                     self.tsc_khz = Some(u64::from_le_bytes(b.try_into().unwrap()));

@@ -12,6 +12,7 @@ mod pack;
 mod program;
 mod qemu;
 mod run;
+mod terminal;
 mod tsc_cache;
 
 use std::io::Write as _;

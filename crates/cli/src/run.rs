@@ -220,6 +220,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
         let _ = console::pump_stdin(io::stdin(), to_guest);
     });
     let mut signalled_ready = false;
+    let host_terminal = crate::terminal::HostTerminal::new();
     let mut from_guest = child.stdout.take().expect("piped stdout");
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -270,6 +271,9 @@ pub fn run(a: RunArgs) -> Result<i32> {
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Event::Serial(bytes)) => {
                 console.feed(&bytes);
+                if let Some(t) = console.termios.take() {
+                    host_terminal.apply(&t);
+                }
                 if console.got_frames && !signalled_ready {
                     signalled_ready = true;
                     *guest_ready.0.lock().unwrap() = true;

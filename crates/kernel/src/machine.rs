@@ -81,6 +81,10 @@ impl Machine for KernelMachine {
         crate::stdin::pending()
     }
 
+    fn console_set_termios(&self, termios: &[u8]) {
+        serial::write_frame(Tag::Termios as u8, termios);
+    }
+
     fn console_readable(&self) -> bool {
         crate::stdin::readable()
     }

@@ -86,7 +86,16 @@ impl CharDevice for Console {
             }
             TCSETS | TCSETSW | TCSETSF => {
                 let t = UserPtr::<Termios>::new(arg).read(self.m)?;
-                *self.termios.lock() = t;
+                let changed = {
+                    let mut cur = self.termios.lock();
+                    let changed = *cur != t;
+                    *cur = t;
+                    changed
+                };
+                if changed {
+                    use osprey_abi::IntoBytes;
+                    self.m.console_set_termios(t.as_bytes());
+                }
                 Ok(0)
             }
             TIOCGWINSZ => {

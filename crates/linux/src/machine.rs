@@ -27,6 +27,9 @@ pub trait Machine: Send + Sync {
     fn console_read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno>;
     /// Bytes of stdin available without blocking (FIONREAD).
     fn console_pending(&self) -> usize;
+    /// The app set its terminal's attributes (a Linux `struct termios`, 36 bytes): the host
+    /// mirrors them on its own terminal.
+    fn console_set_termios(&self, _termios: &[u8]) {}
     /// Whether a read of stdin would not block (data, or end of file).
     fn console_readable(&self) -> bool;
     /// Waits a little for something to happen (console input, a timer), at most until

@@ -39,6 +39,11 @@ pub enum Tag {
     /// The guest's serial port is set up (payload empty). The host must not send stdin before
     /// this: setting up the UART's FIFO discards anything already received.
     Ready = 10,
+    /// The app changed its terminal's settings (TCSETS on a tty): payload is the Linux
+    /// `struct termios` (36 bytes). The host applies the line-discipline bits (canonical mode,
+    /// echo, signals, CR/NL mapping, VMIN/VTIME) to its own terminal, so a shell's line editor or
+    /// a full-screen program works as it would on the host.
+    Termios = 11,
 }
 
 impl Tag {
@@ -54,6 +59,7 @@ impl Tag {
             8 => Tag::Bootchart,
             9 => Tag::TscKhz,
             10 => Tag::Ready,
+            11 => Tag::Termios,
             _ => return None,
         })
     }
