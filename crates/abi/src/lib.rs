@@ -3,7 +3,7 @@
 //!
 //! Every structure derives zerocopy's `FromBytes + IntoBytes + Immutable + KnownLayout`, so the
 //! kernel copies it to and from app memory as a byte slice (`s.as_bytes()`,
-//! `T::read_from_bytes(buf)`) without unsafe code. Padding is spelled out as named zero fields,
+//! `T::read_from_bytes(buf)`) in safe code only. Padding is spelled out as named zero fields,
 //! so no uninitialised byte can reach the app.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]

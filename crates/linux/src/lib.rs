@@ -3,7 +3,7 @@
 //! It turns the machine the hal offers (through the [`Machine`] trait) into what a Linux
 //! x86_64 program expects: the system calls ([`syscall`]), one process with its files, memory,
 //! limits and signal dispositions ([`process`]), /proc ([`procfs`]), the standard streams
-//! ([`console`]), program loading ([`exec`]) and `--strace` ([`strace`]). It has no unsafe code
+//! ([`console`]), program loading ([`exec`]) and `--strace` ([`strace`]). It is safe code only
 //! and builds for the host, so its logic is unit-tested without a VM.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
