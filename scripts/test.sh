@@ -15,6 +15,6 @@ cargo build --release
 
 # osprey-kernel and osprey-hal build for x86_64-unknown-none only (crates/cli/build.rs builds
 # them); the workspace's default-members leave them out, and so does this explicit list.
-echo "test.sh: cargo test --release --workspace --exclude osprey-kernel --exclude osprey-hal"
+echo "test.sh: cargo test --release --workspace --exclude osprey-kernel --exclude osprey-hal --no-fail-fast"
 cargo test --release --workspace --exclude osprey-kernel --exclude osprey-hal --no-fail-fast "$@"
 echo "test.sh: all tests passed"
