@@ -114,7 +114,9 @@ impl Linux {
             }
         });
         m.milestone("linux: start");
-        let rootfs = RamFs::new(clock.clone());
+        // Like tmpfs, files may take at most half of RAM: beyond that writes get ENOSPC
+        // rather than leaving the kernel without memory.
+        let rootfs = RamFs::with_limit(clock.clone(), m.memory().0 / 2);
         osprey_vfs::cpio::unpack_static(initrd, &rootfs.root())
             .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
         m.milestone("initramfs unpacked");

@@ -39,6 +39,28 @@ struct FsShared {
     /// Serialises operations that lock two directories (rename, rmdir) and guards the
     /// directory parent pointers, which only rename changes.
     tree_lock: Mutex<()>,
+    /// Pages of file data held (contents shared with the boot image are not counted).
+    pages_used: core::sync::atomic::AtomicU64,
+    /// At most this many pages (tmpfs's `size=`): writes beyond get ENOSPC instead of
+    /// exhausting the kernel's memory.
+    page_limit: u64,
+}
+
+impl FsShared {
+    fn charge_page(&self) -> Result<()> {
+        use core::sync::atomic::Ordering;
+        self.pages_used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                (u < self.page_limit).then_some(u + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| Errno::ENOSPC)
+    }
+
+    fn uncharge_pages(&self, n: u64) {
+        self.pages_used
+            .fetch_sub(n, core::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// A ramfs instance. Clone the root with [`RamFs::root`] and mount it.
@@ -50,11 +72,19 @@ pub struct RamFs {
 impl RamFs {
     /// An empty file system whose root directory has mode 0755, stamped by `clock`.
     pub fn new(clock: Clock) -> RamFs {
+        Self::with_limit(clock, u64::MAX)
+    }
+
+    /// A ramfs that holds at most `max_bytes` of file data (rounded up to pages); a write that
+    /// would need more fails with ENOSPC, as on a full tmpfs.
+    pub fn with_limit(clock: Clock, max_bytes: u64) -> RamFs {
         let shared = Arc::new(FsShared {
             dev: alloc_dev(),
             inos: InoAllocator::new(1),
             clock,
             tree_lock: Mutex::new(()),
+            pages_used: core::sync::atomic::AtomicU64::new(0),
+            page_limit: max_bytes.div_ceil(PAGE as u64),
         });
         let now = (shared.clock)();
         let root = RamNode::new(&shared, S_IFDIR | 0o755, 0, now, Weak::new(), Kind::dir());
@@ -107,7 +137,7 @@ impl FileData {
         n
     }
 
-    fn write(&mut self, offset: u64, buf: &[u8]) -> Result<usize> {
+    fn write(&mut self, offset: u64, buf: &[u8], fs: &FsShared) -> Result<usize> {
         let end = offset.checked_add(buf.len() as u64).ok_or(Errno::EFBIG)?;
         if end > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
@@ -118,6 +148,13 @@ impl FileData {
             let (idx, in_page) = (pos / PAGE as u64, (pos % PAGE as u64) as usize);
             let chunk = (PAGE - in_page).min(buf.len() - done);
             let base = self.base;
+            if !self.pages.contains_key(&idx) {
+                if let Err(e) = fs.charge_page() {
+                    // A short write if some of it fit, as on a full file system.
+                    self.size = self.size.max(offset + done as u64);
+                    return if done > 0 { Ok(done) } else { Err(e) };
+                }
+            }
             let page = self.pages.entry(idx).or_insert_with(|| {
                 let mut p = vec![0u8; PAGE].into_boxed_slice();
                 let start = (idx as usize).saturating_mul(PAGE);
@@ -142,13 +179,14 @@ impl FileData {
         dst[n..].fill(0);
     }
 
-    fn truncate(&mut self, len: u64) {
+    fn truncate(&mut self, len: u64, fs: &FsShared) {
         if (len as usize) < self.base.len() {
             self.base = &self.base[..len as usize];
         }
         if len < self.size {
             let keep = len.div_ceil(PAGE as u64);
-            let _dropped = self.pages.split_off(&keep);
+            let dropped = self.pages.split_off(&keep);
+            fs.uncharge_pages(dropped.len() as u64);
             let tail = (len % PAGE as u64) as usize;
             if tail != 0 {
                 if let Some(page) = self.pages.get_mut(&(len / PAGE as u64)) {
@@ -212,6 +250,15 @@ impl Kind {
 }
 
 /// One ramfs inode.
+impl Drop for RamNode {
+    fn drop(&mut self) {
+        // The last reference to a file is gone (unlinked and closed): its pages are free.
+        if let Kind::File(f) = &self.kind {
+            self.fs.uncharge_pages(f.lock().pages.len() as u64);
+        }
+    }
+}
+
 struct RamNode {
     fs: Arc<FsShared>,
     /// Type bits are fixed at creation; `size`/`blocks` in the cell are unused (computed).
@@ -395,6 +442,7 @@ impl Inode for RamNode {
             return Err(self.not_a_file());
         };
         let mut f = f.lock();
+        self.fs.uncharge_pages(f.pages.len() as u64);
         f.pages.clear();
         f.base = data;
         f.size = data.len() as u64;
@@ -414,7 +462,7 @@ impl Inode for RamNode {
             return Ok(0);
         }
         let now = self.now();
-        let n = f.lock().write(offset, buf)?;
+        let n = f.lock().write(offset, buf, &self.fs)?;
         self.touch_dir(now);
         Ok(n)
     }
@@ -427,7 +475,7 @@ impl Inode for RamNode {
         let (n, end) = {
             let mut f = f.lock();
             let end = f.size;
-            let n = f.write(end, buf)?;
+            let n = f.write(end, buf, &self.fs)?;
             (n, f.size)
         };
         if n > 0 {
@@ -447,7 +495,7 @@ impl Inode for RamNode {
         let changed = {
             let mut f = f.lock();
             let changed = f.size != len;
-            f.truncate(len);
+            f.truncate(len, &self.fs);
             changed
         };
         if changed {

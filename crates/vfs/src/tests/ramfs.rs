@@ -250,3 +250,22 @@ fn rmdir_rules() {
         Errno::ENOENT
     );
 }
+
+#[test]
+fn a_size_limited_ramfs_says_enospc_and_gives_space_back() {
+    let (clk, _) = fake_clock();
+    let fs = RamFs::with_limit(clk, 3 * 4096);
+    let root = fs.root();
+    let f = root.create(b"a", S_IFREG | 0o644, 0).unwrap();
+    // Three pages fit; a fourth does not: a short write, then ENOSPC.
+    assert_eq!(f.write_at(0, &[1u8; 3 * 4096]).unwrap(), 3 * 4096);
+    assert_eq!(f.write_at(3 * 4096, &[2u8; 10]), Err(Errno::ENOSPC));
+    let g = root.create(b"b", S_IFREG | 0o644, 0).unwrap();
+    assert_eq!(g.write_at(0, b"x"), Err(Errno::ENOSPC));
+    // Truncating gives pages back; so does unlinking the last reference.
+    f.truncate(4096).unwrap();
+    assert_eq!(g.write_at(0, b"x").unwrap(), 1);
+    drop(f);
+    root.unlink(b"a").unwrap();
+    assert_eq!(g.write_at(4096, &[3u8; 4096]).unwrap(), 4096);
+}
