@@ -67,3 +67,24 @@ fn cwd_option_sets_the_working_directory() {
         vm.show()
     );
 }
+
+#[test]
+fn filling_tmp_gives_enospc_and_the_space_comes_back() {
+    let vm = Guest::new(program("fill_tmp", Variant::Static))
+        .opt("--mem")
+        .opt("64M")
+        .run();
+    vm.expect_status(0);
+    assert!(
+        vm.out().contains("error=No space left on device"),
+        "{}",
+        vm.show()
+    );
+    assert_eq!(vm.value("same").as_deref(), Some("1"), "{}", vm.show());
+    let mib: u64 = vm.value("first_mib").unwrap().parse().unwrap();
+    assert!(
+        (16..=32).contains(&mib),
+        "{mib} MiB of file data in a 64M guest{}",
+        vm.show()
+    );
+}
