@@ -91,3 +91,18 @@ each_variant!(ud2_is_sigill, |v| {
         vm.show()
     );
 });
+
+#[test]
+fn awkward_arguments_to_every_system_call_never_panic_the_kernel() {
+    // Every syscall number with arguments from a pool of NULL, -1, kernel addresses,
+    // unmapped/read-only/PROT_NONE pages, huge sizes...; calls that would end the program,
+    // change its memory map or block are skipped by the program itself.
+    for seed in ["1", "2"] {
+        let vm = Guest::new(program("syscall_fuzz", Variant::Static))
+            .arg("3")
+            .arg(seed)
+            .run();
+        vm.expect_status(0);
+        assert!(vm.err().contains("survived"), "seed {seed}{}", vm.show());
+    }
+}
