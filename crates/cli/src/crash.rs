@@ -131,7 +131,9 @@ fn best_symbol<'d, S: ObjectSymbol<'d>>(
             .as_ref()
             .is_none_or(|b| start > b.1 || (start == b.1 && size != 0))
         {
-            best = Some((name.to_string(), start));
+            // Rust symbols (the kernel's, or a Rust app's) read better demangled, without
+            // the hash; other names pass through unchanged.
+            best = Some((format!("{:#}", rustc_demangle::demangle(name)), start));
         }
     }
     best

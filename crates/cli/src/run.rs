@@ -102,6 +102,11 @@ fn kernel_cmdline(engine: &str) -> String {
     if let Some(khz) = crate::tsc_cache::load(engine) {
         s.push_str(&format!(" {}={khz}", osprey_proto::cmdline::TSC_KHZ));
     }
+    // For kernel developers and tests: extra kernel command-line words.
+    if let Ok(extra) = std::env::var("OSPREY_KERNEL_CMDLINE") {
+        s.push(' ');
+        s.push_str(&extra);
+    }
     s
 }
 

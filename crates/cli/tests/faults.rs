@@ -106,3 +106,25 @@ fn awkward_arguments_to_every_system_call_never_panic_the_kernel() {
         assert!(vm.err().contains("survived"), "seed {seed}{}", vm.show());
     }
 }
+
+#[test]
+fn a_kernel_panic_is_status_125_with_a_symbolized_backtrace() {
+    // `panic=boot` makes the kernel panic on purpose right after the hal is up.
+    let mut cmd = Guest::new(program("hello", Variant::Static)).command();
+    cmd.env("OSPREY_KERNEL_CMDLINE", "panic=boot");
+    let run = run_command(cmd, b"", std::time::Duration::from_secs(60));
+    assert_eq!(run.status, 125, "{}", run.show());
+    let err = run.err();
+    assert!(
+        err.contains("osprey: kernel panic: panicked at"),
+        "{}",
+        run.show()
+    );
+    assert!(err.contains("backtrace:"), "{}", run.show());
+    assert!(
+        err.contains("<osprey_kernel::main+0x"),
+        "kernel frames are symbolized{}",
+        run.show()
+    );
+    assert!(run.out().is_empty(), "{}", run.show());
+}

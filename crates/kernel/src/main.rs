@@ -57,6 +57,9 @@ fn main(info: osprey_hal::BootInfo) -> ! {
         osprey_hal::time::set_tsc_hz(khz * 1000);
     }
     bootchart::mark("hal ready");
+    if cmdline::get(info.cmdline, cmdline::PANIC) == Some("boot") {
+        panic!("panic=boot on the kernel command line");
+    }
     trap::set_handlers(Handlers { trap: traps::trap });
 
     let started = Linux::boot(

@@ -33,6 +33,8 @@ pub const PAD_PATH: &str = ".osprey/pad";
 pub mod cmdline {
     pub const REALTIME: &str = "realtime";
     pub const TSC_KHZ: &str = "tsc_khz";
+    /// `panic=boot`: the kernel panics on purpose once booted (tests of the panic path).
+    pub const PANIC: &str = "panic";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {
