@@ -111,6 +111,10 @@ pub enum Errno {
     EOVERFLOW = 75,
     /// File descriptor in bad state
     EBADFD = 77,
+    /// Can not access a needed shared library
+    ELIBACC = 79,
+    /// Accessing a corrupted shared library
+    ELIBBAD = 80,
     /// Invalid or incomplete multibyte or wide character
     EILSEQ = 84,
     /// Interrupted system call should be restarted
@@ -263,6 +267,8 @@ impl Errno {
             74 => Errno::EBADMSG,
             75 => Errno::EOVERFLOW,
             77 => Errno::EBADFD,
+            79 => Errno::ELIBACC,
+            80 => Errno::ELIBBAD,
             84 => Errno::EILSEQ,
             85 => Errno::ERESTART,
             87 => Errno::EUSERS,
@@ -361,6 +367,8 @@ impl Errno {
             Errno::EBADMSG => "EBADMSG",
             Errno::EOVERFLOW => "EOVERFLOW",
             Errno::EBADFD => "EBADFD",
+            Errno::ELIBACC => "ELIBACC",
+            Errno::ELIBBAD => "ELIBBAD",
             Errno::EILSEQ => "EILSEQ",
             Errno::ERESTART => "ERESTART",
             Errno::EUSERS => "EUSERS",
@@ -458,6 +466,8 @@ impl Errno {
             Errno::EBADMSG => "Bad message",
             Errno::EOVERFLOW => "Value too large for defined data type",
             Errno::EBADFD => "File descriptor in bad state",
+            Errno::ELIBACC => "Can not access a needed shared library",
+            Errno::ELIBBAD => "Accessing a corrupted shared library",
             Errno::EILSEQ => "Invalid or incomplete multibyte or wide character",
             Errno::ERESTART => "Interrupted system call should be restarted",
             Errno::EUSERS => "Too many users",

@@ -7,6 +7,7 @@
 mod console;
 mod crash;
 mod kernel_image;
+mod libs;
 mod options;
 mod pack;
 mod program;

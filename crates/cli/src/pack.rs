@@ -353,6 +353,16 @@ pub fn build(program: &Program, cwd: &str, launch: &Launch) -> Pack {
     if let Some(typed) = &program.typed_abs_path {
         pack.symlink(typed, &program.guest_path);
     }
+    // A dynamic program's loader and libraries: each file at its real path, and a symlink at
+    // the path the loader opens when that differs (merged /usr: /lib -> /usr/lib).
+    for lib in &program.libs {
+        if let Some(real) = lib.host_file.to_str() {
+            pack.file(real, Source::Host(lib.host_file.clone()), 0o755);
+            if real != lib.guest_path {
+                pack.symlink(&lib.guest_path, real);
+            }
+        }
+    }
     pack.dir(cwd, 0o755);
     pack.file(
         &format!("/{}", osprey_proto::LAUNCH_PATH),
@@ -410,6 +420,7 @@ pub(crate) mod tests {
             typed_abs_path: Some("/bin/prog".into()),
             argv0: "prog".into(),
             linking: Linking::Static,
+            libs: Vec::new(),
         }
     }
 

@@ -38,11 +38,10 @@ pub enum ProgramError {
     NotExecutableElf(String, &'static str),
     #[error("{0}: truncated or corrupt ELF ({1})")]
     Corrupt(String, &'static str),
-    #[error(
-        "{0}: dynamic executables are not supported yet (issue 3); link it with -static or \
-         -static-pie (it asks for the loader {1})"
-    )]
-    Dynamic(String, String),
+    #[error("{0}: its loader {1} is not on this machine")]
+    NoLoader(String, String),
+    #[error(transparent)]
+    Libs(#[from] crate::libs::LibsError),
 }
 
 /// How the executable is linked.
@@ -52,8 +51,8 @@ pub enum Linking {
     Static,
     /// ET_DYN without an interpreter: self-relocating, loaded anywhere.
     StaticPie,
-    /// Has PT_INTERP (the path of the dynamic loader). Refused for now; issue 3 packs the loader
-    /// and the libraries.
+    /// Has PT_INTERP (the path of the dynamic loader): the loader and the libraries it will
+    /// map are packed too.
     Dynamic { interp: Vec<u8> },
 }
 
@@ -72,6 +71,8 @@ pub struct Program {
     /// What the user typed: becomes argv[0], as a shell would pass it.
     pub argv0: OsString,
     pub linking: Linking,
+    /// For a dynamic program: its loader and libraries.
+    pub libs: Vec<crate::libs::Library>,
 }
 
 /// Finds `name` like a shell: a name with a slash is a path; a bare name is looked up in each
@@ -134,18 +135,23 @@ pub fn resolve(
         .to_str()
         .filter(|t| *t != guest_path)
         .map(str::to_string);
-    if let Linking::Dynamic { interp } = &linking {
-        return Err(ProgramError::Dynamic(
-            shown,
-            String::from_utf8_lossy(interp).into_owned(),
-        ));
-    }
+    let libs = match &linking {
+        Linking::Dynamic { interp } => {
+            let interp = String::from_utf8_lossy(interp).into_owned();
+            if !Path::new(&interp).is_file() {
+                return Err(ProgramError::NoLoader(shown, interp));
+            }
+            crate::libs::resolve(&shown, &host_path, &interp)?
+        }
+        _ => Vec::new(),
+    };
     Ok(Program {
         host_path,
         guest_path,
         typed_abs_path,
         argv0: name.to_os_string(),
         linking,
+        libs,
     })
 }
 
@@ -324,7 +330,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn dynamic_and_libraries_are_refused() {
+    fn dynamic_programs_bring_their_libraries_and_libraries_are_refused() {
         let d = tempfile::tempdir().unwrap();
         let Some(dy) = gcc(d.path(), "dy", HELLO, &[]) else {
             return;
@@ -333,13 +339,12 @@ pub(crate) mod tests {
             Ok(Linking::Dynamic { interp }) => assert!(interp.starts_with(b"/lib")),
             other => panic!("{other:?}"),
         }
-        let e = resolve(OsStr::new("./dy"), None, d.path()).unwrap_err();
-        let msg = e.to_string();
+        let p = resolve(OsStr::new("./dy"), None, d.path()).unwrap();
         assert!(
-            msg.starts_with("./dy: dynamic executables are not supported yet (issue 3)"),
-            "{msg}"
+            p.libs.iter().any(|l| l.guest_path.ends_with("/libc.so.6")),
+            "{:?}",
+            p.libs
         );
-        assert!(msg.contains("-static-pie"));
 
         let so = gcc(
             d.path(),

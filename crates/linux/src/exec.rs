@@ -107,52 +107,106 @@ fn map_segments(
             )?;
         }
     }
-    space.init_brk(info.brk_start(bias));
-    space.map_stack(pt, STACK_TOP, STACK_SIZE)?;
     Ok(())
 }
 
-/// Loads the program at `path` into the (empty) process and builds its stack.
-pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Entry, Errno> {
+/// An ELF file opened for loading: its bytes (in place when they are in the boot image) and
+/// the parsed headers.
+struct Image {
+    file: Arc<OpenFile>,
+    info: ElfInfo,
+}
+
+/// Opens and validates the ELF file at `path`.
+fn open_image(cx: &Ctx, path: &[u8]) -> Result<Image, Errno> {
     let p = cx.p;
     let cwd = p.fs.lock().cwd.clone();
     let dentry = p.vfs.resolve(&cwd, path, true)?;
     let file = OpenFile::new(dentry, osprey_abi::fcntl::O_RDONLY)?;
-    // Files from the boot image are read in place; others (written at run time) are copied.
-    let copied;
+    if !file.metadata().is_regular() {
+        return Err(Errno::EACCES);
+    }
     // ELF headers are read in place, which needs 8-byte alignment (the host page-aligns big
-    // files in the boot image; anything else is copied).
+    // files in the boot image); anything else (written at run time, misaligned) is copied.
+    let copied;
     let data: &[u8] = match file.inode().static_contents() {
         Some(d) if d.as_ptr() as usize % 8 == 0 => d,
         _ => {
             log::debug!(
-                "exec: copying {} (not in the boot image or misaligned)",
+                "exec: copying {} to parse it",
                 String::from_utf8_lossy(path)
             );
             copied = read_all(file.inode())?;
             &copied
         }
     };
-    cx.m.milestone("exec: file read");
     let info = osprey_elf::parse(data).map_err(|e| {
         log::error!("{}: {e}", String::from_utf8_lossy(path));
         Errno::ENOEXEC
     })?;
-    if info.is_dynamic() {
-        log::error!(
-            "{}: dynamic executables need issue 3 (ld.so)",
-            String::from_utf8_lossy(path)
-        );
-        return Err(Errno::ENOEXEC);
-    }
-    let bias = info.default_bias();
-    cx.m.milestone("exec: elf parsed");
-    let mapped = InodeFile::new(&file);
-    map_segments(p, &info, &mapped, bias)?;
+    Ok(Image { file, info })
+}
 
+/// Picks where an ET_DYN interpreter goes: a free range found by the top-down search, as
+/// Linux places ld.so below the mmap base.
+fn interp_bias(p: &Process, info: &ElfInfo) -> Result<u64, Errno> {
+    use osprey_mm::flags::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE};
+    let mut mm = p.mm.lock();
+    let (space, pt) = mm.parts();
+    // Reserve the whole span (aligned as the image needs), then the segments replace it.
+    let align = info.max_align();
+    let len = info.span() + align;
+    let at = space.mmap(
+        pt,
+        0,
+        len,
+        PROT_NONE,
+        MAP_PRIVATE | MAP_ANONYMOUS,
+        Backing::Anonymous,
+    )?;
+    let start = (at + align - 1) & !(align - 1);
+    space.munmap(pt, at, len)?;
+    Ok(start - info.low())
+}
+
+/// Loads the program at `path` (and its interpreter, for a dynamic program) into the (empty)
+/// process and builds its stack.
+pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Entry, Errno> {
+    let p = cx.p;
+    let exe = open_image(cx, path)?;
+    cx.m.milestone("exec: elf parsed");
+    let info = &exe.info;
+    let bias = info.default_bias();
+    map_segments(p, info, &InodeFile::new(&exe.file), bias)?;
+    // A dynamic program starts in its interpreter (ld.so), which maps the libraries.
+    let (entry, interp_base) = match &info.interp {
+        Some(interp_path) => {
+            let interp = open_image(cx, interp_path).map_err(|e| {
+                log::error!(
+                    "{}: its interpreter {} cannot be loaded: {e}",
+                    String::from_utf8_lossy(path),
+                    String::from_utf8_lossy(interp_path)
+                );
+                e
+            })?;
+            if interp.info.interp.is_some() || !interp.info.is_pie() {
+                return Err(Errno::ELIBBAD);
+            }
+            let ibias = interp_bias(p, &interp.info)?;
+            map_segments(p, &interp.info, &InodeFile::new(&interp.file), ibias)?;
+            (interp.info.entry_at(ibias), ibias + interp.info.low())
+        }
+        None => (info.entry_at(bias), 0),
+    };
+    {
+        let mut mm = p.mm.lock();
+        let (space, pt) = mm.parts();
+        space.init_brk(info.brk_start(bias));
+        space.map_stack(pt, STACK_TOP, STACK_SIZE)?;
+    }
     cx.m.milestone("exec: mapped");
     let (hwcap, hwcap2) = cx.m.hwcap();
-    let mut aux = AuxValues::for_program(&info, bias, 0);
+    let mut aux = AuxValues::for_program(info, bias, interp_base);
     aux.hwcap = hwcap;
     aux.hwcap2 = hwcap2;
     let mut random = [0u8; 16];
@@ -165,7 +219,7 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     *p.auxv.lock() = stack.auxv.clone();
     *p.exe_bias.lock() = bias;
     Ok(Entry {
-        rip: info.entry_at(bias),
+        rip: entry,
         rsp: stack.rsp,
     })
 }

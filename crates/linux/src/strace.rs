@@ -89,6 +89,14 @@ fn line(cx: &Ctx, nr: usize, a: &[u64; 6], ret: Option<isize>) -> Result<String,
     match syscall_args(nr) {
         Some(fmts) => {
             for (i, f) in fmts.iter().enumerate() {
+                // open/openat/creat: strace shows the mode only when the flags use it.
+                if *f == ArgFmt::Octal
+                    && i > 0
+                    && fmts[i - 1] == ArgFmt::OpenFlags
+                    && !s::open_has_mode(a[i - 1] as u32)
+                {
+                    break;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }

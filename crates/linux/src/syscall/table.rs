@@ -147,6 +147,19 @@ syscalls! {
     SYS_FCHOWN => fs::chown::sys_fchown / 3 [Fd, Int, Int];
     SYS_FCHOWNAT => fs::chown::sys_fchownat / 5 [DirFd, Path, Int, Int, AtFlags];
     SYS_UTIMENSAT => fs::utimens::sys_utimensat / 4 [DirFd, Path, Ptr, AtFlags];
+    // files: extended attributes (none kept)
+    SYS_GETXATTR => fs::xattr::sys_getxattr / 4 [Path, Path, Ptr, UInt];
+    SYS_LGETXATTR => fs::xattr::sys_lgetxattr / 4 [Path, Path, Ptr, UInt];
+    SYS_FGETXATTR => fs::xattr::sys_fgetxattr / 4 [Fd, Path, Ptr, UInt];
+    SYS_LISTXATTR => fs::xattr::sys_listxattr / 3 [Path, Ptr, UInt];
+    SYS_LLISTXATTR => fs::xattr::sys_llistxattr / 3 [Path, Ptr, UInt];
+    SYS_FLISTXATTR => fs::xattr::sys_flistxattr / 3 [Fd, Ptr, UInt];
+    SYS_SETXATTR => fs::xattr::sys_setxattr / 5 [Path, Path, Ptr, UInt, Int];
+    SYS_LSETXATTR => fs::xattr::sys_lsetxattr / 5 [Path, Path, Ptr, UInt, Int];
+    SYS_FSETXATTR => fs::xattr::sys_fsetxattr / 5 [Fd, Path, Ptr, UInt, Int];
+    SYS_REMOVEXATTR => fs::xattr::sys_removexattr / 2 [Path, Path];
+    SYS_LREMOVEXATTR => fs::xattr::sys_lremovexattr / 2 [Path, Path];
+    SYS_FREMOVEXATTR => fs::xattr::sys_fremovexattr / 2 [Fd, Path];
     // files: the namespace
     SYS_GETCWD => fs::cwd::sys_getcwd / 2 [OutBuf, UInt];
     SYS_CHDIR => fs::cwd::sys_chdir / 1 [Path];

@@ -41,6 +41,7 @@ pub mod truncate;
 pub mod umask;
 pub mod unlink;
 pub mod utimens;
+pub mod xattr;
 
 #[cfg(test)]
 mod tests;
