@@ -26,6 +26,8 @@ fi
 need 'command -v as && command -v ld && command -v nm' binutils
 need 'command -v cpio' cpio
 need 'command -v strace' strace
+# Debian's own python3 (the dynamic-program tests run /usr/bin/python3, not a pyenv shim).
+need '[ -x /usr/bin/python3 ]' python3
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -46,7 +48,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace)"
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

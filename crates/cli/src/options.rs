@@ -122,8 +122,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", default_value = "/", value_parser = parse_cwd)]
     pub cwd: String,
 
+    /// Copy a host file or directory (recursively, symlinks kept) into the VM, at the same path
+    /// or at GUEST (repeatable). For data a program reads: a script, a runtime's library
+    /// directory (`--include /usr/lib/python3.11`). Writes in the VM stay in the VM.
+    #[arg(long = "include", value_name = "HOST[:GUEST]", value_parser = parse_include)]
+    pub include: Vec<(PathBuf, String)>,
+
     /// PROGRAM, then its ARGS. PROGRAM is a path, or a name looked up in your PATH like a
-    /// shell does; it must be a static x86_64 Linux executable (static or static-pie) for now.
+    /// shell does: an x86_64 Linux executable, static or dynamic (its loader and libraries
+    /// come along).
     /// Everything after PROGRAM goes to it, even when it starts with '-' or is `--`
     /// (`osprey run prog -x --y` gives prog -x --y).
     //
@@ -132,6 +139,21 @@ pub struct RunArgs {
     #[arg(value_name = "PROGRAM", required = true, num_args = 1..,
           trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<OsString>,
+}
+
+/// `HOST[:GUEST]`: the host path must exist; GUEST (absolute) defaults to HOST's absolute path.
+fn parse_include(s: &str) -> Result<(PathBuf, String), String> {
+    let (host, guest) = match s.split_once(':') {
+        Some((h, g)) => (h, Some(g)),
+        None => (s, None),
+    };
+    let host = std::fs::canonicalize(host).map_err(|e| format!("{host}: {e}"))?;
+    let guest = match guest {
+        Some(g) if g.starts_with('/') => g.to_string(),
+        Some(g) => return Err(format!("{g}: the path in the VM must be absolute")),
+        None => host.to_str().ok_or("the path is not UTF-8")?.to_string(),
+    };
+    Ok((host, guest))
 }
 
 impl RunArgs {

@@ -184,6 +184,39 @@ impl Pack {
     }
 }
 
+/// Adds a host file or directory tree at `guest`: directories recursively, symlinks as
+/// symlinks (their targets as written), regular files by reference (read when the archive is
+/// written). Other file types (sockets, devices) are skipped.
+pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = fs::symlink_metadata(host)?;
+    let mode = meta.permissions().mode() & 0o7777;
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        let target = fs::read_link(host)?;
+        if let Some(t) = target.to_str() {
+            pack.symlink(guest, t);
+        }
+    } else if ft.is_dir() {
+        pack.dir(guest, mode);
+        let mut entries: Vec<_> = fs::read_dir(host)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            include(
+                pack,
+                &e.path(),
+                &format!("{}/{name}", guest.trim_end_matches('/')),
+            )?;
+        }
+    } else if ft.is_file() {
+        pack.file(guest, Source::Host(host.to_path_buf()), mode);
+    }
+    Ok(())
+}
+
 /// Files at least this big start on a page boundary of the archive.
 const PAGE_ALIGN_MIN: u64 = 4096;
 /// The name of the padding entries (removed by the kernel at boot, with the launch record).

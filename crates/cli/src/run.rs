@@ -139,7 +139,11 @@ pub fn run(a: RunArgs) -> Result<i32> {
         cwd: &a.cwd,
         flags,
     })?;
-    let image = pack::build(&program, &a.cwd, &launch);
+    let mut image = pack::build(&program, &a.cwd, &launch);
+    for (host, guest) in &a.include {
+        pack::include(&mut image, host, guest)
+            .with_context(|| format!("--include {}", host.display()))?;
+    }
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
 

@@ -64,3 +64,23 @@ fn strace_shows_the_loader_mapping_libc() {
     );
     assert!(err.contains("mmap(NULL, "), "{}", run.show());
 }
+
+#[test]
+fn debian_python3_runs_with_its_standard_library_included() {
+    let py = "/usr/bin/python3";
+    if !std::path::Path::new(py).exists() {
+        panic!("Debian's python3 is missing: apt-get install python3");
+    }
+    // The version directory next to the interpreter (python3 -> python3.11).
+    let real = std::fs::canonicalize(py).unwrap();
+    let ver = real.file_name().unwrap().to_str().unwrap().to_string();
+    let lib = format!("/usr/lib/{ver}");
+    let vm = Guest::new(py)
+        .opt("--mem")
+        .opt("512M")
+        .opt("--include")
+        .opt(&lib)
+        .args(["-c", "import json, hashlib; print(json.dumps({'ok': 1}), hashlib.sha256(b'abc').hexdigest()[:8])"])
+        .run();
+    vm.expect_status(0).expect_stdout("{\"ok\": 1} ba7816bf\n");
+}
