@@ -117,3 +117,24 @@ mod tests {
         assert!(libs.iter().all(|l| l.host_file.is_file()));
     }
 }
+
+/// The libraries needed by the shared objects packed as data (a runtime's extension modules),
+/// which the program's own listing does not include: each is listed by the loader in turn.
+pub fn for_included(pack: &crate::pack::Pack, interp: &str) -> Result<Vec<Library>, LibsError> {
+    // (Result kept for symmetry with `resolve`; today nothing here refuses.)
+    let mut all: Vec<Library> = Vec::new();
+    for so in crate::pack::shared_objects(pack) {
+        let shown = so.display().to_string();
+        // Not every *.so file is an ELF library (linker scripts, data), and an extension module
+        // whose library is not installed fails at import time on the host too (Python raises
+        // ImportError): both are skipped rather than refusing the program.
+        if let Ok(libs) = resolve(&shown, &so, interp) {
+            for l in libs {
+                if !all.contains(&l) {
+                    all.push(l);
+                }
+            }
+        }
+    }
+    Ok(all)
+}

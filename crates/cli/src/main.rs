@@ -13,6 +13,7 @@ mod pack;
 mod program;
 mod qemu;
 mod run;
+mod runtimes;
 mod terminal;
 mod tsc_cache;
 

@@ -74,9 +74,10 @@ pub enum Accel {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Guest memory: a number of bytes or with a binary suffix K, M, G (64M, 1G, 8192K;
-    /// "MiB"/"MB" spellings work too). At least 4M. Rounded up to a whole MiB.
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_mem)]
-    pub mem: u64,
+    /// "MiB"/"MB" spellings work too). At least 4M. Rounded up to a whole MiB. Default: 64M
+    /// plus the size of the packed files (they stay in the VM's memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_mem)]
+    pub mem: Option<u64>,
 
     /// Virtual CPUs (1-255), passed to QEMU as -smp. The kernel uses one CPU today; SMP lands
     /// later.
@@ -119,8 +120,8 @@ pub struct RunArgs {
     pub timeout: Option<Duration>,
 
     /// The program's working directory inside the VM (absolute; created if needed).
-    #[arg(long, value_name = "DIR", default_value = "/", value_parser = parse_cwd)]
-    pub cwd: String,
+    #[arg(long, value_name = "DIR", value_parser = parse_cwd)]
+    pub cwd: Option<String>,
 
     /// Copy a host file or directory (recursively, symlinks kept) into the VM, at the same path
     /// or at GUEST (repeatable). For data a program reads: a script, a runtime's library
@@ -317,10 +318,10 @@ mod tests {
     #[test]
     fn defaults() {
         let r = parse(&["prog"]).unwrap();
-        assert_eq!(r.mem, 64 << 20);
+        assert_eq!(r.mem, None);
         assert_eq!(r.cpus, 1);
         assert_eq!(r.accel, Accel::Auto);
-        assert_eq!(r.cwd, "/");
+        assert_eq!(r.cwd, None);
         assert_eq!(r.qemu, PathBuf::from("qemu-system-x86_64"));
         assert!(r.timeout.is_none() && !r.verbose && !r.strace && !r.bootchart);
         assert!(r.args().is_empty() && r.env.is_empty());
@@ -386,9 +387,9 @@ mod tests {
             "p",
         ])
         .unwrap();
-        assert_eq!((r.mem, r.cpus, r.accel), (1 << 30, 4, Accel::Tcg));
+        assert_eq!((r.mem, r.cpus, r.accel), (Some(1 << 30), 4, Accel::Tcg));
         assert_eq!(r.timeout, Some(Duration::from_millis(1500)));
-        assert_eq!(r.cwd, "/tmp");
+        assert_eq!(r.cwd.as_deref(), Some("/tmp"));
         assert!(r.bootchart && r.verbose);
     }
 

@@ -184,6 +184,34 @@ impl Pack {
     }
 }
 
+/// Adds a shared library: the file at its real path, and a symlink at the path the loader
+/// opens when that differs (merged /usr: /lib -> /usr/lib).
+pub fn add_library(pack: &mut Pack, lib: &crate::libs::Library) {
+    if let Some(real) = lib.host_file.to_str() {
+        if pack.get(real).is_none() {
+            pack.file(real, Source::Host(lib.host_file.clone()), 0o755);
+        }
+        if real != lib.guest_path && pack.get(&lib.guest_path).is_none() {
+            pack.symlink(&lib.guest_path, real);
+        }
+    }
+}
+
+/// Host files packed by reference whose name looks like a shared object (`*.so`, `*.so.N`).
+pub fn shared_objects(pack: &Pack) -> Vec<PathBuf> {
+    pack.entries
+        .values()
+        .filter_map(|e| match &e.kind {
+            Kind::File(Source::Host(h)) => Some(h.clone()),
+            _ => None,
+        })
+        .filter(|h| {
+            let n = h.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n.ends_with(".so") || n.contains(".so.")
+        })
+        .collect()
+}
+
 /// Adds a host file or directory tree at `guest`: directories recursively, symlinks as
 /// symlinks (their targets as written), regular files by reference (read when the archive is
 /// written). Other file types (sockets, devices) are skipped.
@@ -215,6 +243,41 @@ pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()>
         pack.file(guest, Source::Host(host.to_path_buf()), mode);
     }
     Ok(())
+}
+
+/// A program argument that names a regular file on the host.
+pub struct ArgumentFile {
+    pub host: PathBuf,
+    pub guest: String,
+    pub relative: bool,
+}
+
+/// The arguments that name existing regular files (not directories: a directory could be the
+/// whole home), to pack at their absolute path.
+pub fn argument_files(args: &[OsString]) -> Vec<ArgumentFile> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    args.iter()
+        .filter_map(|a| {
+            let p = Path::new(a);
+            let meta = fs::metadata(p).ok()?;
+            if !meta.is_file() {
+                return None;
+            }
+            let abs = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                cwd.join(p)
+            };
+            let guest = abs.to_str()?.to_string();
+            Some(ArgumentFile {
+                host: abs,
+                guest,
+                relative: !p.is_absolute(),
+            })
+        })
+        .collect()
 }
 
 /// Files at least this big start on a page boundary of the archive.
@@ -389,12 +452,7 @@ pub fn build(program: &Program, cwd: &str, launch: &Launch) -> Pack {
     // A dynamic program's loader and libraries: each file at its real path, and a symlink at
     // the path the loader opens when that differs (merged /usr: /lib -> /usr/lib).
     for lib in &program.libs {
-        if let Some(real) = lib.host_file.to_str() {
-            pack.file(real, Source::Host(lib.host_file.clone()), 0o755);
-            if real != lib.guest_path {
-                pack.symlink(&lib.guest_path, real);
-            }
-        }
+        add_library(&mut pack, lib);
     }
     pack.dir(cwd, 0o755);
     pack.file(

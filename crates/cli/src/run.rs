@@ -132,17 +132,42 @@ pub fn run(a: RunArgs) -> Result<i32> {
         flags |= launch::flags::BOOTCHART;
     }
     let env = guest_env(&a.env, |k| std::env::var_os(k), stdout_tty);
+    // Arguments that name files on the host (`python3 script.py`, `sort numbers.txt`) are packed
+    // at their absolute path; if one is relative, the program starts in the same directory as
+    // here, so the relative name works unchanged (unless --cwd says otherwise).
+    let arg_files = crate::pack::argument_files(a.args());
+    let host_cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.to_str().map(str::to_string));
+    let cwd = match (&a.cwd, &host_cwd) {
+        (Some(c), _) => c.clone(),
+        (None, Some(h)) if arg_files.iter().any(|f| f.relative) => h.clone(),
+        _ => "/".to_string(),
+    };
     let launch = pack::launch_record(LaunchInputs {
         program: &program,
         args: a.args(),
         env,
-        cwd: &a.cwd,
+        cwd: &cwd,
         flags,
     })?;
-    let mut image = pack::build(&program, &a.cwd, &launch);
-    for (host, guest) in &a.include {
+    let mut image = pack::build(&program, &cwd, &launch);
+    for f in &arg_files {
+        pack::include(&mut image, &f.host, &f.guest)
+            .with_context(|| format!("packing the argument {}", f.host.display()))?;
+    }
+    let mut includes: Vec<(PathBuf, String)> = crate::runtimes::data_for(&program);
+    includes.extend(a.include.iter().cloned());
+    for (host, guest) in &includes {
         pack::include(&mut image, host, guest)
             .with_context(|| format!("--include {}", host.display()))?;
+    }
+    // Shared objects among the included files (python's lib-dynload) need their libraries too.
+    if let program::Linking::Dynamic { interp } = &program.linking {
+        let interp = String::from_utf8_lossy(interp).into_owned();
+        for lib in crate::libs::for_included(&image, &interp)? {
+            pack::add_library(&mut image, &lib);
+        }
     }
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
@@ -176,10 +201,18 @@ pub fn run(a: RunArgs) -> Result<i32> {
             .context("writing the initramfs")?;
     }
     let engine_name = format!("{engine:?}").to_lowercase();
+    // The initramfs stays in guest memory (files are used in place), so by default the VM gets
+    // 64M for the program on top of it.
+    let initrd_bytes = std::fs::metadata(&initrd_path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mem = a
+        .mem
+        .unwrap_or((64 << 20) + initrd_bytes.next_multiple_of(1 << 20));
     let cfg = VmConfig {
         qemu: a.qemu.clone(),
         engine,
-        mem_bytes: a.mem,
+        mem_bytes: mem,
         cpus: a.cpus,
         kernel: kernel_path,
         initrd: initrd_path,
@@ -198,7 +231,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
             "osprey: running {} ({linking}) with {:?}, {} MiB, {} CPU(s)",
             program.guest_path,
             engine,
-            a.mem.div_ceil(1 << 20),
+            mem.div_ceil(1 << 20),
             a.cpus
         );
     }

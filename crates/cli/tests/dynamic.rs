@@ -66,21 +66,48 @@ fn strace_shows_the_loader_mapping_libc() {
 }
 
 #[test]
-fn debian_python3_runs_with_its_standard_library_included() {
+fn debian_python3_runs_with_its_standard_library_packed_automatically() {
     let py = "/usr/bin/python3";
-    if !std::path::Path::new(py).exists() {
-        panic!("Debian's python3 is missing: apt-get install python3");
-    }
-    // The version directory next to the interpreter (python3 -> python3.11).
-    let real = std::fs::canonicalize(py).unwrap();
-    let ver = real.file_name().unwrap().to_str().unwrap().to_string();
-    let lib = format!("/usr/lib/{ver}");
+    assert!(
+        std::path::Path::new(py).exists(),
+        "Debian's python3 is missing: apt-get install python3"
+    );
+    // No --include and no --mem: the runtime manifest brings /usr/lib/python3.X (with the
+    // libraries its extension modules need) and the memory grows with the packed files.
     let vm = Guest::new(py)
-        .opt("--mem")
-        .opt("512M")
-        .opt("--include")
-        .opt(&lib)
-        .args(["-c", "import json, hashlib; print(json.dumps({'ok': 1}), hashlib.sha256(b'abc').hexdigest()[:8])"])
+        .args([
+            "-c",
+            "import json, hashlib, sqlite3, zlib, re, datetime, os\n\
+             c = sqlite3.connect(':memory:'); c.execute('create table t(x)'); c.execute('insert into t values(41)')\n\
+             print(json.dumps({'ok': 1}), hashlib.sha256(b'abc').hexdigest()[:8], zlib.crc32(b'x'), c.execute('select x+1 from t').fetchone()[0])",
+        ])
         .run();
-    vm.expect_status(0).expect_stdout("{\"ok\": 1} ba7816bf\n");
+    vm.expect_status(0)
+        .expect_stdout("{\"ok\": 1} ba7816bf 2363233923 42\n");
+}
+
+#[test]
+fn perl_runs_with_its_modules() {
+    let vm = Guest::new("/usr/bin/perl")
+        .args([
+            "-e",
+            "use strict; use warnings; my %h = (a => 1); print join(',', keys %h), \"\\n\";",
+        ])
+        .run();
+    vm.expect_status(0).expect_stdout("a\n");
+}
+
+#[test]
+fn files_named_on_the_command_line_come_along() {
+    // `sort -n numbers.txt` from a directory: the file is packed at its absolute path and the
+    // program starts in the same directory.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("numbers.txt"), "10\n9\n100\n").unwrap();
+    let mut cmd = Guest::new("/usr/bin/sort")
+        .args(["-n", "numbers.txt"])
+        .command();
+    cmd.current_dir(dir.path());
+    let run = run_command(cmd, b"", std::time::Duration::from_secs(60));
+    assert_eq!(run.status, 0, "{}", run.show());
+    assert_eq!(run.out(), "9\n10\n100\n", "{}", run.show());
 }

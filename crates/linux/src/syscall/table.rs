@@ -215,6 +215,7 @@ syscalls! {
     SYS_SETPGID => task::ids::sys_setpgid / 2 [Int, Int];
     SYS_GETSID => task::ids::sys_getsid / 1 [Int];
     SYS_SETSID => task::ids::sys_setsid / 0 [];
+    SYS_FUTEX => task::futex::sys_futex / 6 [Ptr, Futex, UInt, Ptr, Ptr, UInt];
     SYS_SET_TID_ADDRESS => task::tid::sys_set_tid_address / 1 [Ptr];
     SYS_SET_ROBUST_LIST => task::tid::sys_set_robust_list / 2 [Ptr, UInt];
     SYS_GET_ROBUST_LIST => task::tid::sys_get_robust_list / 3 [Int, Ptr, Ptr];

@@ -2,6 +2,7 @@
 
 pub mod arch_prctl;
 pub mod exit;
+pub mod futex;
 pub mod ids;
 pub mod prctl;
 pub mod rlimit;
