@@ -128,13 +128,7 @@ pub fn sys_pselect6(
     let deadline = match tsp.nullable() {
         None => None,
         Some(p) => {
-            let t = p.read(cx.m)?;
-            if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
-                return Err(Errno::EINVAL);
-            }
-            let ns = (t.tv_sec as u64)
-                .saturating_mul(1_000_000_000)
-                .saturating_add(t.tv_nsec as u64);
+            let ns = crate::syscall::time::timespec_ns(&p.read(cx.m)?)?;
             Some(cx.m.monotonic_ns().saturating_add(ns))
         }
     };

@@ -18,15 +18,6 @@ fn check_addr(uaddr: u64) -> Result<(), Errno> {
     Ok(())
 }
 
-fn timespec_ns(t: &Timespec) -> Result<u64, Errno> {
-    if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((t.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.tv_nsec as u64))
-}
-
 fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> SysResult {
     check_addr(uaddr)?;
     if bitset == 0 {
@@ -38,7 +29,7 @@ fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> S
     let deadline = match UserPtr::<Timespec>::new(timeout).nullable() {
         None => None,
         Some(p) => {
-            let ns = timespec_ns(&p.read(cx.m)?)?;
+            let ns = crate::syscall::time::timespec_ns(&p.read(cx.m)?)?;
             Some(if op & FUTEX_CMD_MASK == FUTEX_WAIT {
                 now.saturating_add(ns)
             } else if op & FUTEX_CLOCK_REALTIME != 0 {

@@ -9,17 +9,8 @@ use super::clock::clock_ns;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
-fn duration_ns(t: &Timespec) -> Result<u64, Errno> {
-    if t.tv_sec < 0 || !(0..1_000_000_000).contains(&t.tv_nsec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((t.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(t.tv_nsec as u64))
-}
-
 pub fn sys_nanosleep(cx: &Ctx, req: UserPtr<Timespec>, _rem: UserPtr<Timespec>) -> SysResult {
-    let d = duration_ns(&req.read(cx.m)?)?;
+    let d = super::timespec_ns(&req.read(cx.m)?)?;
     cx.m.sleep_until(cx.m.monotonic_ns().saturating_add(d));
     Ok(0)
 }
@@ -37,7 +28,7 @@ pub fn sys_clock_nanosleep(
         CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
         _ => return Err(Errno::EOPNOTSUPP),
     }
-    let t = duration_ns(&req.read(cx.m)?)?;
+    let t = super::timespec_ns(&req.read(cx.m)?)?;
     let now_on_clock = clock_ns(cx, clock)?;
     let mono = cx.m.monotonic_ns();
     let deadline = if flags & TIMER_ABSTIME != 0 {
