@@ -100,7 +100,7 @@ pub struct RunArgs {
     pub env: Vec<OsString>,
 
     /// Show the kernel log on stderr as it runs.
-    #[arg(short, long)]
+    #[arg(long)]
     pub verbose: bool,
 
     /// Print every system call the program makes on stderr, strace style.
@@ -123,6 +123,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", value_parser = parse_cwd)]
     pub cwd: Option<String>,
 
+    /// Bring a host directory (or file) into the VM at GUEST, like docker's -v. Today it is
+    /// a copy taken at start: writes inside the VM stay inside the VM (`:ro` is accepted and is
+    /// what you get). Real sharing comes with storage (virtio-fs).
+    #[arg(short = 'v', long = "volume", value_name = "HOST:GUEST[:ro]", value_parser = parse_volume)]
+    pub volume: Vec<(PathBuf, String)>,
+
     /// Copy a host file or directory (recursively, symlinks kept) into the VM, at the same path
     /// or at GUEST (repeatable). For data a program reads: a script, a runtime's library
     /// directory (`--include /usr/lib/python3.11`). Writes in the VM stay in the VM.
@@ -140,6 +146,18 @@ pub struct RunArgs {
     #[arg(value_name = "PROGRAM", required = true, num_args = 1..,
           trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<OsString>,
+}
+
+/// `HOST:GUEST[:ro|:rw]` (docker's -v): GUEST is required and absolute.
+fn parse_volume(s: &str) -> Result<(PathBuf, String), String> {
+    let s = s
+        .strip_suffix(":ro")
+        .or_else(|| s.strip_suffix(":rw"))
+        .unwrap_or(s);
+    match s.rsplit_once(':') {
+        Some((_, g)) if !g.is_empty() => parse_include(s),
+        _ => Err(format!("{s}: expected HOST:GUEST")),
+    }
 }
 
 /// `HOST[:GUEST]`: the host path must exist; GUEST (absolute) defaults to HOST's absolute path.
@@ -350,7 +368,7 @@ mod tests {
         assert_eq!(r.args(), ["sh", "-c", "echo hi; echo $((6*7))"]);
         let r = parse(&["prog", "--", "-a"]).unwrap();
         assert_eq!(r.args(), ["--", "-a"]);
-        let r = parse(&["-v", "prog", "a", "--", "b"]).unwrap();
+        let r = parse(&["--verbose", "prog", "a", "--", "b"]).unwrap();
         assert!(r.verbose);
         assert_eq!(r.args(), ["a", "--", "b"]);
         let r = parse(&["--", "./-prog", "-v"]).unwrap();
@@ -383,7 +401,9 @@ mod tests {
             "--qemu",
             "/opt/q",
             "--bootchart",
+            "--verbose",
             "-v",
+            "/tmp:/data:ro",
             "p",
         ])
         .unwrap();
@@ -391,6 +411,11 @@ mod tests {
         assert_eq!(r.timeout, Some(Duration::from_millis(1500)));
         assert_eq!(r.cwd.as_deref(), Some("/tmp"));
         assert!(r.bootchart && r.verbose);
+        assert_eq!(
+            r.volume,
+            [(std::fs::canonicalize("/tmp").unwrap(), "/data".to_string())]
+        );
+        assert!(parse(&["-v", "/tmp", "p"]).is_err());
     }
 
     #[test]

@@ -157,6 +157,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
             .with_context(|| format!("packing the argument {}", f.host.display()))?;
     }
     let mut includes: Vec<(PathBuf, String)> = crate::runtimes::data_for(&program);
+    includes.extend(a.volume.iter().cloned());
     includes.extend(a.include.iter().cloned());
     for (host, guest) in &includes {
         pack::include(&mut image, host, guest)

@@ -111,3 +111,22 @@ fn files_named_on_the_command_line_come_along() {
     assert_eq!(run.status, 0, "{}", run.show());
     assert_eq!(run.out(), "9\n10\n100\n", "{}", run.show());
 }
+
+#[test]
+fn a_volume_brings_a_host_directory_in_and_writes_stay_inside() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("in.txt"), "from the host\n").unwrap();
+    let vm = Guest::new("/bin/busybox")
+        .opt("-v")
+        .opt(format!("{}:/data", data.display()))
+        // Shell builtins only: busybox cannot fork applets yet (issue 4).
+        .args(["sh", "-c", "read l < /data/in.txt; echo \"$l\"; echo made > /data/out.txt; read m < /data/out.txt; echo \"$m\""])
+        .run();
+    vm.expect_status(0).expect_stdout("from the host\nmade\n");
+    assert!(
+        !data.join("out.txt").exists(),
+        "a write in the VM reached the host"
+    );
+}
