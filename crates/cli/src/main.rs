@@ -26,6 +26,13 @@ use crate::options::{Cli, Command};
 /// Exit status when osprey itself could not run the program.
 pub const EXIT_RUNNER_FAILED: i32 = 125;
 
+/// One line: "osprey: ./x: no such file", and 125.
+fn fail(e: anyhow::Error) -> i32 {
+    // writeln, not eprintln: a closed stderr must not turn into a panic.
+    let _ = writeln!(std::io::stderr(), "osprey: {e:#}");
+    EXIT_RUNNER_FAILED
+}
+
 fn main() {
     let cli = Cli::parse(); // usage errors: message + exit 2
     let code = match cli.command {
@@ -35,13 +42,9 @@ fn main() {
             .and_then(|()| run::run(args))
         {
             Ok(code) => code,
-            Err(e) => {
-                // One line: "osprey: ./x: no such file".
-                // writeln, not eprintln: a closed stderr must not turn into a panic.
-                let _ = writeln!(std::io::stderr(), "osprey: {e:#}");
-                EXIT_RUNNER_FAILED
-            }
+            Err(e) => fail(e),
         },
+        Command::Build(args) => run::build(args).unwrap_or_else(fail),
     };
     std::process::exit(code);
 }

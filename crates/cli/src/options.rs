@@ -58,6 +58,29 @@ pub enum Command {
     #[command(after_help = EXIT_STATUS_HELP,
               override_usage = "osprey run [OPTIONS] PROGRAM [ARGS]...")]
     Run(RunArgs),
+    /// Pack PROGRAM (with its libraries, runtime data, volumes and --include trees) into IMAGE
+    /// once; `osprey run --image IMAGE ARGS` then boots it without packing again.
+    #[command(override_usage = "osprey build [OPTIONS] -o IMAGE PROGRAM")]
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Where to write the image (an initramfs: cpio newc).
+    #[arg(short = 'o', long = "output", value_name = "IMAGE")]
+    pub output: PathBuf,
+
+    /// As for `osprey run`: a host directory at GUEST in the image.
+    #[arg(short = 'v', long = "volume", value_name = "HOST:GUEST[:ro]", value_parser = parse_volume)]
+    pub volume: Vec<(PathBuf, String)>,
+
+    /// As for `osprey run`: a host file or tree in the image.
+    #[arg(long = "include", value_name = "HOST[:GUEST]", value_parser = parse_include)]
+    pub include: Vec<(PathBuf, String)>,
+
+    /// The program: a path, or a name looked up in PATH.
+    #[arg(value_name = "PROGRAM")]
+    pub program: OsString,
 }
 
 /// The accelerator QEMU uses.
@@ -135,6 +158,11 @@ pub struct RunArgs {
     #[arg(long = "include", value_name = "HOST[:GUEST]", value_parser = parse_include)]
     pub include: Vec<(PathBuf, String)>,
 
+    /// Boot an image written by `osprey build` instead of packing PROGRAM: everything after
+    /// the options is then the program's ARGS.
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["include", "volume"])]
+    pub image: Option<PathBuf>,
+
     /// PROGRAM, then its ARGS. PROGRAM is a path, or a name looked up in your PATH like a
     /// shell does: an x86_64 Linux executable, static or dynamic (its loader and libraries
     /// come along).
@@ -143,7 +171,7 @@ pub struct RunArgs {
     //
     // One positional rather than PROGRAM + ARGS: clap keeps a `--` after PROGRAM for the
     // program only while it is filling a hyphen-accepting multi-value positional.
-    #[arg(value_name = "PROGRAM", required = true, num_args = 1..,
+    #[arg(value_name = "PROGRAM", required_unless_present = "image", num_args = 0..,
           trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<OsString>,
 }
@@ -180,6 +208,9 @@ impl RunArgs {
     /// (`osprey run --nope prog`) would be taken as the program; make it the usage error it is.
     /// (A program whose name starts with '-' is still reachable as ./-name.)
     pub fn validate(&self) -> Result<(), clap::Error> {
+        if self.image.is_some() {
+            return Ok(());
+        }
         let p = self.program().to_string_lossy();
         if p.starts_with('-') {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -197,9 +228,18 @@ impl RunArgs {
         &self.command[0]
     }
 
+    /// The program's arguments: after PROGRAM, or all of them with --image.
+    fn first_arg(&self) -> usize {
+        if self.image.is_some() {
+            0
+        } else {
+            1
+        }
+    }
+
     /// Its arguments (argv[1..]).
     pub fn args(&self) -> &[OsString] {
-        &self.command[1..]
+        &self.command[self.first_arg().min(self.command.len())..]
     }
 }
 

@@ -404,7 +404,10 @@ pub fn add_base_files(pack: &mut Pack) {
 
 /// Everything needed to write the launch record, gathered from the options and the host.
 pub struct LaunchInputs<'a> {
-    pub program: &'a Program,
+    /// The program's guest path.
+    pub exe: &'a str,
+    /// argv[0], as the user typed the program.
+    pub argv0: &'a std::ffi::OsStr,
     pub args: &'a [OsString],
     pub env: Vec<Vec<u8>>,
     pub cwd: &'a str,
@@ -422,13 +425,13 @@ pub fn launch_record(inp: LaunchInputs<'_>) -> Result<Launch> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
-    let mut argv = vec![inp.program.argv0.clone().into_vec()];
+    let mut argv = vec![inp.argv0.to_os_string().into_vec()];
     argv.extend(inp.args.iter().map(|a| a.clone().into_vec()));
     Ok(Launch {
         flags: inp.flags,
         realtime_ns,
         seed,
-        exe: inp.program.guest_path.clone().into_bytes(),
+        exe: inp.exe.as_bytes().to_vec(),
         cwd: inp.cwd.as_bytes().to_vec(),
         argv,
         envp: inp.env,
@@ -438,7 +441,87 @@ pub fn launch_record(inp: LaunchInputs<'_>) -> Result<Launch> {
 /// The whole guest file system for `program`: base files, the program (mode 0755 at its guest
 /// path, plus a symlink at the path the user typed if that differs), the working directory and
 /// the launch record.
+#[cfg(test)]
 pub fn build(program: &Program, cwd: &str, launch: &Launch) -> Pack {
+    let mut pack = base(program);
+    add_launch(&mut pack, cwd, launch);
+    pack
+}
+
+/// The launch record and the working directory: what changes from one run to the next.
+pub fn add_launch(pack: &mut Pack, cwd: &str, launch: &Launch) {
+    pack.dir(cwd, 0o755);
+    pack.file(
+        &format!("/{}", osprey_proto::LAUNCH_PATH),
+        Source::Bytes(launch.encode()),
+        0o400,
+    );
+}
+
+/// Where `osprey build` records which program an image runs.
+pub const IMAGE_MANIFEST: &str = "/.osprey/image";
+
+/// What an image records about its program: `exe=` (guest path) and `argv0=` lines.
+pub fn image_manifest(program: &Program) -> Vec<u8> {
+    format!(
+        "osprey-image 1\nexe={}\nargv0={}\n",
+        program.guest_path,
+        program.argv0.to_string_lossy()
+    )
+    .into_bytes()
+}
+
+/// Reads an image's manifest: (guest path of the program, argv[0]). Scans the archive's
+/// headers (newc) until the manifest entry, reading only its data.
+pub fn read_image_manifest(path: &Path) -> Result<(String, String)> {
+    let mut f =
+        io::BufReader::new(fs::File::open(path).with_context(|| format!("{}", path.display()))?);
+    let mut off = 0u64;
+    loop {
+        let mut h = [0u8; 110];
+        f.read_exact(&mut h)
+            .with_context(|| format!("{}: not an osprey image", path.display()))?;
+        if &h[..6] != b"070701" {
+            bail!("{}: not an osprey image (no newc header)", path.display());
+        }
+        let field = |i: usize| -> Result<u64> {
+            let s = std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i])?;
+            Ok(u64::from_str_radix(s, 16)?)
+        };
+        let (filesize, namesize) = (field(6)?, field(11)?);
+        let mut name = vec![0u8; namesize as usize];
+        f.read_exact(&mut name)?;
+        let head = 110 + namesize;
+        let pad = (4 - (off + head) % 4) % 4;
+        io::copy(&mut (&mut f).take(pad), &mut io::sink())?;
+        let name = String::from_utf8_lossy(name.strip_suffix(&[0]).unwrap_or(&name)).into_owned();
+        if name == "TRAILER!!!" {
+            bail!("{}: not an osprey image (no manifest)", path.display());
+        }
+        let dpad = (4 - filesize % 4) % 4;
+        if format!("/{name}") == IMAGE_MANIFEST {
+            let mut data = vec![0u8; filesize as usize];
+            f.read_exact(&mut data)?;
+            let text = String::from_utf8_lossy(&data);
+            let get = |k: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(k))
+                    .map(str::to_string)
+            };
+            return match (get("exe="), get("argv0=")) {
+                (Some(e), Some(a)) => Ok((e, a)),
+                _ => bail!("{}: the image's manifest is incomplete", path.display()),
+            };
+        }
+        io::copy(&mut (&mut f).take(filesize + dpad), &mut io::sink())?;
+        off += head + pad + filesize + dpad;
+    }
+}
+
+/// Everything about the program that does not change between runs: base files, the program
+/// (mode 0755 at its guest path, plus a symlink at the typed path if that differs), its
+/// loader and libraries.
+pub fn base(program: &Program) -> Pack {
     let mut pack = Pack::new();
     add_base_files(&mut pack);
     pack.file(
@@ -454,12 +537,6 @@ pub fn build(program: &Program, cwd: &str, launch: &Launch) -> Pack {
     for lib in &program.libs {
         add_library(&mut pack, lib);
     }
-    pack.dir(cwd, 0o755);
-    pack.file(
-        &format!("/{}", osprey_proto::LAUNCH_PATH),
-        Source::Bytes(launch.encode()),
-        0o400,
-    );
     pack
 }
 
@@ -568,7 +645,8 @@ pub(crate) mod tests {
         let p = program(&host);
         let args = [OsString::from("a b"), OsString::from("-x")];
         let launch = launch_record(LaunchInputs {
-            program: &p,
+            exe: &p.guest_path,
+            argv0: &p.argv0,
             args: &args,
             env: vec![b"A=1".to_vec()],
             cwd: "/work/dir",

@@ -110,11 +110,80 @@ fn kernel_cmdline(engine: &str) -> String {
     s
 }
 
+/// The program with everything it needs besides this run's launch record: base files, the
+/// program and its libraries, its runtime's data, volumes and --include trees, and the
+/// libraries of included shared objects.
+fn packed_program(
+    program: &program::Program,
+    volume: &[(PathBuf, String)],
+    include: &[(PathBuf, String)],
+) -> Result<pack::Pack> {
+    let mut image = pack::base(program);
+    let mut includes: Vec<(PathBuf, String)> = crate::runtimes::data_for(program);
+    includes.extend(volume.iter().cloned());
+    includes.extend(include.iter().cloned());
+    for (host, guest) in &includes {
+        pack::include(&mut image, host, guest)
+            .with_context(|| format!("--include {}", host.display()))?;
+    }
+    // Shared objects among the included files (python's lib-dynload) need their libraries too.
+    if let program::Linking::Dynamic { interp } = &program.linking {
+        let interp = String::from_utf8_lossy(interp).into_owned();
+        for lib in crate::libs::for_included(&image, &interp)? {
+            pack::add_library(&mut image, &lib);
+        }
+    }
+    Ok(image)
+}
+
+/// `osprey build PROGRAM -o IMAGE`: packs once what `run` would pack, plus a manifest naming
+/// the program; `osprey run --image IMAGE ARGS` then boots it without packing again.
+pub fn build(b: crate::options::BuildArgs) -> Result<i32> {
+    let host_dir = std::env::current_dir().context("the current directory")?;
+    let program = program::resolve(&b.program, std::env::var_os("PATH").as_deref(), &host_dir)?;
+    let mut image = packed_program(&program, &b.volume, &b.include)?;
+    image.file(
+        pack::IMAGE_MANIFEST,
+        pack::Source::Bytes(pack::image_manifest(&program)),
+        0o400,
+    );
+    let tmp = b.output.with_extension("tmp");
+    {
+        let f = std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
+        let mut w = BufWriter::with_capacity(1 << 20, f);
+        image.write_newc(&mut w)?;
+        w.into_inner()
+            .map_err(|e| e.into_error())
+            .context("writing the image")?;
+    }
+    std::fs::rename(&tmp, &b.output).with_context(|| format!("{}", b.output.display()))?;
+    let size = std::fs::metadata(&b.output).map(|m| m.len()).unwrap_or(0);
+    let _ = writeln!(
+        io::stderr(),
+        "osprey: wrote {} ({:.1} MiB) for {}",
+        b.output.display(),
+        size as f64 / (1 << 20) as f64,
+        program.guest_path
+    );
+    Ok(0)
+}
+
 pub fn run(a: RunArgs) -> Result<i32> {
     let started = Instant::now();
     let kernel = crate::kernel_image::load()?;
-    let cwd = std::env::current_dir().context("the current directory")?;
-    let program = program::resolve(a.program(), std::env::var_os("PATH").as_deref(), &cwd)?;
+    let host_dir = std::env::current_dir().context("the current directory")?;
+    // The program: resolved and packed now, or taken from an image `osprey build` wrote.
+    let (program, exe, argv0) = match &a.image {
+        Some(img) => {
+            let (exe, argv0) = pack::read_image_manifest(img)?;
+            (None, exe, std::ffi::OsString::from(argv0))
+        }
+        None => {
+            let p = program::resolve(a.program(), std::env::var_os("PATH").as_deref(), &host_dir)?;
+            let (exe, argv0) = (p.guest_path.clone(), p.argv0.clone());
+            (Some(p), exe, argv0)
+        }
+    };
 
     let (stdin_tty, stdout_tty, stderr_tty) = (
         io::stdin().is_terminal(),
@@ -145,31 +214,25 @@ pub fn run(a: RunArgs) -> Result<i32> {
         _ => "/".to_string(),
     };
     let launch = pack::launch_record(LaunchInputs {
-        program: &program,
+        exe: &exe,
+        argv0: &argv0,
         args: a.args(),
         env,
         cwd: &cwd,
         flags,
     })?;
-    let mut image = pack::build(&program, &cwd, &launch);
+    // What changes per run (launch record, cwd, argument files) goes into `run_files`; with
+    // --image, everything else is the image, used as it is.
+    let mut run_files = match &program {
+        Some(p) => packed_program(p, &a.volume, &a.include)?,
+        None => pack::Pack::new(),
+    };
+    pack::add_launch(&mut run_files, &cwd, &launch);
     for f in &arg_files {
-        pack::include(&mut image, &f.host, &f.guest)
+        pack::include(&mut run_files, &f.host, &f.guest)
             .with_context(|| format!("packing the argument {}", f.host.display()))?;
     }
-    let mut includes: Vec<(PathBuf, String)> = crate::runtimes::data_for(&program);
-    includes.extend(a.volume.iter().cloned());
-    includes.extend(a.include.iter().cloned());
-    for (host, guest) in &includes {
-        pack::include(&mut image, host, guest)
-            .with_context(|| format!("--include {}", host.display()))?;
-    }
-    // Shared objects among the included files (python's lib-dynload) need their libraries too.
-    if let program::Linking::Dynamic { interp } = &program.linking {
-        let interp = String::from_utf8_lossy(interp).into_owned();
-        for lib in crate::libs::for_included(&image, &interp)? {
-            pack::add_library(&mut image, &lib);
-        }
-    }
+    let image = run_files;
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
 
@@ -196,6 +259,12 @@ pub fn run(a: RunArgs) -> Result<i32> {
     {
         let f = std::fs::File::create(&initrd_path).context("creating the initramfs")?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
+        // An image first (the kernel unpacks concatenated archives in order), then this run's
+        // files.
+        if let Some(img) = &a.image {
+            let mut src = std::fs::File::open(img).with_context(|| format!("{}", img.display()))?;
+            io::copy(&mut src, &mut w).context("copying the image")?;
+        }
         image.write_newc(&mut w)?;
         w.into_inner()
             .map_err(|e| e.into_error())
@@ -221,16 +290,17 @@ pub fn run(a: RunArgs) -> Result<i32> {
     };
 
     if a.verbose {
-        let linking = match program.linking {
-            program::Linking::Static => "static",
-            program::Linking::StaticPie => "static-pie",
-            program::Linking::Dynamic { .. } => "dynamic",
+        let linking = match program.as_ref().map(|p| &p.linking) {
+            Some(program::Linking::Static) => "static",
+            Some(program::Linking::StaticPie) => "static-pie",
+            Some(program::Linking::Dynamic { .. }) => "dynamic",
+            None => "from an image",
         };
         // writeln, not eprintln: a closed stderr must not panic osprey.
         let _ = writeln!(
             io::stderr(),
             "osprey: running {} ({linking}) with {:?}, {} MiB, {} CPU(s)",
-            program.guest_path,
+            exe,
             engine,
             mem.div_ceil(1 << 20),
             a.cpus
@@ -244,7 +314,13 @@ pub fn run(a: RunArgs) -> Result<i32> {
             verbose: a.verbose,
             bootchart: a.bootchart,
         },
-        Box::new(move |g| image.host_file(g).map(Path::to_path_buf)),
+        // Crash reports name host files: the packed one, or (from an image) the same path here.
+        Box::new(move |g| {
+            image
+                .host_file(g)
+                .map(Path::to_path_buf)
+                .or_else(|| Path::new(g).is_file().then(|| PathBuf::from(g)))
+        }),
     );
 
     let to_guest = child.stdin.take().expect("piped stdin");

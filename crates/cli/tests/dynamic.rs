@@ -130,3 +130,32 @@ fn a_volume_brings_a_host_directory_in_and_writes_stay_inside() {
         "a write in the VM reached the host"
     );
 }
+
+#[test]
+fn build_an_image_once_and_run_it_with_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("sort.img");
+    let out = Command::new(env!("CARGO_BIN_EXE_osprey"))
+        .args(["build", "-o"])
+        .arg(&img)
+        .arg("/usr/bin/sort")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("osprey: wrote"));
+    // Everything after the options is the program's arguments.
+    let vm = Guest::new("--image")
+        .arg(&img)
+        .args(["-r"])
+        .stdin("a\nc\nb\n")
+        .run();
+    vm.expect_status(0).expect_stdout("c\nb\na\n");
+    // Not an image: one line, 125, before boot.
+    let bad = Guest::new("--image").arg("/etc/hostname").run();
+    assert_eq!(bad.status, 125, "{}", bad.show());
+    assert!(bad.err().contains("not an osprey image"), "{}", bad.show());
+}
