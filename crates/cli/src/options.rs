@@ -368,9 +368,21 @@ mod tests {
         v.extend_from_slice(args);
         let r = Cli::try_parse_from(v).map(|c| match c.command {
             Command::Run(r) => r,
+            Command::Build(_) => unreachable!("parsed `osprey run`"),
         })?;
         r.validate()?;
         Ok(r)
+    }
+
+    #[test]
+    fn image_runs_take_every_word_as_an_argument() {
+        let r = parse(&["--image", "/tmp/x.img", "-c", "print(1)"]).unwrap();
+        assert_eq!(r.args(), ["-c", "print(1)"]);
+        let r = parse(&["--image", "/tmp/x.img"]).unwrap();
+        assert!(r.args().is_empty());
+        assert!(parse(&["--image", "/tmp/x.img", "--include", "/tmp", "a"]).is_err());
+        let b = Cli::try_parse_from(["osprey", "build", "-o", "/tmp/o.img", "/bin/true"]).unwrap();
+        assert!(matches!(b.command, Command::Build(ref a) if a.program == "/bin/true"));
     }
 
     #[test]
