@@ -34,12 +34,10 @@ fn merged(base: &Termios, guest: &[u8]) -> Option<Termios> {
     let cc = &guest[17..];
     let mut t = base.clone();
     let mix = |host: u32, guest: u32, mask: u32| (host & !mask) | (guest & mask);
-    t.input_flags =
-        InputFlags::from_bits_truncate(mix(t.input_flags.bits() as u32, iflag, INPUT) as _);
+    t.input_flags = InputFlags::from_bits_truncate(mix(t.input_flags.bits(), iflag, INPUT) as _);
     t.output_flags =
-        OutputFlags::from_bits_truncate(mix(t.output_flags.bits() as u32, oflag, OUTPUT) as _);
-    t.local_flags =
-        LocalFlags::from_bits_truncate(mix(t.local_flags.bits() as u32, lflag, LOCAL) as _);
+        OutputFlags::from_bits_truncate(mix(t.output_flags.bits(), oflag, OUTPUT) as _);
+    t.local_flags = LocalFlags::from_bits_truncate(mix(t.local_flags.bits(), lflag, LOCAL) as _);
     t.control_chars[SpecialCharacterIndices::VMIN as usize] = cc[VMIN];
     t.control_chars[SpecialCharacterIndices::VTIME as usize] = cc[VTIME];
     Some(t)

@@ -181,13 +181,12 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
     // A dynamic program starts in its interpreter (ld.so), which maps the libraries.
     let (entry, interp_base) = match &info.interp {
         Some(interp_path) => {
-            let interp = open_image(cx, interp_path).map_err(|e| {
+            let interp = open_image(cx, interp_path).inspect_err(|e| {
                 log::error!(
                     "{}: its interpreter {} cannot be loaded: {e}",
                     String::from_utf8_lossy(path),
                     String::from_utf8_lossy(interp_path)
                 );
-                e
             })?;
             if interp.info.interp.is_some() || !interp.info.is_pie() {
                 return Err(Errno::ELIBBAD);

@@ -63,7 +63,7 @@ fn fill(root: &StaticDir, fs: SynthFs, p: &'static Process, m: &'static dyn Mach
     root.insert(b"cpuinfo", fs.file(0o444, move || m.cpuinfo().into_bytes()));
     root.insert(b"meminfo", fs.file(0o444, move || meminfo(p, m)));
     root.insert(b"uptime", fs.file(0o444, move || uptime(m)));
-    root.insert(b"version", fs.file(0o444, || version()));
+    root.insert(b"version", fs.file(0o444, version));
     root.insert(
         b"loadavg",
         fs.file(0o444, || b"0.00 0.00 0.00 1/1 1\n".to_vec()),

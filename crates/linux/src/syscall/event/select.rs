@@ -35,6 +35,9 @@ fn write_set(cx: &Ctx, addr: u64, set: &Option<Vec<u64>>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// The read, write and except sets (None: the app passed NULL).
+type Sets = (Option<Vec<u64>>, Option<Vec<u64>>, Option<Vec<u64>>);
+
 fn bit(set: &Option<Vec<u64>>, fd: usize) -> bool {
     set.as_ref()
         .is_some_and(|s| s[fd / 64] & (1 << (fd % 64)) != 0)
@@ -57,8 +60,9 @@ fn do_select(cx: &Ctx, nfds: i32, r: u64, w: u64, e: u64, deadline: Option<u64>)
             return Err(Errno::EBADF);
         }
     }
-    let scan = || -> Result<Option<(Option<Vec<u64>>, Option<Vec<u64>>, Option<Vec<u64>>, usize)>, Errno> {
-        let mut out = (rin.as_ref().map(|_| vec![0u64; words]), win.as_ref().map(|_| vec![0u64; words]), ein.as_ref().map(|_| vec![0u64; words]));
+    let empty = |s: &Option<Vec<u64>>| s.as_ref().map(|_| vec![0u64; words]);
+    let scan = || -> Result<Option<(Sets, usize)>, Errno> {
+        let mut out: Sets = (empty(&rin), empty(&win), empty(&ein));
         let mut count = 0;
         for fd in 0..n {
             let (wr, ww, we) = (bit(&rin, fd), bit(&win, fd), bit(&ein, fd));
@@ -67,7 +71,11 @@ fn do_select(cx: &Ctx, nfds: i32, r: u64, w: u64, e: u64, deadline: Option<u64>)
             }
             let f = cx.p.files.get(fd as i32)?;
             let ev = f.poll(IN_SET | OUT_SET | EX_SET);
-            for (want, mask, o) in [(wr, IN_SET, &mut out.0), (ww, OUT_SET, &mut out.1), (we, EX_SET, &mut out.2)] {
+            for (want, mask, o) in [
+                (wr, IN_SET, &mut out.0),
+                (ww, OUT_SET, &mut out.1),
+                (we, EX_SET, &mut out.2),
+            ] {
                 if want && ev & mask != 0 {
                     if let Some(s) = o.as_mut() {
                         s[fd / 64] |= 1 << (fd % 64);
@@ -76,16 +84,10 @@ fn do_select(cx: &Ctx, nfds: i32, r: u64, w: u64, e: u64, deadline: Option<u64>)
                 }
             }
         }
-        Ok((count > 0).then_some((out.0, out.1, out.2, count)))
+        Ok((count > 0).then_some((out, count)))
     };
     let got = wait_until(cx, deadline, scan)?;
-    let (ro, wo, eo, count) = match got {
-        Some(v) => v,
-        None => {
-            let z = |s: &Option<Vec<u64>>| s.as_ref().map(|_| vec![0u64; words]);
-            (z(&rin), z(&win), z(&ein), 0)
-        }
-    };
+    let ((ro, wo, eo), count) = got.unwrap_or_else(|| ((empty(&rin), empty(&win), empty(&ein)), 0));
     write_set(cx, r, &ro)?;
     write_set(cx, w, &wo)?;
     write_set(cx, e, &eo)?;
