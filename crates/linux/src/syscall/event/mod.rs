@@ -6,6 +6,9 @@
 pub mod poll;
 pub mod select;
 
+#[cfg(test)]
+mod tests;
+
 use osprey_abi::Errno;
 
 use super::Ctx;
