@@ -102,6 +102,12 @@ fn kernel_cmdline(engine: &str) -> String {
     if let Some(khz) = crate::tsc_cache::load(engine) {
         s.push_str(&format!(" {}={khz}", osprey_proto::cmdline::TSC_KHZ));
     }
+    // The terminal's size, if osprey runs on one (the app asks with TIOCGWINSZ).
+    if let Some((terminal_size::Width(w), terminal_size::Height(h))) =
+        terminal_size::terminal_size()
+    {
+        s.push_str(&format!(" {}={w}x{h}", osprey_proto::cmdline::WINSIZE));
+    }
     // For kernel developers and tests: extra kernel command-line words.
     if let Ok(extra) = std::env::var("OSPREY_KERNEL_CMDLINE") {
         s.push(' ');

@@ -12,6 +12,13 @@ pub struct KernelMachine;
 
 pub static MACHINE: KernelMachine = KernelMachine;
 
+/// The host terminal's size from `winsize=` on the command line: columns << 16 | rows.
+static WINSIZE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+pub fn set_winsize(cols: u16, rows: u16) {
+    WINSIZE.store(((cols as u32) << 16) | rows as u32, Ordering::Relaxed);
+}
+
 /// The TSC at the PVH entry: CLOCK_MONOTONIC's zero.
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 /// CLOCK_REALTIME at boot, from the host's clock in the launch record (ns since the epoch).
@@ -141,6 +148,13 @@ impl Machine for KernelMachine {
     fn memory(&self) -> (u64, u64) {
         let s = osprey_hal::mm::stats();
         (s.total_bytes, s.free_bytes)
+    }
+
+    fn terminal_size(&self) -> (u16, u16) {
+        match WINSIZE.load(Ordering::Relaxed) {
+            0 => (80, 24),
+            v => ((v >> 16) as u16, v as u16),
+        }
     }
 
     fn cpus(&self) -> u32 {

@@ -57,6 +57,13 @@ fn main(info: osprey_hal::BootInfo) -> ! {
         osprey_hal::time::set_tsc_hz(khz * 1000);
     }
     bootchart::mark("hal ready");
+    if let Some((c, r)) =
+        cmdline::get(info.cmdline, cmdline::WINSIZE).and_then(|v| v.split_once('x'))
+    {
+        if let (Ok(c), Ok(r)) = (c.parse(), r.parse()) {
+            machine::set_winsize(c, r);
+        }
+    }
     if cmdline::get(info.cmdline, cmdline::PANIC) == Some("boot") {
         panic!("panic=boot on the kernel command line");
     }

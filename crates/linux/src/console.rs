@@ -38,8 +38,8 @@ impl Console {
             tty,
             termios: Mutex::new(Termios::linux_default()),
             winsize: Mutex::new(Winsize {
-                ws_row: 24,
-                ws_col: 80,
+                ws_row: m.terminal_size().1,
+                ws_col: m.terminal_size().0,
                 ws_xpixel: 0,
                 ws_ypixel: 0,
             }),

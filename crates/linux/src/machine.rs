@@ -30,6 +30,10 @@ pub trait Machine: Send + Sync {
     /// The app set its terminal's attributes (a Linux `struct termios`, 36 bytes): the host
     /// mirrors them on its own terminal.
     fn console_set_termios(&self, _termios: &[u8]) {}
+    /// The host terminal's size (columns, rows), for TIOCGWINSZ; 80x24 when unknown.
+    fn terminal_size(&self) -> (u16, u16) {
+        (80, 24)
+    }
     /// Whether a read of stdin would not block (data, or end of file).
     fn console_readable(&self) -> bool;
     /// Waits a little for something to happen (console input, a timer), at most until

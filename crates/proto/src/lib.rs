@@ -33,6 +33,8 @@ pub const PAD_PATH: &str = ".osprey/pad";
 pub mod cmdline {
     pub const REALTIME: &str = "realtime";
     pub const TSC_KHZ: &str = "tsc_khz";
+    /// `winsize=COLSxROWS`: the host terminal's size, for the app's TIOCGWINSZ.
+    pub const WINSIZE: &str = "winsize";
     /// `panic=boot`: the kernel panics on purpose once booted (tests of the panic path).
     pub const PANIC: &str = "panic";
 
