@@ -39,5 +39,10 @@ step "osprey run --strace ./hello   (system calls on stderr)"
 "$osprey" run --strace "$build/demo-hello" >/dev/null 2>"$build/demo-strace.txt" || true
 grep -v '^environ' "$build/demo-strace.txt" | tail -n 8
 
+step "osprey run /usr/bin/python3 -c '...'   (Debian's python3: libraries and stdlib packed for you)"
+"$osprey" run /usr/bin/python3 -c 'import json, sqlite3, platform
+db = sqlite3.connect(":memory:"); db.execute("create table t(x)"); db.execute("insert into t values (42)")
+print(json.dumps({"answer": db.execute("select x from t").fetchone()[0], "system": platform.system(), "release": platform.release()}))'
+
 step "time osprey run /bin/busybox true"
 time "$osprey" run /bin/busybox true
