@@ -537,6 +537,12 @@ pub fn base(program: &Program) -> Pack {
     for lib in &program.libs {
         add_library(&mut pack, lib);
     }
+    // The loader's cache: with it, ld.so opens each library where the host's cache says (the
+    // paths packed above) instead of probing a dozen hwcaps directories first.
+    let cache = Path::new("/etc/ld.so.cache");
+    if !program.libs.is_empty() && cache.is_file() {
+        pack.file("/etc/ld.so.cache", Source::Host(cache.to_path_buf()), 0o644);
+    }
     pack
 }
 
