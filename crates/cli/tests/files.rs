@@ -88,3 +88,21 @@ fn filling_tmp_gives_enospc_and_the_space_comes_back() {
         vm.show()
     );
 }
+
+#[test]
+fn sys_cpu_lists_proc_stat_and_mountinfo() {
+    require_busybox();
+    let vm = Guest::new("/bin/busybox")
+        .args([
+            "sh",
+            "-c",
+            "read a < /sys/devices/system/cpu/online; echo \"online=$a\"; \
+             read t < /sys/kernel/mm/transparent_hugepage/enabled; echo \"thp=$t\"; \
+             read s < /proc/stat; echo \"${s%% *}\"; \
+             while read l; do case \"$l\" in *' /proc '*) echo \"$l\";; esac; done < /proc/self/mountinfo",
+        ])
+        .run();
+    vm.expect_status(0).expect_stdout(
+        "online=0\nthp=always madvise [never]\ncpu\n4 1 0:4 / /proc rw,relatime - proc proc rw\n",
+    );
+}

@@ -19,6 +19,7 @@ pub mod process;
 pub mod procfs;
 pub mod strace;
 pub mod syscall;
+pub mod sysfs;
 #[cfg(test)]
 mod testing;
 pub mod uaccess;
@@ -212,6 +213,10 @@ impl Linux {
             hostname,
         };
         let p: &'static Process = Box::leak(Box::new(p));
+        let sys_root = sysfs::build(m, clock.clone());
+        p.vfs
+            .mount(&p.vfs.root(), b"/sys", sys_root, "sysfs", "sysfs")
+            .map_err(|e| BootError::Initramfs(alloc::format!("mount /sys: {e}")))?;
         let proc_root = procfs::build(p, m, clock);
         p.vfs
             .mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc")

@@ -36,6 +36,7 @@ fn fill(root: &StaticDir, fs: SynthFs, p: &'static Process, m: &'static dyn Mach
     pid_dir.insert(b"statm", fs.file(0o444, move || statm(p)));
     pid_dir.insert(b"auxv", fs.file(0o400, move || auxv(p)));
     pid_dir.insert(b"mounts", fs.file(0o444, move || mounts(p)));
+    pid_dir.insert(b"mountinfo", fs.file(0o444, move || mountinfo(p)));
     let fd_fs = fs.clone();
     pid_dir.insert(
         b"fd",
@@ -61,6 +62,7 @@ fn fill(root: &StaticDir, fs: SynthFs, p: &'static Process, m: &'static dyn Mach
     root.insert(b"mounts", fs.symlink(b"self/mounts"));
 
     root.insert(b"cpuinfo", fs.file(0o444, move || m.cpuinfo().into_bytes()));
+    root.insert(b"stat", fs.file(0o444, move || stat_all(p, m)));
     root.insert(b"meminfo", fs.file(0o444, move || meminfo(p, m)));
     root.insert(b"uptime", fs.file(0o444, move || uptime(m)));
     root.insert(b"version", fs.file(0o444, version));
@@ -221,6 +223,41 @@ fn mounts(p: &Process) -> Vec<u8> {
             mi.fstype
         ));
     }
+    s.into_bytes()
+}
+
+/// /proc/self/mountinfo: mount id, parent id, major:minor, root, mount point, options,
+/// separator, type, source, super options.
+fn mountinfo(p: &Process) -> Vec<u8> {
+    let mut s = String::from("1 0 0:1 / / rw,relatime - rootfs rootfs rw\n");
+    for (i, mi) in p.vfs.mounts().iter().enumerate() {
+        s.push_str(&format!(
+            "{} 1 0:{} / {} rw,relatime - {} {} rw\n",
+            i + 2,
+            i + 2,
+            String::from_utf8_lossy(&mi.path),
+            mi.fstype,
+            mi.source
+        ));
+    }
+    s.into_bytes()
+}
+
+/// /proc/stat: CPU time in USER_HZ ticks (the app's run time as user time, the rest idle),
+/// boot time, one process running.
+fn stat_all(p: &Process, m: &dyn Machine) -> Vec<u8> {
+    let up = m.monotonic_ns() / 10_000_000;
+    let user = m.monotonic_ns().saturating_sub(p.start_ns) / 10_000_000;
+    let idle = up.saturating_sub(user);
+    let btime = (m.realtime_ns() - m.monotonic_ns()) / 1_000_000_000;
+    let mut s = format!("cpu  {user} 0 0 {idle} 0 0 0 0 0 0\n");
+    for i in 0..m.cpus() {
+        let (u, d) = if i == 0 { (user, idle) } else { (0, up) };
+        s.push_str(&format!("cpu{i} {u} 0 0 {d} 0 0 0 0 0 0\n"));
+    }
+    s.push_str(&format!(
+        "intr 0\nctxt 0\nbtime {btime}\nprocesses 1\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n"
+    ));
     s.into_bytes()
 }
 
