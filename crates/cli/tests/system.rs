@@ -93,3 +93,38 @@ fn two_runs_get_different_random_bytes_and_at_random() {
     assert!(!first_getrandom(&a).is_empty(), "{}", a.show());
     assert_ne!(first_getrandom(&a), first_getrandom(&b));
 }
+
+each_variant!(
+    clocks_go_through_the_vdso_without_entering_the_kernel,
+    |v| {
+        let vm = Guest::new(program("vdso_clock", v)).opt("--strace").run();
+        vm.expect_status(0);
+        assert_eq!(vm.value("vdso").as_deref(), Some("yes"), "{}", vm.show());
+        assert_eq!(vm.value("maps_vdso").as_deref(), Some("1"), "{}", vm.show());
+        assert_eq!(
+            vm.value("monotonic_advances").as_deref(),
+            Some("1"),
+            "{}",
+            vm.show()
+        );
+        assert_eq!(
+            vm.value("realtime_agrees").as_deref(),
+            Some("1"),
+            "{}",
+            vm.show()
+        );
+        assert_eq!(vm.value("res_ns").as_deref(), Some("1"), "{}", vm.show());
+        // 10,000 clock_gettime calls and not one of them is a system call.
+        let err = vm.err();
+        let calls = err
+            .lines()
+            .filter(|l| l.starts_with("clock_gettime("))
+            .count();
+        assert_eq!(
+            calls,
+            0,
+            "clock_gettime entered the kernel {calls} times{}",
+            vm.show()
+        );
+    }
+);

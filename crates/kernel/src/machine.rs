@@ -157,6 +157,10 @@ impl Machine for KernelMachine {
         }
     }
 
+    fn vdso_symbols(&self) -> alloc::vec::Vec<(&'static str, u64)> {
+        crate::vdso::symbols()
+    }
+
     fn cpus(&self) -> u32 {
         1
     }

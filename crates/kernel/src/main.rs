@@ -15,6 +15,7 @@ mod page_table;
 mod rng;
 mod stdin;
 mod traps;
+mod vdso;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 

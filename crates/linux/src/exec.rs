@@ -147,6 +147,41 @@ fn open_image(cx: &Ctx, path: &[u8]) -> Result<Image, Errno> {
     Ok(Image { file, info })
 }
 
+/// Maps the vDSO image (a top-down address, like Linux's below the stack), if the machine
+/// has vDSO functions. Returns its address for AT_SYSINFO_EHDR.
+fn map_vdso(
+    space: &mut osprey_mm::AddressSpace,
+    pt: &mut (dyn osprey_mm::PageTable + Send),
+    syms: &[(&'static str, u64)],
+) -> Result<Option<u64>, Errno> {
+    use osprey_mm::flags::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ};
+    if syms.is_empty() {
+        return Ok(None);
+    }
+    let len = 4096;
+    let at = space.mmap(
+        pt,
+        0,
+        len,
+        PROT_READ,
+        MAP_PRIVATE | MAP_ANONYMOUS,
+        Backing::Anonymous,
+    )?;
+    let img = crate::vdso::image(at, syms);
+    if img.len() as u64 > len {
+        return Err(Errno::ENOMEM);
+    }
+    space.map_special(
+        pt,
+        at,
+        len,
+        osprey_mm::Perm::READ | osprey_mm::Perm::EXEC,
+        "[vdso]",
+        &img,
+    )?;
+    Ok(Some(at))
+}
+
 /// Picks where an ET_DYN interpreter goes: a free range found by the top-down search, as
 /// Linux places ld.so below the mmap base.
 fn interp_bias(p: &Process, info: &ElfInfo) -> Result<u64, Errno> {
@@ -197,17 +232,20 @@ pub fn load(cx: &Ctx, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result
         }
         None => (info.entry_at(bias), 0),
     };
-    {
+    let vdso_syms = cx.m.vdso_symbols();
+    let vdso = {
         let mut mm = p.mm.lock();
         let (space, pt) = mm.parts();
         space.init_brk(info.brk_start(bias));
         space.map_stack(pt, STACK_TOP, STACK_SIZE)?;
-    }
+        map_vdso(space, pt, &vdso_syms)?
+    };
     cx.m.milestone("exec: mapped");
     let (hwcap, hwcap2) = cx.m.hwcap();
     let mut aux = AuxValues::for_program(info, bias, interp_base);
     aux.hwcap = hwcap;
     aux.hwcap2 = hwcap2;
+    aux.sysinfo_ehdr = vdso;
     let mut random = [0u8; 16];
     cx.m.random(&mut random);
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();

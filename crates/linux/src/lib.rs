@@ -23,6 +23,7 @@ pub mod sysfs;
 #[cfg(test)]
 mod testing;
 pub mod uaccess;
+pub mod vdso;
 
 use alloc::boxed::Box;
 use alloc::string::String;

@@ -63,6 +63,10 @@ pub trait Machine: Send + Sync {
 
     /// Total and free RAM in bytes.
     fn memory(&self) -> (u64, u64);
+    /// The vDSO's functions (name, address the app can call); none: no vDSO is mapped.
+    fn vdso_symbols(&self) -> alloc::vec::Vec<(&'static str, u64)> {
+        alloc::vec::Vec::new()
+    }
     /// Number of CPUs the app may use.
     fn cpus(&self) -> u32;
     /// Text for /proc/cpuinfo.

@@ -170,9 +170,18 @@ pub(crate) fn tsc_to_lapic_ticks(tsc_ticks: u64) -> u64 {
     ((tsc_ticks as u128 * lapic as u128) / tsc_hz().max(1) as u128) as u64
 }
 
+/// `ns = ticks * NS_MULT >> 32`: the division by the frequency done once, so a clock read
+/// (the vDSO's hot path) is a multiply and a shift rather than a 128-bit division.
+static NS_MULT: AtomicU64 = AtomicU64::new(0);
+
 /// Converts TSC ticks to nanoseconds.
 pub fn tsc_to_ns(ticks: u64) -> u64 {
-    ((ticks as u128 * 1_000_000_000) / tsc_hz() as u128) as u64
+    let mut mult = NS_MULT.load(Ordering::Relaxed);
+    if mult == 0 {
+        mult = ((1_000_000_000u128 << 32) / tsc_hz().max(1) as u128) as u64;
+        NS_MULT.store(mult, Ordering::Relaxed);
+    }
+    ((ticks as u128 * mult as u128) >> 32) as u64
 }
 
 /// Converts nanoseconds to TSC ticks.

@@ -1,0 +1,112 @@
+//! The vDSO's functions. The app calls them directly (they are kernel code; the app runs in
+//! ring 0): no system call, no kernel stack, interrupts as the app has them. They only read
+//! the clock and write the result through the hal's user copy, so a bad pointer is EFAULT as
+//! with the system call. osprey-linux builds the ELF image that names them (`vdso::image`).
+//! A clock they do not serve returns ENOSYS, and libc then makes the system call.
+
+use osprey_abi::time::*;
+use osprey_abi::{IntoBytes, Timespec, Timeval};
+use osprey_hal::mm::usercopy::copy_to_user;
+use osprey_linux::Machine;
+
+use crate::machine::MACHINE;
+
+const EFAULT: i64 = -14;
+const ENOSYS: i64 = -38;
+
+fn clock_ns(clock: i32) -> Option<u64> {
+    match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => Some(MACHINE.realtime_ns()),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            Some(MACHINE.monotonic_ns())
+        }
+        _ => None,
+    }
+}
+
+fn put(addr: u64, bytes: &[u8]) -> i64 {
+    match copy_to_user(addr, bytes) {
+        Ok(()) => 0,
+        Err(_) => EFAULT,
+    }
+}
+
+extern "C" fn clock_gettime(clock: i32, ts: u64) -> i64 {
+    match clock_ns(clock) {
+        Some(ns) => put(ts, Timespec::from_nanos(ns).as_bytes()),
+        None => ENOSYS,
+    }
+}
+
+extern "C" fn clock_getres(clock: i32, res: u64) -> i64 {
+    if clock_ns(clock).is_none() {
+        return ENOSYS;
+    }
+    if res == 0 {
+        return 0;
+    }
+    let ns = match clock {
+        CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => 4_000_000,
+        _ => 1,
+    };
+    put(res, Timespec::from_nanos(ns).as_bytes())
+}
+
+extern "C" fn gettimeofday(tv: u64, tz: u64) -> i64 {
+    if tv != 0 {
+        let ns = MACHINE.realtime_ns();
+        let t = Timeval {
+            tv_sec: (ns / 1_000_000_000) as i64,
+            tv_usec: ((ns % 1_000_000_000) / 1000) as i64,
+        };
+        let r = put(tv, t.as_bytes());
+        if r != 0 {
+            return r;
+        }
+    }
+    if tz != 0 {
+        return put(tz, &[0u8; 8]);
+    }
+    0
+}
+
+extern "C" fn time(t: u64) -> i64 {
+    let secs = (MACHINE.realtime_ns() / 1_000_000_000) as i64;
+    if t != 0 && put(t, &secs.to_le_bytes()) != 0 {
+        return EFAULT;
+    }
+    secs
+}
+
+extern "C" fn getcpu(cpu: u64, node: u64, _cache: u64) -> i64 {
+    for p in [cpu, node] {
+        if p != 0 && put(p, &0u32.to_le_bytes()) != 0 {
+            return EFAULT;
+        }
+    }
+    0
+}
+
+/// The functions the vDSO exports, by the names libc looks up.
+pub fn symbols() -> alloc::vec::Vec<(&'static str, u64)> {
+    let f = |p: usize| p as u64;
+    alloc::vec![
+        (
+            "__vdso_clock_gettime",
+            f(clock_gettime as extern "C" fn(i32, u64) -> i64 as usize)
+        ),
+        (
+            "__vdso_clock_getres",
+            f(clock_getres as extern "C" fn(i32, u64) -> i64 as usize)
+        ),
+        (
+            "__vdso_gettimeofday",
+            f(gettimeofday as extern "C" fn(u64, u64) -> i64 as usize)
+        ),
+        ("__vdso_time", f(time as extern "C" fn(u64) -> i64 as usize)),
+        (
+            "__vdso_getcpu",
+            f(getcpu as extern "C" fn(u64, u64, u64) -> i64 as usize)
+        ),
+    ]
+}
