@@ -2,7 +2,8 @@
 //! ring 0): no system call, no kernel stack, interrupts as the app has them. They only read
 //! the clock and write the result through the hal's user copy, so a bad pointer is EFAULT as
 //! with the system call. osprey-linux builds the ELF image that names them (`vdso::image`).
-//! A clock they do not serve returns ENOSYS, and libc then makes the system call.
+//! A clock they do not serve (the CPU-time clocks) goes to the system call's handler, as
+//! Linux's vDSO falls back to the `syscall` instruction: glibc does not retry by itself.
 
 use osprey_abi::time::*;
 use osprey_abi::{IntoBytes, Timespec, Timeval};
@@ -12,7 +13,15 @@ use osprey_linux::Machine;
 use crate::machine::MACHINE;
 
 const EFAULT: i64 = -14;
-const ENOSYS: i64 = -38;
+
+/// The system call itself, for what the vDSO does not answer (runs on the app's stack, like
+/// the rest of the vDSO; shows under --strace, as Linux's fallback does).
+fn fallback(nr: usize, a0: u64, a1: u64) -> i64 {
+    match crate::traps::LINUX.get() {
+        Some(l) => l.syscall(nr, &[a0, a1, 0, 0, 0, 0]) as i64,
+        None => -38,
+    }
+}
 
 fn clock_ns(clock: i32) -> Option<u64> {
     match clock {
@@ -34,13 +43,13 @@ fn put(addr: u64, bytes: &[u8]) -> i64 {
 extern "C" fn clock_gettime(clock: i32, ts: u64) -> i64 {
     match clock_ns(clock) {
         Some(ns) => put(ts, Timespec::from_nanos(ns).as_bytes()),
-        None => ENOSYS,
+        None => fallback(osprey_abi::sysno::SYS_CLOCK_GETTIME, clock as u64, ts),
     }
 }
 
 extern "C" fn clock_getres(clock: i32, res: u64) -> i64 {
     if clock_ns(clock).is_none() {
-        return ENOSYS;
+        return fallback(osprey_abi::sysno::SYS_CLOCK_GETRES, clock as u64, res);
     }
     if res == 0 {
         return 0;
