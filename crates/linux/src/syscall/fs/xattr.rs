@@ -24,56 +24,76 @@ fn check_name(cx: &Ctx, name: UserPtr<u8>) -> Result<(), Errno> {
     Ok(())
 }
 
-fn get(cx: &Ctx, name: UserPtr<u8>) -> SysResult {
-    check_name(cx, name)?;
+/// What an xattr call names: a path (following a final symlink or not) or an open file.
+enum Target {
+    Path(UserPtr<u8>, bool),
+    Fd(i32),
+}
+
+/// Checks that the target exists and the attribute name is well formed.
+fn check(cx: &Ctx, t: Target, name: Option<UserPtr<u8>>) -> Result<(), Errno> {
+    match t {
+        Target::Path(p, follow) => lookup_at(cx, AT_FDCWD, p, follow, false).map(|_| ())?,
+        Target::Fd(fd) => file(cx, fd).map(|_| ())?,
+    }
+    match name {
+        Some(n) => check_name(cx, n),
+        None => Ok(()),
+    }
+}
+
+/// No attribute exists: ENODATA.
+fn get(cx: &Ctx, t: Target, name: UserPtr<u8>) -> SysResult {
+    check(cx, t, Some(name))?;
     Err(Errno::ENODATA)
+}
+
+/// The list is empty.
+fn list(cx: &Ctx, t: Target) -> SysResult {
+    check(cx, t, None)?;
+    Ok(0)
+}
+
+/// Nothing can be stored.
+fn set(cx: &Ctx, t: Target, name: UserPtr<u8>) -> SysResult {
+    check(cx, t, Some(name))?;
+    Err(Errno::EOPNOTSUPP)
 }
 
 pub fn sys_getxattr(
     cx: &Ctx,
     path: UserPtr<u8>,
     name: UserPtr<u8>,
-    _value: u64,
-    _size: usize,
+    _v: u64,
+    _s: usize,
 ) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, true, false)?;
-    get(cx, name)
+    get(cx, Target::Path(path, true), name)
 }
 
 pub fn sys_lgetxattr(
     cx: &Ctx,
     path: UserPtr<u8>,
     name: UserPtr<u8>,
-    _value: u64,
-    _size: usize,
+    _v: u64,
+    _s: usize,
 ) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, false, false)?;
-    get(cx, name)
+    get(cx, Target::Path(path, false), name)
 }
 
-pub fn sys_fgetxattr(cx: &Ctx, fd: i32, name: UserPtr<u8>, _value: u64, _size: usize) -> SysResult {
-    file(cx, fd)?;
-    get(cx, name)
+pub fn sys_fgetxattr(cx: &Ctx, fd: i32, name: UserPtr<u8>, _v: u64, _s: usize) -> SysResult {
+    get(cx, Target::Fd(fd), name)
 }
 
 pub fn sys_listxattr(cx: &Ctx, path: UserPtr<u8>, _list: u64, _size: usize) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, true, false)?;
-    Ok(0)
+    list(cx, Target::Path(path, true))
 }
 
 pub fn sys_llistxattr(cx: &Ctx, path: UserPtr<u8>, _list: u64, _size: usize) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, false, false)?;
-    Ok(0)
+    list(cx, Target::Path(path, false))
 }
 
 pub fn sys_flistxattr(cx: &Ctx, fd: i32, _list: u64, _size: usize) -> SysResult {
-    file(cx, fd)?;
-    Ok(0)
-}
-
-fn set(cx: &Ctx, name: UserPtr<u8>) -> SysResult {
-    check_name(cx, name)?;
-    Err(Errno::EOPNOTSUPP)
+    list(cx, Target::Fd(fd))
 }
 
 pub fn sys_setxattr(
@@ -84,8 +104,7 @@ pub fn sys_setxattr(
     _s: usize,
     _f: i32,
 ) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, true, false)?;
-    set(cx, name)
+    set(cx, Target::Path(path, true), name)
 }
 
 pub fn sys_lsetxattr(
@@ -96,8 +115,7 @@ pub fn sys_lsetxattr(
     _s: usize,
     _f: i32,
 ) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, false, false)?;
-    set(cx, name)
+    set(cx, Target::Path(path, false), name)
 }
 
 pub fn sys_fsetxattr(
@@ -108,24 +126,17 @@ pub fn sys_fsetxattr(
     _s: usize,
     _f: i32,
 ) -> SysResult {
-    file(cx, fd)?;
-    set(cx, name)
+    set(cx, Target::Fd(fd), name)
 }
 
 pub fn sys_removexattr(cx: &Ctx, path: UserPtr<u8>, name: UserPtr<u8>) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, true, false)?;
-    check_name(cx, name)?;
-    Err(Errno::ENODATA)
+    get(cx, Target::Path(path, true), name)
 }
 
 pub fn sys_lremovexattr(cx: &Ctx, path: UserPtr<u8>, name: UserPtr<u8>) -> SysResult {
-    lookup_at(cx, AT_FDCWD, path, false, false)?;
-    check_name(cx, name)?;
-    Err(Errno::ENODATA)
+    get(cx, Target::Path(path, false), name)
 }
 
 pub fn sys_fremovexattr(cx: &Ctx, fd: i32, name: UserPtr<u8>) -> SysResult {
-    file(cx, fd)?;
-    check_name(cx, name)?;
-    Err(Errno::ENODATA)
+    get(cx, Target::Fd(fd), name)
 }
