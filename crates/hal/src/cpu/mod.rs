@@ -90,6 +90,7 @@ pub(crate) fn init_boot_cpu() {
     unsafe {
         asm!("fninit", "ldmxcsr [{}]", in(reg) &mxcsr, options(nostack));
     }
+    crate::task::fpu::init();
     gdt::init();
 }
 

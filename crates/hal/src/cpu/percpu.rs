@@ -26,6 +26,12 @@ struct PerCpu {
     /// The frame of the system call in progress (written by the entry code).
     syscall_frame: u64,
     cpu_id: u64,
+    /// The running thread: a strong reference (`Arc::into_raw`) owned by this block.
+    current: u64,
+    /// The thread switched away from, until the incoming side hands it to the scheduler.
+    previous: u64,
+    /// Which thread's vector state the registers hold (`task::Thread` uid; 0 none).
+    fpu_loaded: u64,
 }
 
 const _: () = assert!(offset_of!(PerCpu, kstack_top) == PCPU_KSTACK_TOP);
@@ -44,6 +50,9 @@ static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
     scratch: 0,
     syscall_frame: 0,
     cpu_id: 0,
+    current: 0,
+    previous: 0,
+    fpu_loaded: 0,
 }));
 
 extern "C" {
@@ -77,4 +86,48 @@ pub fn set_kernel_stack(bottom: u64, top: u64) {
 pub(crate) fn syscall_frame_addr() -> u64 {
     // SAFETY: reads this CPU's own block; the field is written only by this CPU's entry code.
     unsafe { (*BOOT_CPU.0.get()).syscall_frame }
+}
+
+/// The stack that syscalls and traps from the app run on now: (bottom, top).
+pub fn kernel_stack() -> (u64, u64) {
+    // SAFETY: reads this CPU's own block.
+    unsafe {
+        let p = BOOT_CPU.0.get();
+        ((*p).kstack_bottom, (*p).kstack_top)
+    }
+}
+
+/// Sets the frame of the system call in progress (a thread being switched in brings its own).
+pub(crate) fn set_syscall_frame_addr(v: u64) {
+    // SAFETY: only this CPU writes its block; callers run with interrupts off (switch_to).
+    unsafe { (*BOOT_CPU.0.get()).syscall_frame = v }
+}
+
+/// Replaces the running-thread slot, returning the old value (raw Arc pointers).
+pub(crate) fn replace_current(v: u64) -> u64 {
+    // SAFETY: only this CPU touches its block, with interrupts off (task::switch_to).
+    unsafe { core::mem::replace(&mut (*BOOT_CPU.0.get()).current, v) }
+}
+
+/// The running thread (raw Arc pointer; 0 before the first thread).
+pub(crate) fn current() -> u64 {
+    // SAFETY: reads this CPU's own block.
+    unsafe { (*BOOT_CPU.0.get()).current }
+}
+
+/// Replaces the previous-thread slot, returning the old value.
+pub(crate) fn replace_previous(v: u64) -> u64 {
+    // SAFETY: only this CPU touches its block, with interrupts off (task::switch_to and the
+    // first run of a thread).
+    unsafe { core::mem::replace(&mut (*BOOT_CPU.0.get()).previous, v) }
+}
+
+pub(crate) fn fpu_loaded() -> u64 {
+    // SAFETY: reads this CPU's own block.
+    unsafe { (*BOOT_CPU.0.get()).fpu_loaded }
+}
+
+pub(crate) fn set_fpu_loaded(uid: u64) {
+    // SAFETY: only this CPU writes its block, with interrupts off (task::switch_to).
+    unsafe { (*BOOT_CPU.0.get()).fpu_loaded = uid }
 }

@@ -235,7 +235,18 @@ impl KernelStack {
         }
     }
 
-    fn bounds(&self) -> (u64, u64) {
+    /// A stack of `size` bytes (at least 4 KiB), or None when the heap cannot give it.
+    pub fn try_new(size: usize) -> Option<KernelStack> {
+        let size = size.max(4096);
+        let mut v = alloc::vec::Vec::new();
+        v.try_reserve_exact(size).ok()?;
+        v.resize(size, 0u8);
+        Some(KernelStack {
+            mem: v.into_boxed_slice(),
+        })
+    }
+
+    pub(crate) fn bounds(&self) -> (u64, u64) {
         let b = self.mem.as_ptr() as u64;
         (b, (b + self.mem.len() as u64) & !15)
     }
