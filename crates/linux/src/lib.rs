@@ -13,6 +13,7 @@ extern crate alloc;
 pub mod chacha;
 pub mod console;
 pub mod exec;
+pub mod futex;
 pub mod machine;
 pub mod memory;
 pub mod process;
@@ -20,6 +21,7 @@ pub mod procfs;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
+pub mod thread;
 #[cfg(test)]
 mod testing;
 pub mod uaccess;
@@ -40,7 +42,8 @@ pub use machine::{Machine, Stream};
 
 use crate::console::{Console, Kind};
 use crate::memory::Memory;
-use crate::process::{Creds, FsState, Process, SignalState, ThreadState};
+use crate::process::{Creds, FsState, Process, SignalState};
+use crate::thread::Thread;
 use crate::syscall::Ctx;
 
 /// The running system: the machine and the app's process.
@@ -202,18 +205,19 @@ impl Linux {
             creds: Mutex::new(Creds::root()),
             rlimits: Mutex::new(process::default_rlimits(total)),
             signals: Mutex::new(SignalState::new()),
-            thread: Mutex::new(ThreadState {
-                clear_child_tid: 0,
-                robust_list: 0,
-                robust_list_len: 0,
-                name: comm_of(&launch.exe),
-            }),
+            threads: Mutex::new(alloc::collections::BTreeMap::new()),
+            next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
+            futexes: futex::FutexTable::new(),
             start_ns: m.monotonic_ns(),
             auxv: Mutex::new(Vec::new()),
             exe_bias: Mutex::new(0),
             hostname,
         };
         let p: &'static Process = Box::leak(Box::new(p));
+        p.threads.lock().insert(
+            process::PID,
+            Arc::new(Thread::new(process::PID, comm_of(&launch.exe), 0)),
+        );
         let sys_root = sysfs::build(m, clock.clone());
         p.vfs
             .mount(&p.vfs.root(), b"/sys", sys_root, "sysfs", "sysfs")
@@ -229,20 +233,31 @@ impl Linux {
     /// load page-faults (the stack is written through demand paging), so the kernel must be
     /// able to reach this `Linux` from its fault handler first.
     pub fn start(&self, launch: &Launch) -> Result<exec::Entry, BootError> {
-        exec::load(&self.ctx(), &launch.exe, &launch.argv, &launch.envp).map_err(BootError::Exec)
+        let main = self.main_thread();
+        exec::load(&self.ctx(&main), &launch.exe, &launch.argv, &launch.envp)
+            .map_err(BootError::Exec)
     }
 
-    pub fn ctx(&self) -> Ctx<'_> {
+    /// The context of thread `t` (for calls made on its behalf).
+    pub fn ctx<'a>(&'a self, t: &'a Thread) -> Ctx<'a> {
         Ctx {
             m: self.m,
             p: self.p,
+            t,
         }
     }
 
-    /// Runs system call `nr`; the value for rax.
+    /// The first thread (tid = pid), made at boot.
+    pub fn main_thread(&self) -> Arc<Thread> {
+        self.p
+            .thread(process::PID)
+            .expect("the main thread exists until the app ends")
+    }
+
+    /// Runs system call `nr` for thread `t`; the value for rax.
     #[inline(always)]
-    pub fn syscall(&self, nr: usize, args: &[u64; 6]) -> isize {
-        syscall::dispatch(&self.ctx(), nr, args)
+    pub fn syscall(&self, t: &Thread, nr: usize, args: &[u64; 6]) -> isize {
+        syscall::dispatch(&self.ctx(t), nr, args)
     }
 
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal

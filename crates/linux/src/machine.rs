@@ -57,6 +57,30 @@ pub trait Machine: Send + Sync {
     /// Cryptographically strong random bytes.
     fn random(&self, buf: &mut [u8]);
 
+    /// Starts a new thread of the app, named `thread` (its tid). It resumes the current
+    /// system call's registers with rax = 0, rsp = `stack` (0: the caller's) and FS base
+    /// `tls` (None: the caller's), and a copy of the caller's vector state, as `clone` does.
+    /// ENOMEM when the kernel cannot make it.
+    fn spawn_thread(
+        &self,
+        thread: alloc::sync::Arc<crate::thread::Thread>,
+        stack: u64,
+        tls: Option<u64>,
+    ) -> Result<(), Errno>;
+    /// Sleeps the calling thread until [`Machine::unpark`] names it, CLOCK_MONOTONIC reaches
+    /// `deadline_ns`, or for no reason: callers re-check what they wait for.
+    fn park(&self, deadline_ns: Option<u64>);
+    /// Wakes thread `tid` from [`Machine::park`] (or makes its next park return at once).
+    fn unpark(&self, tid: i32);
+    /// Lets other runnable threads run (sched_yield).
+    fn yield_now(&self);
+    /// Ends the calling thread (the Linux layer did its exit work); other threads go on.
+    fn exit_thread(&self) -> !;
+    /// The CPU the caller runs on.
+    fn cpu_id(&self) -> u32 {
+        0
+    }
+
     /// The app's FS base (TLS).
     fn set_fs_base(&self, v: u64);
     fn fs_base(&self) -> u64;

@@ -195,6 +195,10 @@ syscalls! {
     SYS_MLOCKALL => mem::mlock::sys_mlockall / 1 [Int];
     SYS_MUNLOCKALL => mem::mlock::sys_munlockall / 0 [];
     // the task and its identity
+    SYS_CLONE => task::clone::sys_clone / 5 [CloneFlags, Ptr, Ptr, Ptr, Ptr];
+    SYS_CLONE3 => task::clone::sys_clone3 / 2 [Ptr, UInt];
+    SYS_FORK => task::clone::sys_fork / 0 [];
+    SYS_VFORK => task::clone::sys_vfork / 0 [];
     SYS_EXIT => task::exit::sys_exit / 1 [Int];
     SYS_EXIT_GROUP => task::exit::sys_exit_group / 1 [Int];
     SYS_GETPID => task::ids::sys_getpid / 0 [];
