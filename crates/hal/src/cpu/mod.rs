@@ -107,7 +107,14 @@ pub fn set_fs_base(v: u64) {
 
 /// The app's FS base.
 pub fn fs_base() -> u64 {
-    x86_64::registers::model_specific::FsBase::read().as_u64()
+    if FEATURES.get().is_some_and(|f| f.fsgsbase) {
+        let v: u64;
+        // SAFETY: FSGSBASE is enabled in CR4 (init_boot_cpu); reads a register only.
+        unsafe { asm!("rdfsbase {}", out(reg) v, options(nomem, nostack, preserves_flags)) };
+        v
+    } else {
+        x86_64::registers::model_specific::FsBase::read().as_u64()
+    }
 }
 
 /// 64 random bits from the CPU (RDRAND), if it has them.

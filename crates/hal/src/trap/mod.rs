@@ -173,6 +173,9 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
         0..=31 => Trap::Exception { vector },
         crate::dev::lapic::SPURIOUS_VECTOR => return,
         _ => {
+            if vector == crate::dev::lapic::TIMER_VECTOR {
+                crate::dev::lapic::fired();
+            }
             crate::dev::lapic::eoi();
             Trap::Interrupt { vector }
         }
