@@ -1,5 +1,6 @@
-//! Threads: C pthreads (glibc static, static-pie, musl), raw futexes, a 64-thread contended
-//! mutex with an exact total, and Rust's std (static and dynamic) — each compared with the
+//! Threads: C pthreads (glibc static, static-pie, musl), raw futexes, pipes between threads
+//! (blocking reads and writes, poll woken by a writer), a 64-thread contended mutex with an
+//! exact total, and Rust's std (static and dynamic) — each compared with the
 //! same program on the host.
 
 #[macro_use]
@@ -18,6 +19,11 @@ each_variant!(pthreads_mutex_condvar_rwlock_barrier_tls, |v| {
 each_variant!(raw_futex_timeouts_and_ping_pong, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("futex", v)));
     assert!(vm.out().contains("ping-pong rounds=2000 bad=0"), "{}", vm.show());
+});
+
+each_variant!(pipes_between_threads_block_and_wake, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("thread_pipes", v)));
+    assert!(vm.out().contains("poll woke: n=1 revents_in=1"), "{}", vm.show());
 });
 
 each_variant!(sixty_four_threads_exact_total, |v| {

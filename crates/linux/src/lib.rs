@@ -14,6 +14,7 @@ pub mod chacha;
 pub mod console;
 pub mod exec;
 pub mod futex;
+pub mod iowait;
 pub mod machine;
 pub mod memory;
 pub mod process;
@@ -119,6 +120,7 @@ impl Linux {
             }
         });
         m.milestone("linux: start");
+        iowait::init(m);
         // Like tmpfs, files may take at most half of RAM: beyond that writes get ENOSPC
         // rather than leaving the kernel without memory.
         let rootfs = RamFs::with_limit(clock.clone(), m.memory().0 / 2);
