@@ -118,7 +118,7 @@ impl Linux {
         m.milestone("linux: start");
         // Like tmpfs, files may take at most half of RAM: beyond that writes get ENOSPC
         // rather than leaving the kernel without memory.
-        let rootfs = RamFs::with_limit(clock.clone(), m.memory().0 / 2);
+        let rootfs = RamFs::with_pages(clock.clone(), m.memory().0 / 2, m.file_pages());
         osprey_vfs::cpio::unpack_static(initrd, &rootfs.root())
             .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
         m.milestone("initramfs unpacked");

@@ -1,6 +1,7 @@
-//! mmap, munmap. A file mapping is private and demand-paged from the file (copy on fault);
-//! read-only MAP_SHARED file mappings behave the same; writable shared file mappings are
-//! refused by osprey-mm with ENODEV until the page cache exists (issue 3).
+//! mmap, munmap. A private file mapping is demand-paged from the file (copy on fault); a
+//! MAP_SHARED mapping of a ramfs file maps the file's own pages (osprey-mm asks `InodeFile`
+//! for them), so the mapping and read()/write() see each other; writable shared mappings of
+//! other files (/proc) are refused with ENODEV.
 
 use osprey_abi::Errno;
 use osprey_mm::flags::{MAP_ANONYMOUS, PROT_EXEC, PROT_READ, PROT_WRITE};
