@@ -117,7 +117,10 @@ SELECT sum(v) FROM k;
 PRAGMA journal_mode;
 ";
     let dir = tempfile::tempdir().unwrap();
-    let host_sql = sql.replace("/tmp/wal2.db", &dir.path().join("wal2.db").to_string_lossy());
+    let host_sql = sql.replace(
+        "/tmp/wal2.db",
+        &dir.path().join("wal2.db").to_string_lossy(),
+    );
     let mut cmd = Command::new(sqlite3());
     cmd.arg(dir.path().join("wal2.db"));
     let host = run_command(cmd, host_sql.as_bytes(), std::time::Duration::from_secs(60));

@@ -68,7 +68,11 @@ impl FakePt {
 
     pub fn write(&mut self, va: u64, b: u8) {
         let page = va & !(PAGE_SIZE - 1);
-        self.pages.get_mut(&page).unwrap().1.set((va - page) as usize, b);
+        self.pages
+            .get_mut(&page)
+            .unwrap()
+            .1
+            .set((va - page) as usize, b);
     }
 
     pub fn perm(&self, va: u64) -> Option<Perm> {
@@ -82,7 +86,8 @@ impl PageTable for FakePt {
         assert_eq!(va % PAGE_SIZE, 0);
         assert!(!self.pages.contains_key(&va), "double map at {va:#x}");
         self.take_frame()?;
-        self.pages.insert(va, (perm, Frame::Own(Box::new([0; 4096]))));
+        self.pages
+            .insert(va, (perm, Frame::Own(Box::new([0; 4096]))));
         Ok(())
     }
 

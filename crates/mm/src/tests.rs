@@ -178,8 +178,15 @@ fn mmap_argument_errors() {
     // writing (EACCES) that can share its pages (ENODEV).
     let f = mem_file(8192);
     assert_eq!(
-        a.mmap(&mut pt, 0, 4096, RW, MAP_SHARED, Backing::file(f.clone(), 0))
-            .unwrap_err(),
+        a.mmap(
+            &mut pt,
+            0,
+            4096,
+            RW,
+            MAP_SHARED,
+            Backing::file(f.clone(), 0)
+        )
+        .unwrap_err(),
         Errno::EACCES
     );
     let f: Arc<dyn MappedFile> = Arc::new(MemFile {

@@ -112,7 +112,8 @@ fn shared_mapping_and_file_see_each_other() {
     f.write_byte(6, b'x');
     assert_eq!(pt.read(va + 6), b'x');
     // A store through the mapping: visible to read().
-    a.handle_fault(&mut pt, va + 4096 + 9, Access::Write).unwrap();
+    a.handle_fault(&mut pt, va + 4096 + 9, Access::Write)
+        .unwrap();
     pt.write(va + 4096 + 9, b's');
     assert_eq!(f.read_byte(4096 + 9), b's');
     // Shared pages are resident but the page table took no frame of its own.
@@ -197,7 +198,14 @@ fn write_access_needs_a_file_opened_for_writing() {
     let ro = PageFile::new(4096, false);
     let file: Arc<dyn MappedFile> = ro.clone();
     assert_eq!(
-        a.mmap(&mut pt, 0, 4096, RW, MAP_SHARED, Backing::file(file.clone(), 0)),
+        a.mmap(
+            &mut pt,
+            0,
+            4096,
+            RW,
+            MAP_SHARED,
+            Backing::file(file.clone(), 0)
+        ),
         Err(Errno::EACCES)
     );
     // Read-only shared works, maps the file's page, and cannot be made writable.
@@ -219,7 +227,14 @@ fn write_access_needs_a_file_opened_for_writing() {
     a.mprotect(&mut pt, vw, 4096, RW).unwrap();
     let file: Arc<dyn MappedFile> = rw.clone();
     let vq = a
-        .mmap(&mut pt, 0, 4096, RW, MAP_SHARED | MAP_POPULATE, Backing::file(file, 0))
+        .mmap(
+            &mut pt,
+            0,
+            4096,
+            RW,
+            MAP_SHARED | MAP_POPULATE,
+            Backing::file(file, 0),
+        )
         .unwrap();
     assert_eq!(pt.perm(vq), Some(Perm::READ | Perm::WRITE));
 }

@@ -243,7 +243,7 @@ impl FileData {
 
     /// For a shared mapping: the page at `offset` (page aligned), ENXIO past the end.
     fn shared_page(&mut self, offset: u64, fs: &FsShared) -> Result<Arc<dyn FilePage>> {
-        if offset % PAGE as u64 != 0 {
+        if !offset.is_multiple_of(PAGE as u64) {
             return Err(Errno::EINVAL);
         }
         if offset >= self.size {
