@@ -130,3 +130,22 @@ PRAGMA journal_mode;
     assert_eq!(vm.out(), host.out(), "{}", vm.show());
     assert_eq!(vm.out(), "wal\n0\n6\nwal\n", "{}", vm.show());
 }
+
+#[test]
+fn python_multiprocessing_primitives_use_dev_shm() {
+    // Locks and semaphores are sem_open() files in /dev/shm, mapped MAP_SHARED; Value and
+    // Array live in an arena that is an unlinked /dev/shm file mapped MAP_SHARED. No process
+    // is started (there is no fork yet).
+    let script = "\
+import multiprocessing as m, os, stat
+l = m.Lock(); l.acquire(); print(l.acquire(False)); l.release()
+s = m.Semaphore(3); s.acquire(); print(s.get_value())
+v = m.Value('i', 41); v.value += 1; print(v.value)
+a = m.Array('d', [1.5, 2.5]); a[0] *= 4; print(list(a))
+st = os.stat('/dev/shm'); print(stat.S_ISDIR(st.st_mode), oct(st.st_mode & 0o7777))
+";
+    require_tool("/usr/bin/python3", "python3");
+    let (vm, _) = same_as_native(&Guest::new("/usr/bin/python3").args(["-c", script]));
+    vm.expect_status(0)
+        .expect_stdout("False\n2\n42\n[6.0, 2.5]\nTrue 0o1777\n");
+}

@@ -172,6 +172,12 @@ impl Linux {
         }
         vfs.mount(&root, b"/dev", devfs.root(), "devtmpfs", "devtmpfs")
             .map_err(|e| BootError::Initramfs(alloc::format!("mount /dev: {e}")))?;
+        // /dev/shm, a tmpfs (mode 1777) as on Linux: shm_open and sem_open (python's
+        // multiprocessing locks) create files there and map them MAP_SHARED.
+        let shm = RamFs::with_pages(clock.clone(), m.memory().0 / 2, m.file_pages());
+        let _ = shm.root().chmod(0o1777);
+        vfs.mount(&root, b"/dev/shm", shm.root(), "tmpfs", "tmpfs")
+            .map_err(|e| BootError::Initramfs(alloc::format!("mount /dev/shm: {e}")))?;
 
         let files = FdTable::new();
         for (fd, inode, name, flags) in [
