@@ -97,6 +97,14 @@ int main(void)
     a[PAGE] = 42;
     check("it keeps what is stored", a[PAGE] == 42 && a[0] == 0);
 
+    /* So is a mapping of /dev/zero, the other way to ask for it. */
+    int zero = open("/dev/zero", O_RDWR);
+    volatile char *z = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0);
+    check("shared mapping of /dev/zero", z != MAP_FAILED);
+    z[10] = 7;
+    check("it is zeroed memory that keeps stores", z[10] == 7 && z[0] == 0);
+    check("close /dev/zero", close(zero) == 0);
+
     /* munmap: the file keeps the bytes; mapping again shows them. */
     check("munmap the read-only mapping", munmap((void *)q, 3 * PAGE) == 0);
     check("the file still has them", pread(fd, buf, 6, 2 * PAGE) == 6 && memcmp(buf, "stored", 6) == 0);
