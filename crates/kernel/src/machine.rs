@@ -188,6 +188,10 @@ impl Machine for KernelMachine {
         osprey_hal::cpu::fs_base()
     }
 
+    fn file_pages(&self) -> alloc::sync::Arc<dyn osprey_vfs::PageAllocator> {
+        alloc::sync::Arc::new(crate::file_pages::FramePages)
+    }
+
     fn memory(&self) -> (u64, u64) {
         let s = osprey_hal::mm::stats();
         (s.total_bytes, s.free_bytes)

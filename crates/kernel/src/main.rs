@@ -9,6 +9,7 @@ extern crate alloc;
 
 mod bootchart;
 mod cpuinfo;
+mod file_pages;
 mod logger;
 mod machine;
 mod page_table;

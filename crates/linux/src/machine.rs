@@ -87,6 +87,11 @@ pub trait Machine: Send + Sync {
 
     /// Total and free RAM in bytes.
     fn memory(&self) -> (u64, u64);
+    /// Where ramfs file pages come from: memory the page tables can map, so that MAP_SHARED
+    /// mappings map the file's own pages. Default: heap pages (host tests, which map nothing).
+    fn file_pages(&self) -> alloc::sync::Arc<dyn osprey_vfs::PageAllocator> {
+        alloc::sync::Arc::new(osprey_vfs::HeapPages)
+    }
     /// The vDSO's functions (name, address the app can call); none: no vDSO is mapped.
     fn vdso_symbols(&self) -> alloc::vec::Vec<(&'static str, u64)> {
         alloc::vec::Vec::new()

@@ -6,7 +6,14 @@
 //! operations that skip empty tables (a `munmap` of a 64 GiB reservation touches only what was
 //! mapped), a software bit for PROT_NONE pages that keep their contents, and ownership of the
 //! frames a leaf maps, none of which that mapper offers.
+//!
+//! Frame ownership: a leaf owns its frame (freed on unmap) unless it carries `SW_SHARED`; such
+//! a leaf maps a [`SharedFrame`] (a page of a file) and the handle that keeps the frame alive
+//! sits in `SHARED`, keyed by the app address, until the leaf goes.
 
+use alloc::collections::BTreeMap;
+
+use super::shared_frame::SharedFrame;
 use super::{frames, phys_to_virt, PhysAddr, DIRECT_MAP_BASE, PAGE_SIZE, USER_END};
 use crate::boot::MemoryRegion;
 
@@ -16,6 +23,8 @@ const U: u64 = 1 << 2;
 const PS: u64 = 1 << 7;
 /// Software bit: the entry holds a frame although it is not present (PROT_NONE keeps data).
 const SW_KEPT: u64 = 1 << 9;
+/// Software bit: the frame is a `SharedFrame` held in `SHARED`, not owned by the entry.
+const SW_SHARED: u64 = 1 << 10;
 const NX: u64 = 1 << 63;
 const ADDR: u64 = 0x000f_ffff_ffff_f000;
 
@@ -63,6 +72,22 @@ impl Perm {
             write: e & W != 0,
             exec: e & NX == 0,
         }
+    }
+}
+
+/// The handles of the shared frames mapped in the app, by app page address. Changed only
+/// together with the entry itself (under the memory manager's lock).
+static SHARED: spin::Mutex<BTreeMap<u64, SharedFrame>> = spin::Mutex::new(BTreeMap::new());
+
+/// Gives up whatever the old leaf entry `e` at `va` held: frees an owned frame, drops the
+/// page tables' handle on a shared one.
+fn release(va: u64, e: u64) {
+    if e & SW_SHARED != 0 {
+        // Dropped after the lock is released: the last handle frees the frame.
+        let handle = SHARED.lock().remove(&va);
+        drop(handle);
+    } else {
+        frames::free(PhysAddr(e & ADDR));
     }
 }
 
@@ -171,9 +196,30 @@ pub fn user_map(va: u64, frame: PhysAddr, perm: Perm) -> Result<(), OutOfMemory>
     let old = read_entry(pt, i);
     write_entry(pt, i, frame.0 | perm.leaf_bits());
     if old & (P | SW_KEPT) != 0 {
-        frames::free(PhysAddr(old & ADDR));
+        release(va, old);
         invlpg(va);
     }
+    Ok(())
+}
+
+/// Maps the shared frame `frame` at app address `va`, keeping a handle on it while mapped
+/// (the frame is not freed on unmap unless that was the last handle). An existing mapping at
+/// `va` is replaced.
+pub fn user_map_shared(va: u64, frame: &SharedFrame, perm: Perm) -> Result<(), OutOfMemory> {
+    check_user(va);
+    let pt = walk_create(cr3(), va, 0, U)?;
+    let i = index(va, 0);
+    let old = read_entry(pt, i);
+    let previous = SHARED.lock().insert(va, frame.clone());
+    write_entry(pt, i, frame.phys().0 | perm.leaf_bits() | SW_SHARED);
+    if old & (P | SW_KEPT) != 0 {
+        if old & SW_SHARED == 0 {
+            frames::free(PhysAddr(old & ADDR));
+        }
+        // A shared old entry's handle was `previous`, replaced in the map just above.
+        invlpg(va);
+    }
+    drop(previous);
     Ok(())
 }
 
@@ -204,19 +250,44 @@ pub fn user_translate(va: u64) -> Option<(PhysAddr, Perm)> {
     Some((PhysAddr(e & ADDR), Perm::from_leaf(e)))
 }
 
-/// Removes the mapping at `va` without freeing its frame, which is returned to the caller
-/// (mremap moves frames this way).
-pub fn user_take(va: u64) -> Option<PhysAddr> {
-    check_user(va);
-    let pt = walk(va)?;
-    let i = index(va, 0);
-    let e = read_entry(pt, i);
+/// Moves the page mapped at `from` to `to` (which maps nothing), with its rights and, for a
+/// shared frame, its handle (mremap moves pages this way, without copying). False if nothing
+/// was mapped at `from`. When no page table can be made for `to` the page is dropped, as
+/// memory an out-of-memory mremap would lose.
+pub fn user_move(from: u64, to: u64) -> bool {
+    check_user(from);
+    check_user(to);
+    let Some(src) = walk(from) else {
+        return false;
+    };
+    let i = index(from, 0);
+    let e = read_entry(src, i);
     if e & (P | SW_KEPT) == 0 {
-        return None;
+        return false;
     }
-    write_entry(pt, i, 0);
-    invlpg(va);
-    Some(PhysAddr(e & ADDR))
+    write_entry(src, i, 0);
+    invlpg(from);
+    match walk_create(cr3(), to, 0, U) {
+        Ok(dst) => {
+            let j = index(to, 0);
+            let old = read_entry(dst, j);
+            if old & (P | SW_KEPT) != 0 {
+                // The caller promised an empty destination; never leak what was there.
+                write_entry(dst, j, 0);
+                release(to, old);
+                invlpg(to);
+            }
+            if e & SW_SHARED != 0 {
+                let mut shared = SHARED.lock();
+                if let Some(h) = shared.remove(&from) {
+                    shared.insert(to, h);
+                }
+            }
+            write_entry(dst, j, e);
+        }
+        Err(OutOfMemory) => release(from, e),
+    }
+    true
 }
 
 /// Calls `f(va, entry_slot)` for every page-table entry that holds a frame in `[start, end)`,
@@ -264,7 +335,7 @@ pub fn user_unmap_range(start: u64, end: u64) -> u64 {
         let e = read_entry(t, i);
         write_entry(t, i, 0);
         invlpg(va);
-        frames::free(PhysAddr(e & ADDR));
+        release(va, e);
         n += 1;
     });
     n
@@ -274,7 +345,7 @@ pub fn user_unmap_range(start: u64, end: u64) -> u64 {
 pub fn user_protect_range(start: u64, end: u64, perm: Perm) {
     for_each_leaf(start, end, |va, t, i| {
         let e = read_entry(t, i);
-        write_entry(t, i, (e & ADDR) | perm.leaf_bits());
+        write_entry(t, i, (e & (ADDR | SW_SHARED)) | perm.leaf_bits());
         invlpg(va);
     });
 }
