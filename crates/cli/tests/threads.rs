@@ -26,6 +26,11 @@ each_variant!(pipes_between_threads_block_and_wake, |v| {
     assert!(vm.out().contains("poll woke: n=1 revents_in=1"), "{}", vm.show());
 });
 
+each_variant!(spinning_threads_are_preempted, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("preempt", v)));
+    assert!(vm.out().contains("both spinners ran"), "{}", vm.show());
+});
+
 each_variant!(sixty_four_threads_exact_total, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("thread_stress", v)));
     assert!(
