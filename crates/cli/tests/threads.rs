@@ -31,6 +31,12 @@ each_variant!(spinning_threads_are_preempted, |v| {
     assert!(vm.out().contains("both spinners ran"), "{}", vm.show());
 });
 
+each_variant!(vector_registers_are_per_thread, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("fpu_threads", v)));
+    assert!(vm.out().contains("switches: exact"), "{}", vm.show());
+    assert!(vm.out().contains("clobbering thread: kept"), "{}", vm.show());
+});
+
 each_variant!(sixty_four_threads_exact_total, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("thread_stress", v)));
     assert!(

@@ -80,6 +80,14 @@ impl Machine for KernelMachine {
         usercopy::copy_to_user(dst, src).map_err(|_| Errno::EFAULT)
     }
 
+    fn read_u32(&self, addr: u64) -> Result<u32, Errno> {
+        usercopy::read_u32(addr).map_err(|_| Errno::EFAULT)
+    }
+
+    fn cmpxchg_u32(&self, addr: u64, expected: u32, new: u32) -> Result<u32, Errno> {
+        usercopy::cmpxchg_u32(addr, expected, new).map_err(|_| Errno::EFAULT)
+    }
+
     fn fill_user(&self, dst: u64, byte: u8, len: usize) -> Result<(), Errno> {
         usercopy::fill_user(dst, byte, len).map_err(|_| Errno::EFAULT)
     }

@@ -5,8 +5,11 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use alloc::sync::Arc;
 use osprey_abi::Stack;
 use spin::Mutex;
+
+use crate::futex::Waiter;
 
 /// Signal state of one thread.
 pub struct ThreadSignals {
@@ -31,6 +34,8 @@ pub struct Thread {
     pub signal_hint: AtomicBool,
     /// Nanoseconds this thread has spent running (for its CPU clock and /proc).
     pub cpu_ns: AtomicU64,
+    /// Its place in a futex queue (reused: a thread waits on one futex at a time).
+    pub futex_waiter: Arc<Waiter>,
 }
 
 impl Thread {
@@ -52,6 +57,7 @@ impl Thread {
             }),
             signal_hint: AtomicBool::new(false),
             cpu_ns: AtomicU64::new(0),
+            futex_waiter: Waiter::new(tid),
         }
     }
 

@@ -30,8 +30,10 @@ struct PerCpu {
     current: u64,
     /// The thread switched away from, until the incoming side hands it to the scheduler.
     previous: u64,
-    /// Which thread's vector state the registers hold (`task::Thread` uid; 0 none).
+    /// Which saved vector state the registers hold (a `task::Thread`'s state version; 0 none).
     fpu_loaded: u64,
+    /// Whether CR0.TS is set (vector instructions trap), so it is written only on change.
+    ts_set: u64,
 }
 
 const _: () = assert!(offset_of!(PerCpu, kstack_top) == PCPU_KSTACK_TOP);
@@ -53,6 +55,7 @@ static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
     current: 0,
     previous: 0,
     fpu_loaded: 0,
+    ts_set: 0,
 }));
 
 extern "C" {
@@ -127,7 +130,18 @@ pub(crate) fn fpu_loaded() -> u64 {
     unsafe { (*BOOT_CPU.0.get()).fpu_loaded }
 }
 
-pub(crate) fn set_fpu_loaded(uid: u64) {
-    // SAFETY: only this CPU writes its block, with interrupts off (task::switch_to).
-    unsafe { (*BOOT_CPU.0.get()).fpu_loaded = uid }
+pub(crate) fn set_fpu_loaded(version: u64) {
+    // SAFETY: only this CPU writes its block, with interrupts off (task::switch_to and the
+    // #NM handler).
+    unsafe { (*BOOT_CPU.0.get()).fpu_loaded = version }
+}
+
+pub(crate) fn ts_set() -> bool {
+    // SAFETY: reads this CPU's own block.
+    unsafe { (*BOOT_CPU.0.get()).ts_set != 0 }
+}
+
+pub(crate) fn set_ts_flag(on: bool) {
+    // SAFETY: only this CPU writes its block, with interrupts off.
+    unsafe { (*BOOT_CPU.0.get()).ts_set = on as u64 }
 }

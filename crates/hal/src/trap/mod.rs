@@ -170,6 +170,8 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
                 exec: e & 16 != 0,
             }
         }
+        // #NM: a lazily switched thread touched the vector unit (task::on_device_not_available).
+        7 if crate::task::on_device_not_available() => return,
         0..=31 => Trap::Exception { vector },
         crate::dev::lapic::SPURIOUS_VECTOR => return,
         _ => {
