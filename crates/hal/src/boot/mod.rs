@@ -5,6 +5,7 @@ use core::arch::global_asm;
 
 use crate::{cpu, dev, mm, time, trap};
 
+mod acpi;
 mod start_info;
 
 pub use start_info::MemoryRegion;
@@ -35,9 +36,9 @@ pub struct BootInfo {
 
 /// Called by `pvh.S` in long mode, on the boot stack, with the direct map and kernel map live.
 /// TSC values at the hal's boot steps, for `--bootchart`.
-static MARKS: spin::Mutex<([(&str, u64); 8], usize)> = spin::Mutex::new(([("", 0); 8], 0));
+static MARKS: spin::Mutex<([(&str, u64); 12], usize)> = spin::Mutex::new(([("", 0); 12], 0));
 
-fn mark(name: &'static str) {
+pub(crate) fn mark(name: &'static str) {
     let t = time::tsc();
     let mut m = MARKS.lock();
     let n = m.1;
@@ -47,7 +48,8 @@ fn mark(name: &'static str) {
     }
 }
 
-/// The hal's boot milestones: (name, TSC).
+/// The hal's boot milestones: (name, TSC). An AP may add "hal: all CPUs online" at any time
+/// after the kernel's main has started.
 pub fn milestones() -> alloc::vec::Vec<(&'static str, u64)> {
     let m = MARKS.lock();
     m.0[..m.1].to_vec()
@@ -63,12 +65,28 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
     mark("hal: memory");
+    let topology = acpi::discover(si.rsdp);
+    mark("hal: ACPI MADT");
     cpu::init_boot_cpu();
     mark("hal: cpu");
     trap::init();
     mm::heap::init();
     time::init();
     mark("hal: traps, timer");
+    if let Some(t) = &topology {
+        // The command line is read in place later (BootInfo::cmdline).
+        let cmdline = match si.cmdline.as_ptr() as u64 {
+            v if v >= mm::DIRECT_MAP_BASE && v < mm::KERNEL_VMA => MemoryRegion {
+                start: v - mm::DIRECT_MAP_BASE,
+                end: v - mm::DIRECT_MAP_BASE + si.cmdline.len() as u64 + 1,
+            },
+            _ => MemoryRegion::default(),
+        };
+        let [a, b] = si.reserved();
+        if cpu::smp::start_aps(&t.lapic_ids[..t.ncpus], si.memory, &[a, b, cmdline]) {
+            mark("hal: APs started");
+        }
+    }
     // SAFETY: reading a u64 that pvh.S wrote before paging was on; nothing writes it later.
     let entry_tsc = unsafe { core::ptr::addr_of!(osprey_boot_tsc).read_volatile() };
     let info = BootInfo {

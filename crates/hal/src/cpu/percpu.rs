@@ -1,19 +1,28 @@
 //! Per-CPU data, found through GS base (the kernel owns GS; the app owns FS).
 //!
-//! Entry code reads fields at fixed offsets (`%gs:8` is the current kernel stack top); the
-//! `const` assertions below keep the struct and the assembly in agreement.
+//! One block per CPU: the boot CPU's is a static (it is needed before the heap exists), each
+//! application processor's is allocated when it comes up (cpu/smp.rs) and never freed.
+//! [`BLOCKS`] indexes them by CPU number. Each CPU's GS base points at its own block, so the
+//! entry assembly finds its fields at fixed offsets (`%gs:8` is the current kernel stack top);
+//! the `const` assertions below keep the struct and the assembly in agreement.
 
+use core::arch::asm;
 use core::cell::UnsafeCell;
 use core::mem::offset_of;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// Offsets used by the entry assembly.
 pub const PCPU_KSTACK_TOP: usize = 8;
 pub const PCPU_KSTACK_BOTTOM: usize = 16;
 pub const PCPU_SCRATCH: usize = 24;
 pub const PCPU_SYSCALL_FRAME: usize = 32;
+const PCPU_CPU_ID: usize = 40;
+
+/// The most CPUs the hal brings up (xAPIC IDs are 8 bits).
+pub const MAX_CPUS: usize = 256;
 
 #[repr(C)]
-struct PerCpu {
+pub(crate) struct PerCpu {
     /// Address of this block (so `%gs:0` gives a pointer to it).
     self_ptr: u64,
     /// Top of the current thread's kernel stack: syscall entry and traps from the app land here.
@@ -25,16 +34,21 @@ struct PerCpu {
     scratch: u64,
     /// The frame of the system call in progress (written by the entry code).
     syscall_frame: u64,
+    /// This CPU's number: 0 for the boot CPU, then 1, 2, ... in the order the APs came up.
     cpu_id: u64,
+    /// This CPU's local APIC ID (the destination of IPIs sent to it).
+    apic_id: u64,
 }
 
 const _: () = assert!(offset_of!(PerCpu, kstack_top) == PCPU_KSTACK_TOP);
 const _: () = assert!(offset_of!(PerCpu, kstack_bottom) == PCPU_KSTACK_BOTTOM);
 const _: () = assert!(offset_of!(PerCpu, scratch) == PCPU_SCRATCH);
 const _: () = assert!(offset_of!(PerCpu, syscall_frame) == PCPU_SYSCALL_FRAME);
+const _: () = assert!(offset_of!(PerCpu, cpu_id) == PCPU_CPU_ID);
 
 struct Cell(UnsafeCell<PerCpu>);
-// SAFETY: each CPU touches only its own block (through its own GS base).
+// SAFETY: each CPU writes only its own block (through its own GS base); other CPUs read only
+// `apic_id` and `cpu_id`, which are written before the block is published in BLOCKS.
 unsafe impl Sync for Cell {}
 
 static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
@@ -44,11 +58,20 @@ static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
     scratch: 0,
     syscall_frame: 0,
     cpu_id: 0,
+    apic_id: 0,
 }));
+
+/// Every CPU's block by CPU number; null until that CPU is online.
+static BLOCKS: [AtomicPtr<PerCpu>; MAX_CPUS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 
 extern "C" {
     static osprey_boot_stack_bottom: u8;
     static osprey_boot_stack_top: u8;
+}
+
+fn install(p: *mut PerCpu) {
+    x86_64::registers::model_specific::GsBase::write(x86_64::VirtAddr::new(p as u64));
 }
 
 pub(crate) fn init_boot_cpu() {
@@ -59,12 +82,77 @@ pub(crate) fn init_boot_cpu() {
         (*p).kstack_bottom = core::ptr::addr_of!(osprey_boot_stack_bottom) as u64;
         (*p).kstack_top = core::ptr::addr_of!(osprey_boot_stack_top) as u64;
     }
-    x86_64::registers::model_specific::GsBase::write(x86_64::VirtAddr::new(p as u64));
+    install(p);
+    BLOCKS[0].store(p, Ordering::Release);
 }
 
-/// Makes `[bottom, top)` the stack that syscalls and traps from the app run on.
+/// Records the boot CPU's APIC ID (known once the LAPIC is mapped).
+pub(crate) fn set_boot_apic_id(apic_id: u32) {
+    // SAFETY: called on the boot CPU during boot, before any AP is started; only the boot CPU
+    // writes its block.
+    unsafe { (*BOOT_CPU.0.get()).apic_id = apic_id as u64 };
+}
+
+/// Gives the calling AP its block: CPU number `cpu`, boot stack `[bottom, top)`. Called once
+/// per AP, first thing in Rust, with interrupts off.
+pub(crate) fn init_ap(cpu: usize, apic_id: u32, bottom: u64, top: u64) {
+    let block = alloc::boxed::Box::leak(alloc::boxed::Box::new(PerCpu {
+        self_ptr: 0,
+        kstack_top: top,
+        kstack_bottom: bottom,
+        scratch: 0,
+        syscall_frame: 0,
+        cpu_id: cpu as u64,
+        apic_id: apic_id as u64,
+    }));
+    let p: *mut PerCpu = block;
+    // SAFETY: the block was just allocated and is not shared yet.
+    unsafe { (*p).self_ptr = p as u64 };
+    install(p);
+    BLOCKS[cpu].store(p, Ordering::Release);
+}
+
+/// This CPU's block.
+fn this() -> *mut PerCpu {
+    let p: u64;
+    // SAFETY: GS base points at this CPU's block from the first Rust instruction on every CPU
+    // (init_boot_cpu / init_ap), and its first field holds its own address.
+    unsafe { asm!("mov {}, gs:[0]", out(reg) p, options(nostack, readonly, preserves_flags)) };
+    p as *mut PerCpu
+}
+
+/// The number of the CPU running this code: 0 for the boot CPU, `1..cpu_count()` for the
+/// others. The caller may be moved to another CPU right after unless preemption is off.
+pub fn cpu_id() -> usize {
+    let id: u64;
+    // SAFETY: as in `this`; `cpu_id` sits at PCPU_CPU_ID and never changes after the block is
+    // installed.
+    unsafe {
+        asm!("mov {}, gs:[{off}]", out(reg) id, off = const PCPU_CPU_ID,
+             options(nostack, readonly, preserves_flags))
+    };
+    id as usize
+}
+
+/// How many CPUs are online (the boot CPU plus every AP that came up). CPU numbers are
+/// `0..cpu_count()`. The first call after boot waits, boundedly, until every AP the firmware
+/// listed has come up or been given up on (see `smp::wait_for_aps`).
+pub fn cpu_count() -> usize {
+    super::smp::wait_for_aps();
+    super::smp::online()
+}
+
+/// The local APIC ID of CPU `cpu`, None if there is no such CPU online.
+pub fn apic_id(cpu: usize) -> Option<u32> {
+    let p = BLOCKS.get(cpu)?.load(Ordering::Acquire);
+    // SAFETY: a non-null entry points at a block that lives for good; apic_id was written
+    // before the block was published (Release above, Acquire here) and never changes.
+    (!p.is_null()).then(|| unsafe { (*p).apic_id } as u32)
+}
+
+/// Makes `[bottom, top)` the stack that syscalls and traps from the app run on, on this CPU.
 pub fn set_kernel_stack(bottom: u64, top: u64) {
-    let p = BOOT_CPU.0.get();
+    let p = this();
     // SAFETY: only this CPU uses its block; entry code reads these fields with interrupts off,
     // and callers switch stacks with interrupts off.
     unsafe {
@@ -76,5 +164,5 @@ pub fn set_kernel_stack(bottom: u64, top: u64) {
 /// The address of the frame of the system call this CPU is running (0 outside one).
 pub(crate) fn syscall_frame_addr() -> u64 {
     // SAFETY: reads this CPU's own block; the field is written only by this CPU's entry code.
-    unsafe { (*BOOT_CPU.0.get()).syscall_frame }
+    unsafe { (*this()).syscall_frame }
 }

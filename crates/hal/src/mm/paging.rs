@@ -122,6 +122,45 @@ pub(crate) fn init_kernel_space(memory: &[MemoryRegion]) {
     x86_64::instructions::tlb::flush_all();
 }
 
+/// Makes sure the direct map covers physical `[start, end)` (for firmware tables above 4 GiB,
+/// which are not RAM and so not mapped by `init_kernel_space`). Boot only.
+pub(crate) fn direct_map_range(start: u64, end: u64) -> Result<(), OutOfMemory> {
+    let root = cr3();
+    let mut pa = start & !((2 << 20) - 1);
+    while pa < end {
+        let va = DIRECT_MAP_BASE + pa;
+        let pd = walk_create(root, va, 1, 0)?;
+        if read_entry(pd, index(va, 1)) & P == 0 {
+            write_entry(pd, index(va, 1), pa | P | W | PS | NX);
+        }
+        pa += 2 << 20;
+    }
+    Ok(())
+}
+
+extern "C" {
+    static boot_pdpt_low: u8;
+}
+
+/// Writes, in the page-table frame `at` (below 4 GiB, so a 32-bit CR3 can hold it), a root
+/// table for CPUs coming up through the AP trampoline: the kernel's own upper half (direct map
+/// and kernel image; those entries never change after boot) plus the boot identity map of
+/// 0..4 GiB in entry 0, which the trampoline needs at the moment paging turns on. The AP moves
+/// to the kernel's root ([`kernel_root`]) as soon as it runs in the high half.
+pub(crate) fn write_trampoline_root(at: PhysAddr) {
+    let root = cr3();
+    for i in 0..512 {
+        write_entry(at, i, if i >= 256 { read_entry(root, i) } else { 0 });
+    }
+    let low = core::ptr::addr_of!(boot_pdpt_low) as u64 - super::KERNEL_VMA;
+    write_entry(at, 0, low | P | W);
+}
+
+/// The physical address of the kernel's root page table (what CR3 holds on every CPU).
+pub(crate) fn kernel_root() -> PhysAddr {
+    cr3()
+}
+
 /// Walks from the root down to the table at `level` (0 = page table) for `va`, creating
 /// missing intermediate tables with `extra` bits (U for the app's half).
 fn walk_create(root: PhysAddr, va: u64, level: u32, extra: u64) -> Result<PhysAddr, OutOfMemory> {

@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use x86_64::registers::control::Cr2;
 use x86_64::registers::model_specific::Msr;
 
-use crate::cpu::gdt;
+use crate::cpu::{gdt, smp};
 use crate::mm::{usercopy, USER_END};
 
 mod idt;
@@ -126,6 +126,8 @@ extern "C" {
     fn osprey_resume_frame(frame: *const TrapFrame) -> !;
 }
 
+/// Loads the IDT (built once, shared by every CPU) and this CPU's SYSCALL MSRs. Every CPU runs
+/// this.
 pub(crate) fn init() {
     idt::init();
     // SYSCALL loads CS from STAR[47:32] and SS = CS + 8: our kernel selectors, since the app
@@ -172,6 +174,11 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
         }
         0..=31 => Trap::Exception { vector },
         crate::dev::lapic::SPURIOUS_VECTOR => return,
+        smp::WAKE_VECTOR => {
+            crate::dev::lapic::eoi();
+            return;
+        }
+        smp::HALT_VECTOR => smp::halt_forever(),
         _ => {
             crate::dev::lapic::eoi();
             Trap::Interrupt { vector }
@@ -202,6 +209,10 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
 
 #[no_mangle]
 extern "C" fn osprey_hal_fatal_trap(frame: &mut TrapFrame) {
+    // The NMI another CPU sends when it panics or shuts down (smp::stop_other_cpus).
+    if frame.vector == 2 && smp::stopping() {
+        smp::halt_forever();
+    }
     let what = match frame.vector {
         2 => "non-maskable interrupt",
         8 => "double fault",

@@ -1,0 +1,293 @@
+//! The application processors (APs): bringing them up, and the interface a scheduler uses to
+//! run code on them and to interrupt them.
+//!
+//! Bring-up is off the boot CPU's critical path: the boot CPU copies the real-mode trampoline
+//! (`ap_trampoline.S`) to [`TRAMPOLINE`], sends every AP the MADT lists an INIT and a STARTUP
+//! IPI without waiting, and goes on booting. Each AP then climbs from real mode to long mode on
+//! its own, takes a ticket (its CPU number is ticket + 1, so numbers are contiguous in the
+//! order the APs arrive), sets itself up exactly as the boot CPU is set up (control registers,
+//! vector state, its own GDT/TSS/IST stacks, the shared IDT, the syscall MSRs, its LAPIC, its
+//! per-CPU block in GS base), counts itself online, and calls the kernel's AP entry
+//! ([`set_ap_entry`]) or, until there is one, halts with interrupts on.
+//!
+//! Whoever needs the final count ([`crate::cpu::cpu_count`]) waits, halted, until every AP has
+//! arrived or [`AP_TIMEOUT_NS`] has passed since the IPIs went out.
+//!
+//! Only one STARTUP IPI is sent: the second one the MP specification asks for is for CPUs that
+//! missed the first, which does not happen on the VMMs Osprey targets (QEMU and KVM keep a
+//! STARTUP that arrives during INIT processing pending), and the INIT-to-STARTUP delays of real
+//! hardware (10 ms, 200 us) are not needed there either, as Linux also assumes for guests.
+
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::PhysFrame;
+
+use super::percpu;
+use crate::boot::MemoryRegion;
+use crate::dev::lapic;
+use crate::mm::{frames, paging, phys_to_virt, PhysAddr, PAGE_SIZE};
+
+global_asm!(include_str!("ap_trampoline.S"), options(att_syntax));
+
+/// Reserved IPI vector: "look at your run queue" (passed to the kernel's trap handler as
+/// `Trap::Interrupt`).
+pub const RESCHEDULE_VECTOR: u8 = 0xf0;
+/// Reserved IPI vector: the receiving CPU stops for good (orderly shutdown). The hal handles it.
+pub const HALT_VECTOR: u8 = 0xf1;
+/// Reserved IPI vector: only wakes a halted CPU (the hal handles it and tells nobody).
+pub const WAKE_VECTOR: u8 = 0xf2;
+
+/// Physical page of the trampoline: STARTUP IPI vector 0x08. The first MiB is never given out
+/// by the frame allocator.
+pub const TRAMPOLINE: u64 = 0x8000;
+/// Physical page of the trampoline's root page table (a 32-bit CR3 must point below 4 GiB).
+const TRAMPOLINE_ROOT: u64 = 0x9000;
+/// Each AP's boot stack (its kernel stack until the kernel gives it another).
+const AP_STACK_BYTES: u64 = 64 * 1024;
+/// How long [`wait_for_aps`] waits after the IPIs before giving up on missing APs.
+pub const AP_TIMEOUT_NS: u64 = 2_000_000_000;
+
+/// CPUs asked to come up, the boot CPU included.
+static EXPECTED: AtomicUsize = AtomicUsize::new(1);
+/// CPUs online, the boot CPU included.
+static ONLINE: AtomicUsize = AtomicUsize::new(1);
+/// The TSC when the STARTUP IPIs went out.
+static STARTED_TSC: AtomicU64 = AtomicU64::new(0);
+/// CPUs halted in `wait_for_aps`: the last AP to arrive wakes them.
+static WAITERS: AtomicUsize = AtomicUsize::new(0);
+/// The kernel's AP entry, a `fn(usize) -> !` (0: none yet).
+static AP_ENTRY: AtomicUsize = AtomicUsize::new(0);
+/// A CPU is stopping the others (panic or shutdown).
+static STOPPING: AtomicBool = AtomicBool::new(false);
+/// Bottom and top of each ticket's boot stack.
+static AP_STACKS: spin::Once<alloc::vec::Vec<(u64, u64)>> = spin::Once::new();
+/// LAPIC IDs of the APs, in the order they are started (the MADT's).
+static AP_IDS: spin::Once<alloc::vec::Vec<u32>> = spin::Once::new();
+
+extern "C" {
+    static osprey_ap_trampoline_start: u8;
+    static osprey_ap_trampoline_data: u8;
+    static osprey_ap_trampoline_end: u8;
+}
+
+/// The data block at the end of the trampoline (see ap_trampoline.S).
+#[repr(C)]
+struct TrampolineData {
+    cr3: u64,
+    ticket: u32,
+    nstacks: u32,
+    // followed by `nstacks` stack tops (u64)
+}
+
+/// Starts every AP in `lapic_ids` (the MADT's list, which includes the boot CPU) and returns
+/// at once; false if there is none to start. `keep` are physical ranges the kernel still reads
+/// (start info, command line, initramfs): the trampoline must not overwrite them; `memory` is
+/// the RAM map.
+pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[MemoryRegion]) -> bool {
+    let me = lapic::id();
+    percpu::set_boot_apic_id(me);
+    let aps = || lapic_ids.iter().copied().filter(move |&id| id != me);
+    let n = aps().count().min(percpu::MAX_CPUS - 1);
+    if n == 0 {
+        return false;
+    }
+    let pages = MemoryRegion {
+        start: TRAMPOLINE,
+        end: TRAMPOLINE_ROOT + PAGE_SIZE,
+    };
+    let in_ram = memory
+        .iter()
+        .any(|r| r.start <= pages.start && r.end >= pages.end);
+    let clash = keep
+        .iter()
+        .any(|r| r.end > r.start && r.start < pages.end && r.end > pages.start);
+    if !in_ram || clash {
+        log::warn!("smp: the trampoline pages at {TRAMPOLINE:#x} are not free RAM; one CPU only");
+        return false;
+    }
+
+    // Boot stacks: contiguous frames, not zeroed (a stack needs no initial contents).
+    let mut stacks = alloc::vec::Vec::with_capacity(n);
+    for _ in 0..n {
+        let Some(p) = frames::alloc_contiguous(AP_STACK_BYTES / PAGE_SIZE) else {
+            break;
+        };
+        let bottom = phys_to_virt(p) as u64;
+        stacks.push((bottom, bottom + AP_STACK_BYTES));
+    }
+    let n = stacks.len();
+    let stacks = AP_STACKS.call_once(|| stacks);
+
+    let start = core::ptr::addr_of!(osprey_ap_trampoline_start);
+    let code_len = core::ptr::addr_of!(osprey_ap_trampoline_end) as usize - start as usize;
+    let data_off = core::ptr::addr_of!(osprey_ap_trampoline_data) as usize - start as usize;
+    assert!(code_len + 8 * n <= PAGE_SIZE as usize, "too many CPUs for the trampoline page");
+    let page = phys_to_virt(PhysAddr(TRAMPOLINE));
+    // SAFETY: [TRAMPOLINE, TRAMPOLINE_ROOT + 4096) is RAM below 1 MiB that the frame allocator
+    // never hands out and that holds nothing the kernel uses (checked above); no AP runs yet,
+    // so nothing reads the page while it is written. The data block is 8-aligned (.p2align 3)
+    // and the stack array fits in the page (asserted).
+    unsafe {
+        core::ptr::copy_nonoverlapping(start, page, code_len);
+        let data = page.add(data_off) as *mut TrampolineData;
+        data.write(TrampolineData {
+            cr3: TRAMPOLINE_ROOT,
+            ticket: 0,
+            nstacks: n as u32,
+        });
+        let tops = data.add(1) as *mut u64;
+        for (i, &(_, top)) in stacks.iter().enumerate() {
+            tops.add(i).write(top);
+        }
+    }
+    paging::write_trampoline_root(PhysAddr(TRAMPOLINE_ROOT));
+    core::sync::atomic::fence(Ordering::SeqCst);
+
+    AP_IDS.call_once(|| aps().take(n).collect());
+    EXPECTED.store(1 + n, Ordering::Release);
+    STARTED_TSC.store(crate::time::tsc(), Ordering::Relaxed);
+    start_next(0);
+    true
+}
+
+/// INIT and STARTUP to the AP that will take ticket `ticket`, if there is one. Each AP starts
+/// the next once it is up, so at most one AP at a time runs its (slow, under TCG) first
+/// instructions beside the boot CPU, and the boot CPU itself sends only two IPIs.
+fn start_next(ticket: usize) {
+    if let Some(&id) = AP_IDS.get().and_then(|ids| ids.get(ticket)) {
+        lapic::send_init(id);
+        lapic::send_startup(id, (TRAMPOLINE >> 12) as u8);
+    }
+}
+
+/// Where an AP lands from the trampoline, on its boot stack, interrupts off, on the
+/// trampoline's page table.
+#[no_mangle]
+extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
+    let root = paging::kernel_root();
+    // SAFETY: the kernel's root maps everything this code and its stack use (kernel image,
+    // direct map) exactly as the trampoline's root does; only the identity map goes away,
+    // and nothing here runs from it.
+    unsafe {
+        Cr3::write(
+            PhysFrame::from_start_address(x86_64::PhysAddr::new(root.0)).expect("aligned root"),
+            Cr3Flags::empty(),
+        )
+    };
+    let (bottom, top) = AP_STACKS.get().expect("AP stacks set before the IPIs")[ticket as usize];
+    let cpu = ticket as usize + 1;
+    // The initial APIC ID (CPUID.1:EBX[31:24]) equals the LAPIC ID under xAPIC.
+    let apic_id = raw_cpuid::cpuid!(1).ebx >> 24;
+    percpu::init_ap(cpu, apic_id, bottom, top);
+    super::init_ap();
+    crate::trap::init();
+    lapic::init();
+    if STOPPING.load(Ordering::Acquire) {
+        halt_forever();
+    }
+    let online = ONLINE.fetch_add(1, Ordering::AcqRel) + 1;
+    start_next(ticket as usize + 1);
+    if online == EXPECTED.load(Ordering::Acquire) {
+        crate::boot::mark("hal: all CPUs online");
+        if WAITERS.load(Ordering::Acquire) > 0 {
+            for c in (0..online).filter(|&c| c != cpu) {
+                send_ipi(c, WAKE_VECTOR);
+            }
+        }
+    }
+    loop {
+        if let Some(f) = ap_entry() {
+            x86_64::instructions::interrupts::enable();
+            f(cpu);
+        }
+        super::halt_unless(|| ap_entry().is_none());
+    }
+}
+
+fn ap_entry() -> Option<fn(usize) -> !> {
+    let p = AP_ENTRY.load(Ordering::Acquire);
+    // SAFETY: the only non-zero value ever stored is a `fn(usize) -> !` (set_ap_entry).
+    (p != 0).then(|| unsafe { core::mem::transmute::<usize, fn(usize) -> !>(p) })
+}
+
+/// Registers the function every AP runs, with its CPU number, once it is ready (interrupts
+/// on, on its 64 KiB boot stack, which is also its kernel stack until it sets another). APs
+/// already waiting are woken; later ones call it as they arrive. Set it once.
+pub fn set_ap_entry(f: fn(usize) -> !) {
+    AP_ENTRY.store(f as usize, Ordering::Release);
+    broadcast_ipi(WAKE_VECTOR);
+}
+
+fn done() -> bool {
+    ONLINE.load(Ordering::Acquire) >= EXPECTED.load(Ordering::Acquire)
+}
+
+/// Waits (halted) until every AP asked to start is online, or until [`AP_TIMEOUT_NS`] after
+/// the STARTUP IPIs; an AP that has not arrived by then is left out (and logged). Immediate
+/// once bring-up is over, and on a one-CPU machine.
+pub fn wait_for_aps() {
+    if done() {
+        return;
+    }
+    WAITERS.fetch_add(1, Ordering::AcqRel);
+    let deadline =
+        STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
+    crate::time::sleep_until(deadline, &done);
+    WAITERS.fetch_sub(1, Ordering::AcqRel);
+    if !done() {
+        let (on, exp) = (ONLINE.load(Ordering::Relaxed), EXPECTED.load(Ordering::Relaxed));
+        log::warn!("smp: only {on} of {exp} CPUs came up; going on without the others");
+        EXPECTED.store(on, Ordering::Release);
+    }
+}
+
+/// CPUs online now (the boot CPU included), without waiting for bring-up to finish.
+pub fn online() -> usize {
+    ONLINE.load(Ordering::Acquire)
+}
+
+/// Sends interrupt `vector` to CPU `cpu` (a no-op for a CPU that is not online).
+pub fn send_ipi(cpu: usize, vector: u8) {
+    if let Some(apic) = percpu::apic_id(cpu) {
+        lapic::send_ipi(apic, vector);
+    }
+}
+
+/// Sends interrupt `vector` to every online CPU but the caller.
+pub fn broadcast_ipi(vector: u8) {
+    let me = percpu::cpu_id();
+    for c in (0..online()).filter(|&c| c != me) {
+        send_ipi(c, vector);
+    }
+}
+
+/// Stops every other CPU, whatever it is doing (an NMI reaches it even with interrupts off),
+/// so that a panic report or the exit path runs alone. If another CPU is already stopping the
+/// machine, the caller stops too instead (one report wins). APs that were still starting stop
+/// when they arrive.
+pub fn stop_other_cpus() {
+    if STOPPING.swap(true, Ordering::AcqRel) {
+        halt_forever();
+    }
+    let me = percpu::cpu_id();
+    for c in (0..online()).filter(|&c| c != me) {
+        if let Some(apic) = percpu::apic_id(c) {
+            lapic::send_nmi(apic);
+        }
+    }
+}
+
+/// Whether [`stop_other_cpus`] has run (the NMI handler then stops the CPU).
+pub(crate) fn stopping() -> bool {
+    STOPPING.load(Ordering::Acquire)
+}
+
+/// Stops the calling CPU for good.
+pub(crate) fn halt_forever() -> ! {
+    loop {
+        x86_64::instructions::interrupts::disable();
+        x86_64::instructions::hlt();
+    }
+}
