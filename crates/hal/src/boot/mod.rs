@@ -65,8 +65,15 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
     mark("hal: memory");
-    let topology = acpi::discover(si.rsdp);
-    mark("hal: ACPI MADT");
+    // A VM that says it has one CPU needs no MADT.
+    let topology = match dev::fw_cfg::cpu_count() {
+        Some(1) => None,
+        _ => {
+            let t = acpi::discover(si.rsdp);
+            mark("hal: ACPI MADT");
+            t
+        }
+    };
     cpu::init_boot_cpu();
     mark("hal: cpu");
     trap::init();

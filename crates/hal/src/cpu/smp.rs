@@ -184,6 +184,13 @@ extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
     super::init_ap();
     crate::trap::init();
     lapic::init();
+    // Take one timer interrupt before counting as online: it proves this CPU's LAPIC timer,
+    // IDT, IST stacks and interrupt return work. (If it never came, the CPU would stay halted
+    // here and be reported missing by wait_for_aps rather than fail later.)
+    lapic::arm_soon();
+    super::halt_unless(|| true);
+    x86_64::instructions::interrupts::disable();
+    lapic::disarm();
     if STOPPING.load(Ordering::Acquire) {
         halt_forever();
     }

@@ -88,6 +88,16 @@ pub fn arm_at_tsc(deadline: u64) {
     }
 }
 
+/// Arms the timer to fire within microseconds, whatever its mode, without needing its rate.
+pub(crate) fn arm_soon() {
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        arm_at_tsc(crate::time::tsc() + 1000);
+    } else {
+        write(REG_LVT_TIMER, TIMER_VECTOR as u32);
+        write(REG_TIMER_INIT, 1000);
+    }
+}
+
 /// Disarms the timer.
 pub fn disarm() {
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
