@@ -134,12 +134,11 @@ pub fn cpu_id() -> usize {
     id as usize
 }
 
-/// How many CPUs are online (the boot CPU plus every AP that came up). CPU numbers are
-/// `0..cpu_count()`. The first call after boot waits, boundedly, until every AP the firmware
-/// listed has come up or been given up on (see `smp::wait_for_aps`).
+/// How many CPUs this VM runs: the boot CPU plus every AP the hal started (and has not given up
+/// on). CPU numbers are `0..cpu_count()`. Does not wait: right after boot an AP may still be on
+/// its way up (`smp::is_online`, `smp::wait_for_aps`).
 pub fn cpu_count() -> usize {
-    super::smp::wait_for_aps();
-    super::smp::online()
+    super::smp::cpu_count()
 }
 
 /// The local APIC ID of CPU `cpu`, None if there is no such CPU online.

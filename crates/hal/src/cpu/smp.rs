@@ -10,8 +10,10 @@
 //! per-CPU block in GS base), counts itself online, and calls the kernel's AP entry
 //! ([`set_ap_entry`]) or, until there is one, halts with interrupts on.
 //!
-//! Whoever needs the final count ([`crate::cpu::cpu_count`]) waits, halted, until every AP has
-//! arrived or [`AP_TIMEOUT_NS`] has passed since the IPIs went out.
+//! [`crate::cpu::cpu_count`] counts the APs asked to start without waiting for them (boot does
+//! not stall on them); whoever needs them all running calls [`wait_for_aps`], which waits,
+//! halted, until every AP has arrived or [`AP_TIMEOUT_NS`] has passed since the IPIs went out
+//! (an AP that never arrives is then left out of the count).
 //!
 //! Only one STARTUP IPI is sent: the second one the MP specification asks for is for CPUs that
 //! missed the first, which does not happen on the VMMs Osprey targets (QEMU and KVM keep a
@@ -191,7 +193,8 @@ extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
     super::halt_unless(|| true);
     x86_64::instructions::interrupts::disable();
     lapic::disarm();
-    if STOPPING.load(Ordering::Acquire) {
+    // Stopping, or so late that it was left out of the count: stay out.
+    if STOPPING.load(Ordering::Acquire) || cpu >= EXPECTED.load(Ordering::Acquire) {
         halt_forever();
     }
     let online = ONLINE.fetch_add(1, Ordering::AcqRel) + 1;
@@ -243,16 +246,38 @@ pub fn wait_for_aps() {
         STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
     crate::time::sleep_until(deadline, &done);
     WAITERS.fetch_sub(1, Ordering::AcqRel);
-    if !done() {
-        let (on, exp) = (ONLINE.load(Ordering::Relaxed), EXPECTED.load(Ordering::Relaxed));
-        log::warn!("smp: only {on} of {exp} CPUs came up; going on without the others");
-        EXPECTED.store(on, Ordering::Release);
-    }
+    give_up();
 }
 
 /// CPUs online now (the boot CPU included), without waiting for bring-up to finish.
 pub fn online() -> usize {
     ONLINE.load(Ordering::Acquire)
+}
+
+/// Whether CPU `cpu` is up and running its idle loop or the kernel's AP entry.
+pub fn is_online(cpu: usize) -> bool {
+    cpu < online()
+}
+
+/// CPUs of this VM: online, or started and still within [`AP_TIMEOUT_NS`]. Past the timeout,
+/// latecomers are given up on here too (without waiting), if the TSC rate is known.
+pub(crate) fn cpu_count() -> usize {
+    if !done() && crate::time::tsc_hz_known() {
+        let deadline =
+            STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
+        if crate::time::tsc() > deadline {
+            give_up();
+        }
+    }
+    EXPECTED.load(Ordering::Acquire)
+}
+
+fn give_up() {
+    if !done() {
+        let (on, exp) = (ONLINE.load(Ordering::Relaxed), EXPECTED.load(Ordering::Relaxed));
+        log::warn!("smp: only {on} of {exp} CPUs came up; going on without the others");
+        EXPECTED.store(on, Ordering::Release);
+    }
 }
 
 /// Sends interrupt `vector` to CPU `cpu` (a no-op for a CPU that is not online).
