@@ -98,3 +98,28 @@ fn one_cpu_does_no_smp_work() {
         run.show()
     );
 }
+
+#[test]
+fn a_panic_on_another_cpu_stops_the_machine_with_one_report() {
+    // `panic=ap`: the kernel registers an AP entry that panics. Every AP runs it as soon as it
+    // is registered (the registration wakes the APs with an IPI); the first panic stops the
+    // boot CPU and the other APs with NMIs, so exactly one report comes out, and osprey exits
+    // 125 as for any kernel panic.
+    for n in [2, 4] {
+        let mut cmd = Guest::new(program("cpus", Variant::Static))
+            .opt("--cpus")
+            .opt(n.to_string())
+            .command();
+        cmd.env("OSPREY_KERNEL_CMDLINE", "panic=ap");
+        let run = run_command(cmd, b"", std::time::Duration::from_secs(60));
+        assert_eq!(run.status, 125, "--cpus {n}{}", run.show());
+        let err = run.err();
+        assert_eq!(err.matches("osprey: kernel panic:").count(), 1, "{}", run.show());
+        assert!(
+            err.contains("panic=ap on the kernel command line (CPU "),
+            "{}",
+            run.show()
+        );
+        assert!(err.contains("<osprey_hal_ap_start+0x"), "{}", run.show());
+    }
+}

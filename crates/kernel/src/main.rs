@@ -65,8 +65,13 @@ fn main(info: osprey_hal::BootInfo) -> ! {
             machine::set_winsize(c, r);
         }
     }
-    if cmdline::get(info.cmdline, cmdline::PANIC) == Some("boot") {
-        panic!("panic=boot on the kernel command line");
+    match cmdline::get(info.cmdline, cmdline::PANIC) {
+        Some("boot") => panic!("panic=boot on the kernel command line"),
+        // A panic on another CPU must stop this one and still be reported.
+        Some("ap") => osprey_hal::cpu::smp::set_ap_entry(|cpu| {
+            panic!("panic=ap on the kernel command line (CPU {cpu})")
+        }),
+        _ => {}
     }
     trap::set_handlers(Handlers { trap: traps::trap });
 

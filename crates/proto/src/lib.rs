@@ -35,7 +35,8 @@ pub mod cmdline {
     pub const TSC_KHZ: &str = "tsc_khz";
     /// `winsize=COLSxROWS`: the host terminal's size, for the app's TIOCGWINSZ.
     pub const WINSIZE: &str = "winsize";
-    /// `panic=boot`: the kernel panics on purpose once booted (tests of the panic path).
+    /// `panic=boot`: the kernel panics on purpose once booted; `panic=ap`: every other CPU
+    /// panics as soon as it runs the kernel's AP entry (tests of the panic path).
     pub const PANIC: &str = "panic";
 
     /// The value of `key` in a command line.

@@ -95,15 +95,13 @@ pub(crate) fn discover(rsdp: u64) -> Option<Topology> {
                     t.ncpus += 1;
                 }
             }
-            MadtEntry::IoApic(io) => {
-                if t.nioapics < t.ioapics.len() {
-                    t.ioapics[t.nioapics] = (
-                        io.io_apic_id,
-                        { io.io_apic_address },
-                        { io.global_system_interrupt_base },
-                    );
-                    t.nioapics += 1;
-                }
+            MadtEntry::IoApic(io) if t.nioapics < t.ioapics.len() => {
+                t.ioapics[t.nioapics] = (
+                    io.io_apic_id,
+                    { io.io_apic_address },
+                    { io.global_system_interrupt_base },
+                );
+                t.nioapics += 1;
             }
             _ => {}
         }

@@ -83,7 +83,7 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     if let Some(t) = &topology {
         // The command line is read in place later (BootInfo::cmdline).
         let cmdline = match si.cmdline.as_ptr() as u64 {
-            v if v >= mm::DIRECT_MAP_BASE && v < mm::KERNEL_VMA => MemoryRegion {
+            v if (mm::DIRECT_MAP_BASE..mm::KERNEL_VMA).contains(&v) => MemoryRegion {
                 start: v - mm::DIRECT_MAP_BASE,
                 end: v - mm::DIRECT_MAP_BASE + si.cmdline.len() as u64 + 1,
             },
