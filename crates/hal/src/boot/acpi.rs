@@ -22,9 +22,18 @@ pub struct Topology {
     /// Local APIC IDs of the usable processors, in the table's order (the boot CPU among them).
     pub lapic_ids: [u32; MAX_CPUS],
     pub ncpus: usize,
-    /// (I/O APIC ID, physical MMIO address, first global system interrupt).
-    pub ioapics: [(u8, u32, u32); 8],
+    pub ioapics: [IoApic; 8],
     pub nioapics: usize,
+}
+
+/// An I/O APIC the MADT lists (device interrupts will be routed through it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IoApic {
+    pub id: u8,
+    /// Physical address of its registers.
+    pub address: u32,
+    /// The first global system interrupt it serves.
+    pub gsi_base: u32,
 }
 
 #[derive(Clone, Copy)]
@@ -73,7 +82,7 @@ pub(crate) fn discover(rsdp: u64) -> Option<Topology> {
     let mut t = Topology {
         lapic_ids: [0; MAX_CPUS],
         ncpus: 0,
-        ioapics: [(0, 0, 0); 8],
+        ioapics: [IoApic::default(); 8],
         nioapics: 0,
     };
     for e in madt.get().entries() {
@@ -96,11 +105,11 @@ pub(crate) fn discover(rsdp: u64) -> Option<Topology> {
                 }
             }
             MadtEntry::IoApic(io) if t.nioapics < t.ioapics.len() => {
-                t.ioapics[t.nioapics] = (
-                    io.io_apic_id,
-                    { io.io_apic_address },
-                    { io.global_system_interrupt_base },
-                );
+                t.ioapics[t.nioapics] = IoApic {
+                    id: io.io_apic_id,
+                    address: io.io_apic_address,
+                    gsi_base: io.global_system_interrupt_base,
+                };
                 t.nioapics += 1;
             }
             _ => {}

@@ -8,7 +8,24 @@ use crate::{cpu, dev, mm, time, trap};
 mod acpi;
 mod start_info;
 
+pub use acpi::IoApic;
 pub use start_info::MemoryRegion;
+
+/// What the MADT says (None: no usable ACPI tables), read at boot on a VM with several CPUs
+/// and on first use otherwise.
+static TOPOLOGY: spin::Once<Option<acpi::Topology>> = spin::Once::new();
+static RSDP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+fn topology() -> Option<&'static acpi::Topology> {
+    TOPOLOGY
+        .call_once(|| acpi::discover(RSDP.load(core::sync::atomic::Ordering::Relaxed)))
+        .as_ref()
+}
+
+/// The I/O APICs the firmware lists.
+pub fn ioapics() -> &'static [IoApic] {
+    topology().map_or(&[], |t| &t.ioapics[..t.nioapics])
+}
 
 global_asm!(include_str!("pvh.S"), options(att_syntax));
 
@@ -65,11 +82,12 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
     mark("hal: memory");
-    // A VM that says it has one CPU needs no MADT.
+    RSDP.store(si.rsdp, core::sync::atomic::Ordering::Relaxed);
+    // A VM that says it has one CPU needs no MADT at boot (half a millisecond under TCG).
     let topology = match dev::fw_cfg::cpu_count() {
         Some(1) => None,
         _ => {
-            let t = acpi::discover(si.rsdp);
+            let t = topology();
             mark("hal: ACPI MADT");
             t
         }
@@ -80,7 +98,7 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     mm::heap::init();
     time::init();
     mark("hal: traps, timer");
-    if let Some(t) = &topology {
+    if let Some(t) = topology {
         // The command line is read in place later (BootInfo::cmdline).
         let cmdline = match si.cmdline.as_ptr() as u64 {
             v if (mm::DIRECT_MAP_BASE..mm::KERNEL_VMA).contains(&v) => MemoryRegion {
