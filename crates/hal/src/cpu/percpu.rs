@@ -93,23 +93,37 @@ pub(crate) fn set_boot_apic_id(apic_id: u32) {
     unsafe { (*BOOT_CPU.0.get()).apic_id = apic_id as u64 };
 }
 
-/// Gives the calling AP its block: CPU number `cpu`, boot stack `[bottom, top)`. Called once
-/// per AP, first thing in Rust, with interrupts off.
-pub(crate) fn init_ap(cpu: usize, apic_id: u32, bottom: u64, top: u64) {
+/// A block for an AP that is about to be started (allocated by the boot CPU, so that the AP
+/// has a valid GS base before its first allocation or possible fault).
+pub(crate) fn alloc_ap_block() -> *mut PerCpu {
     let block = alloc::boxed::Box::leak(alloc::boxed::Box::new(PerCpu {
         self_ptr: 0,
-        kstack_top: top,
-        kstack_bottom: bottom,
+        kstack_top: 0,
+        kstack_bottom: 0,
         scratch: 0,
         syscall_frame: 0,
-        cpu_id: cpu as u64,
-        apic_id: apic_id as u64,
+        cpu_id: 0,
+        apic_id: 0,
     }));
     let p: *mut PerCpu = block;
     // SAFETY: the block was just allocated and is not shared yet.
     unsafe { (*p).self_ptr = p as u64 };
-    install(p);
-    BLOCKS[cpu].store(p, Ordering::Release);
+    p
+}
+
+/// Makes `block` (from `alloc_ap_block`, used by no other CPU) the calling AP's: CPU number
+/// `cpu`, boot stack `[bottom, top)`. Called once per AP, first thing in Rust, interrupts off.
+pub(crate) fn init_ap(block: *mut PerCpu, cpu: usize, apic_id: u32, bottom: u64, top: u64) {
+    // SAFETY: the boot CPU allocated the block for this AP's ticket alone and no longer
+    // touches it; nothing reads it until it is published below.
+    unsafe {
+        (*block).kstack_top = top;
+        (*block).kstack_bottom = bottom;
+        (*block).cpu_id = cpu as u64;
+        (*block).apic_id = apic_id as u64;
+    }
+    install(block);
+    BLOCKS[cpu].store(block, Ordering::Release);
 }
 
 /// This CPU's block.

@@ -63,8 +63,20 @@ static WAITERS: AtomicUsize = AtomicUsize::new(0);
 static AP_ENTRY: AtomicUsize = AtomicUsize::new(0);
 /// A CPU is stopping the others (panic or shutdown).
 static STOPPING: AtomicBool = AtomicBool::new(false);
-/// Bottom and top of each ticket's boot stack.
-static AP_STACKS: spin::Once<alloc::vec::Vec<(u64, u64)>> = spin::Once::new();
+/// What each ticket's AP starts with.
+static AP_BOOT: spin::Once<alloc::vec::Vec<ApBoot>> = spin::Once::new();
+
+struct ApBoot {
+    stack_bottom: u64,
+    stack_top: u64,
+    percpu: *mut percpu::PerCpu,
+}
+
+// SAFETY: `percpu` points at a block only the AP holding that ticket uses (the boot CPU just
+// allocates it); the rest is plain data.
+unsafe impl Send for ApBoot {}
+// SAFETY: as for Send: shared read-only, each AP taking its own entry.
+unsafe impl Sync for ApBoot {}
 /// LAPIC IDs of the APs, in the order they are started (the MADT's).
 static AP_IDS: spin::Once<alloc::vec::Vec<u32>> = spin::Once::new();
 
@@ -110,17 +122,22 @@ pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[Memo
         return false;
     }
 
-    // Boot stacks: contiguous frames, not zeroed (a stack needs no initial contents).
-    let mut stacks = alloc::vec::Vec::with_capacity(n);
+    // Boot stacks: contiguous frames, not zeroed (a stack needs no initial contents); and a
+    // per-CPU block each.
+    let mut boot = alloc::vec::Vec::with_capacity(n);
     for _ in 0..n {
         let Some(p) = frames::alloc_contiguous(AP_STACK_BYTES / PAGE_SIZE) else {
             break;
         };
         let bottom = phys_to_virt(p) as u64;
-        stacks.push((bottom, bottom + AP_STACK_BYTES));
+        boot.push(ApBoot {
+            stack_bottom: bottom,
+            stack_top: bottom + AP_STACK_BYTES,
+            percpu: percpu::alloc_ap_block(),
+        });
     }
-    let n = stacks.len();
-    let stacks = AP_STACKS.call_once(|| stacks);
+    let n = boot.len();
+    let boot = AP_BOOT.call_once(|| boot);
 
     let start = core::ptr::addr_of!(osprey_ap_trampoline_start);
     let code_len = core::ptr::addr_of!(osprey_ap_trampoline_end) as usize - start as usize;
@@ -140,8 +157,8 @@ pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[Memo
             nstacks: n as u32,
         });
         let tops = data.add(1) as *mut u64;
-        for (i, &(_, top)) in stacks.iter().enumerate() {
-            tops.add(i).write(top);
+        for (i, b) in boot.iter().enumerate() {
+            tops.add(i).write(b.stack_top);
         }
     }
     paging::write_trampoline_root(PhysAddr(TRAMPOLINE_ROOT));
@@ -178,19 +195,25 @@ extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
             Cr3Flags::empty(),
         )
     };
-    let (bottom, top) = AP_STACKS.get().expect("AP stacks set before the IPIs")[ticket as usize];
+    let b = &AP_BOOT.get().expect("AP boot data set before the IPIs")[ticket as usize];
     let cpu = ticket as usize + 1;
     // The initial APIC ID (CPUID.1:EBX[31:24]) equals the LAPIC ID under xAPIC.
     let apic_id = raw_cpuid::cpuid!(1).ebx >> 24;
-    percpu::init_ap(cpu, apic_id, bottom, top);
+    percpu::init_ap(b.percpu, cpu, apic_id, b.stack_bottom, b.stack_top);
     super::init_ap();
     crate::trap::init();
     lapic::init();
     // Take one timer interrupt before counting as online: it proves this CPU's LAPIC timer,
     // IDT, IST stacks and interrupt return work. (If it never came, the CPU would stay halted
-    // here and be reported missing by wait_for_aps rather than fail later.)
+    // here and be reported missing by wait_for_aps rather than fail later.) Other interrupts
+    // (a wake-up IPI) may end a halt first, hence the loop.
     lapic::arm_soon();
-    super::halt_unless(|| true);
+    loop {
+        super::halt_unless(|| !lapic::timer_expired());
+        if lapic::timer_expired() {
+            break;
+        }
+    }
     x86_64::instructions::interrupts::disable();
     lapic::disarm();
     // Stopping, or so late that it was left out of the count: stay out.

@@ -98,6 +98,17 @@ pub(crate) fn arm_soon() {
     }
 }
 
+/// Whether a timer armed with `arm_soon` (or `arm_at_tsc`) has expired.
+pub(crate) fn timer_expired() -> bool {
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        // SAFETY: reading the TSC-deadline MSR, present in this mode; the CPU clears it when
+        // the timer fires.
+        unsafe { Msr::new(IA32_TSC_DEADLINE).read() == 0 }
+    } else {
+        read(REG_TIMER_CUR) == 0
+    }
+}
+
 /// Disarms the timer.
 pub fn disarm() {
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
