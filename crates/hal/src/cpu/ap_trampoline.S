@@ -13,6 +13,13 @@
  *         osprey_hal_ap_start(ticket) in the high half, which switches to the kernel's own CR3.
  */
 .set AP_TRAMPOLINE, 0x8000
+/* The data block (struct TrampolineData in smp.rs) has a page of its own: the APs write the
+   ticket, and a write to a page holding translated code makes TCG throw that code away. */
+.set AP_DATA, 0x7000
+.set TR_CR3, AP_DATA + 0
+.set TR_TICKET, AP_DATA + 8
+.set TR_NSTACKS, AP_DATA + 12
+.set TR_STACKS, AP_DATA + 16
 .set TR_CS32, 0x08
 .set TR_DS, 0x10
 .set TR_CS64, 0x18
@@ -41,7 +48,7 @@ tr_32:
     mov %cr4, %eax
     or $(1 << 5), %eax                              /* PAE */
     mov %eax, %cr4
-    mov (AP_TRAMPOLINE + tr_cr3 - osprey_ap_trampoline_start), %eax
+    mov (TR_CR3), %eax
     mov %eax, %cr3
     mov $0xC0000080, %ecx                           /* IA32_EFER */
     rdmsr
@@ -62,11 +69,11 @@ tr_64:
     mov %eax, %fs
     mov %eax, %gs
     mov $1, %eax
-    lock xadd %eax, (AP_TRAMPOLINE + tr_ticket - osprey_ap_trampoline_start)
+    lock xadd %eax, (TR_TICKET)
     mov %eax, %edi                                  /* arg 0: the ticket */
-    cmp (AP_TRAMPOLINE + tr_nstacks - osprey_ap_trampoline_start), %eax
+    cmp (TR_NSTACKS), %eax
     jae 2f                                          /* more APs than stacks: park */
-    mov (AP_TRAMPOLINE + tr_stacks - osprey_ap_trampoline_start)(, %rax, 8), %rsp
+    mov TR_STACKS(, %rax, 8), %rsp
     xor %ebp, %ebp
     movabs $osprey_hal_ap_start, %rax
     call *%rax
@@ -86,15 +93,6 @@ tr_gdtr:
     .word tr_gdt_end - tr_gdt - 1
     .long AP_TRAMPOLINE + tr_gdt - osprey_ap_trampoline_start
 
-/* Filled in by smp.rs after the copy: struct TrampolineData. The stack array runs on past
-   the copied bytes (the page is the trampoline's alone). */
-.p2align 3
-.global osprey_ap_trampoline_data
-osprey_ap_trampoline_data:
-tr_cr3:     .quad 0
-tr_ticket:  .long 0
-tr_nstacks: .long 0
-tr_stacks:
 .global osprey_ap_trampoline_end
 osprey_ap_trampoline_end:
 

@@ -46,6 +46,10 @@ pub const WAKE_VECTOR: u8 = 0xf2;
 pub const TRAMPOLINE: u64 = 0x8000;
 /// Physical page of the trampoline's root page table (a 32-bit CR3 must point below 4 GiB).
 const TRAMPOLINE_ROOT: u64 = 0x9000;
+/// Physical page of the trampoline's data ([`TrampolineData`]): apart from the code, because
+/// the APs write their tickets there and a write to a page holding translated code makes
+/// TCG discard that code.
+const TRAMPOLINE_DATA: u64 = 0x7000;
 /// Each AP's boot stack (its kernel stack until the kernel gives it another).
 const AP_STACK_BYTES: u64 = 64 * 1024;
 /// How long [`wait_for_aps`] waits after the IPIs before giving up on missing APs.
@@ -82,11 +86,10 @@ static AP_IDS: spin::Once<alloc::vec::Vec<u32>> = spin::Once::new();
 
 extern "C" {
     static osprey_ap_trampoline_start: u8;
-    static osprey_ap_trampoline_data: u8;
     static osprey_ap_trampoline_end: u8;
 }
 
-/// The data block at the end of the trampoline (see ap_trampoline.S).
+/// The trampoline's data block at TRAMPOLINE_DATA (see ap_trampoline.S).
 #[repr(C)]
 struct TrampolineData {
     cr3: u64,
@@ -108,7 +111,7 @@ pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[Memo
         return false;
     }
     let pages = MemoryRegion {
-        start: TRAMPOLINE,
+        start: TRAMPOLINE_DATA,
         end: TRAMPOLINE_ROOT + PAGE_SIZE,
     };
     let in_ram = memory
@@ -141,16 +144,15 @@ pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[Memo
 
     let start = core::ptr::addr_of!(osprey_ap_trampoline_start);
     let code_len = core::ptr::addr_of!(osprey_ap_trampoline_end) as usize - start as usize;
-    let data_off = core::ptr::addr_of!(osprey_ap_trampoline_data) as usize - start as usize;
-    assert!(code_len + 8 * n <= PAGE_SIZE as usize, "too many CPUs for the trampoline page");
-    let page = phys_to_virt(PhysAddr(TRAMPOLINE));
-    // SAFETY: [TRAMPOLINE, TRAMPOLINE_ROOT + 4096) is RAM below 1 MiB that the frame allocator
-    // never hands out and that holds nothing the kernel uses (checked above); no AP runs yet,
-    // so nothing reads the page while it is written. The data block is 8-aligned (.p2align 3)
-    // and the stack array fits in the page (asserted).
+    assert!(code_len <= PAGE_SIZE as usize);
+    assert!(16 + 8 * n <= PAGE_SIZE as usize, "too many CPUs for the trampoline data page");
+    // SAFETY: [TRAMPOLINE_DATA, TRAMPOLINE_ROOT + 4096) is RAM below 1 MiB that the frame
+    // allocator never hands out and that holds nothing the kernel uses (checked above); no AP
+    // runs yet, so nothing reads these pages while they are written. The code fits its page
+    // and the stack array the data page (asserted); both pages are page-aligned.
     unsafe {
-        core::ptr::copy_nonoverlapping(start, page, code_len);
-        let data = page.add(data_off) as *mut TrampolineData;
+        core::ptr::copy_nonoverlapping(start, phys_to_virt(PhysAddr(TRAMPOLINE)), code_len);
+        let data = phys_to_virt(PhysAddr(TRAMPOLINE_DATA)) as *mut TrampolineData;
         data.write(TrampolineData {
             cr3: TRAMPOLINE_ROOT,
             ticket: 0,
