@@ -2,8 +2,8 @@
  * The application-processor trampoline. An AP leaves reset (INIT, then STARTUP IPI with vector
  * 0x08) in real mode at 0x0800:0000, that is physical 0x8000. The bytes between
  * osprey_ap_trampoline_start and osprey_ap_trampoline_end are copied there by cpu/smp.rs,
- * which also fills the data block at the end. Every absolute address below is therefore
- * written as AP_TRAMPOLINE + (label - osprey_ap_trampoline_start).
+ * which also fills the data block at AP_DATA. Every absolute address below is therefore
+ * written as AP_TRAMPOLINE + (label - osprey_ap_trampoline_start), or AP_DATA + offset.
  * (No curly braces in this file: global_asm! would read them as format placeholders.)
  *
  * 16-bit: load a small GDT, set CR0.PE, far jump to 32-bit code.
