@@ -21,7 +21,7 @@
 //! hardware (10 ms, 200 us) are not needed there either, as Linux also assumes for guests.
 
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::PhysFrame;
@@ -65,8 +65,8 @@ static STARTED_TSC: AtomicU64 = AtomicU64::new(0);
 static WAITERS: AtomicUsize = AtomicUsize::new(0);
 /// The kernel's AP entry, a `fn(usize) -> !` (0: none yet).
 static AP_ENTRY: AtomicUsize = AtomicUsize::new(0);
-/// A CPU is stopping the others (panic or shutdown).
-static STOPPING: AtomicBool = AtomicBool::new(false);
+/// 1 + the number of the CPU stopping the others (panic or shutdown); 0 while none is.
+static STOPPER: AtomicUsize = AtomicUsize::new(0);
 /// What each ticket's AP starts with.
 static AP_BOOT: spin::Once<alloc::vec::Vec<ApBoot>> = spin::Once::new();
 
@@ -219,7 +219,7 @@ extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
     x86_64::instructions::interrupts::disable();
     lapic::disarm();
     // Stopping, or so late that it was left out of the count: stay out.
-    if STOPPING.load(Ordering::Acquire) || cpu >= EXPECTED.load(Ordering::Acquire) {
+    if stopping() || cpu >= EXPECTED.load(Ordering::Acquire) {
         halt_forever();
     }
     let online = ONLINE.fetch_add(1, Ordering::AcqRel) + 1;
@@ -322,13 +322,16 @@ pub fn broadcast_ipi(vector: u8) {
 
 /// Stops every other CPU, whatever it is doing (an NMI reaches it even with interrupts off),
 /// so that a panic report or the exit path runs alone. If another CPU is already stopping the
-/// machine, the caller stops too instead (one report wins). APs that were still starting stop
-/// when they arrive.
+/// machine, the caller stops too instead (one report wins); a second call on the stopping CPU
+/// (a panic inside the panic handler) returns at once. APs that were still starting stop when
+/// they arrive.
 pub fn stop_other_cpus() {
-    if STOPPING.swap(true, Ordering::AcqRel) {
-        halt_forever();
-    }
     let me = percpu::cpu_id();
+    match STOPPER.compare_exchange(0, me + 1, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => {}
+        Err(s) if s == me + 1 => return,
+        Err(_) => halt_forever(),
+    }
     for c in (0..online()).filter(|&c| c != me) {
         if let Some(apic) = percpu::apic_id(c) {
             lapic::send_nmi(apic);
@@ -336,9 +339,10 @@ pub fn stop_other_cpus() {
     }
 }
 
-/// Whether [`stop_other_cpus`] has run (the NMI handler then stops the CPU).
+/// Whether another CPU has run [`stop_other_cpus`] (the NMI handler then stops this one).
 pub(crate) fn stopping() -> bool {
-    STOPPING.load(Ordering::Acquire)
+    let s = STOPPER.load(Ordering::Acquire);
+    s != 0 && s != percpu::cpu_id() + 1
 }
 
 /// Stops the calling CPU for good.
