@@ -123,3 +123,27 @@ fn a_panic_on_another_cpu_stops_the_machine_with_one_report() {
         assert!(err.contains("<osprey_hal_ap_start+0x"), "{}", run.show());
     }
 }
+
+#[test]
+fn tlb_shootdowns_reach_the_other_cpus() {
+    // `selftest=tlb`: at boot the APs cache a translation of an app page, the boot CPU maps
+    // another frame there, and every AP must then read the new page (without the shootdown
+    // IPI it would read the old one; checked by breaking the shootdown on purpose). The program
+    // then runs as usual. This also proves every AP runs on the kernel's page table.
+    for n in [2u32, 4] {
+        let mut cmd = Guest::new(program("cpus", Variant::Static))
+            .opt("--cpus")
+            .opt(n.to_string())
+            .command();
+        cmd.env("OSPREY_KERNEL_CMDLINE", "selftest=tlb");
+        let run = run_command(cmd, b"", std::time::Duration::from_secs(60));
+        assert_eq!(run.status, 0, "--cpus {n}{}", run.show());
+        assert!(
+            run.err()
+                .contains(&format!("osprey: selftest tlb: ok on {} APs", n - 1)),
+            "{}",
+            run.show()
+        );
+        expect_told(&run, n, Variant::Static);
+    }
+}

@@ -38,6 +38,9 @@ pub mod cmdline {
     /// `panic=boot`: the kernel panics on purpose once booted; `panic=ap`: every other CPU
     /// panics as soon as it runs the kernel's AP entry (tests of the panic path).
     pub const PANIC: &str = "panic";
+    /// `selftest=tlb`: the hal checks at boot that TLB shootdowns reach the other CPUs and
+    /// reports on stderr (tests of SMP).
+    pub const SELFTEST: &str = "selftest";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {

@@ -112,6 +112,15 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
             mark("hal: APs started");
         }
     }
+    if osprey_proto::cmdline::get(si.cmdline, osprey_proto::cmdline::SELFTEST) == Some("tlb") {
+        match cpu::tlb::selftest() {
+            Ok(aps) => {
+                let msg = alloc::format!("osprey: selftest tlb: ok on {aps} APs\n");
+                dev::serial::write_frame(osprey_proto::frame::Tag::Stderr as u8, msg.as_bytes());
+            }
+            Err(e) => panic!("selftest tlb failed: {e}"),
+        }
+    }
     // SAFETY: reading a u64 that pvh.S wrote before paging was on; nothing writes it later.
     let entry_tsc = unsafe { core::ptr::addr_of!(osprey_boot_tsc).read_volatile() };
     let info = BootInfo {

@@ -3,6 +3,7 @@
 pub mod gdt;
 pub mod percpu;
 pub mod smp;
+pub mod tlb;
 
 pub use percpu::{apic_id, cpu_count, cpu_id, MAX_CPUS};
 

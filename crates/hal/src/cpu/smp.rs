@@ -81,6 +81,8 @@ struct ApBoot {
 unsafe impl Send for ApBoot {}
 // SAFETY: as for Send: shared read-only, each AP taking its own entry.
 unsafe impl Sync for ApBoot {}
+/// The kernel's root page table (the boot CPU's CR3), which each AP loads once in the high half.
+static KERNEL_ROOT: AtomicU64 = AtomicU64::new(0);
 /// LAPIC IDs of the APs, in the order they are started (the MADT's).
 static AP_IDS: spin::Once<alloc::vec::Vec<u32>> = spin::Once::new();
 
@@ -164,6 +166,7 @@ pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[Memo
         }
     }
     paging::write_trampoline_root(PhysAddr(TRAMPOLINE_ROOT));
+    KERNEL_ROOT.store(paging::kernel_root().0, Ordering::Release);
     core::sync::atomic::fence(Ordering::SeqCst);
 
     AP_IDS.call_once(|| aps().take(n).collect());
@@ -187,13 +190,13 @@ fn start_next(ticket: usize) {
 /// trampoline's page table.
 #[no_mangle]
 extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
-    let root = paging::kernel_root();
+    let root = KERNEL_ROOT.load(Ordering::Acquire);
     // SAFETY: the kernel's root maps everything this code and its stack use (kernel image,
     // direct map) exactly as the trampoline's root does; only the identity map goes away,
     // and nothing here runs from it.
     unsafe {
         Cr3::write(
-            PhysFrame::from_start_address(x86_64::PhysAddr::new(root.0)).expect("aligned root"),
+            PhysFrame::from_start_address(x86_64::PhysAddr::new(root)).expect("aligned root"),
             Cr3Flags::empty(),
         )
     };
@@ -232,6 +235,11 @@ extern "C" fn osprey_hal_ap_start(ticket: u32) -> ! {
             }
         }
     }
+    ap_idle(cpu)
+}
+
+/// An AP with nothing to do: runs the kernel's AP entry once there is one, halted until then.
+pub(crate) fn ap_idle(cpu: usize) -> ! {
     loop {
         if let Some(f) = ap_entry() {
             x86_64::instructions::interrupts::enable();
@@ -253,6 +261,11 @@ fn ap_entry() -> Option<fn(usize) -> !> {
 pub fn set_ap_entry(f: fn(usize) -> !) {
     AP_ENTRY.store(f as usize, Ordering::Release);
     broadcast_ipi(WAKE_VECTOR);
+}
+
+/// Withdraws the AP entry (the hal's self-tests use one of their own before the kernel's).
+pub(crate) fn clear_ap_entry() {
+    AP_ENTRY.store(0, Ordering::Release);
 }
 
 fn done() -> bool {

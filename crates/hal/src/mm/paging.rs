@@ -95,6 +95,12 @@ fn invlpg(va: u64) {
     x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(va));
 }
 
+/// After a change to the app's page `va` (already flushed here): the other CPUs running app
+/// code drop it too (a no-op while the app runs on one CPU).
+fn shootdown_page(va: u64) {
+    crate::cpu::tlb::shootdown(va, va + PAGE_SIZE);
+}
+
 fn index(va: u64, level: u32) -> usize {
     ((va >> (12 + 9 * level)) & 511) as usize
 }
@@ -156,7 +162,8 @@ pub(crate) fn write_trampoline_root(at: PhysAddr) {
     write_entry(at, 0, low | P | W);
 }
 
-/// The physical address of the kernel's root page table (what CR3 holds on every CPU).
+/// The physical address of the kernel's root page table (what CR3 holds on every CPU once it
+/// runs in the high half; read on the boot CPU).
 pub(crate) fn kernel_root() -> PhysAddr {
     cr3()
 }
@@ -210,8 +217,9 @@ pub fn user_map(va: u64, frame: PhysAddr, perm: Perm) -> Result<(), OutOfMemory>
     let old = read_entry(pt, i);
     write_entry(pt, i, frame.0 | perm.leaf_bits());
     if old & (P | SW_KEPT) != 0 {
-        frames::free(PhysAddr(old & ADDR));
         invlpg(va);
+        shootdown_page(va);
+        frames::free(PhysAddr(old & ADDR));
     }
     Ok(())
 }
@@ -255,6 +263,7 @@ pub fn user_take(va: u64) -> Option<PhysAddr> {
     }
     write_entry(pt, i, 0);
     invlpg(va);
+    shootdown_page(va);
     Some(PhysAddr(e & ADDR))
 }
 
@@ -297,25 +306,47 @@ fn for_each_leaf(start: u64, end: u64, mut f: impl FnMut(u64, PhysAddr, usize)) 
 }
 
 /// Unmaps every page in `[start, end)` and frees the frames. Returns how many pages it unmapped.
+/// Frames are freed in batches, each after the other CPUs running app code have dropped the
+/// pages (so no stale translation can write into a frame that has been reused).
 pub fn user_unmap_range(start: u64, end: u64) -> u64 {
+    const BATCH: usize = 64;
+    let mut batch = [PhysAddr(0); BATCH];
+    let mut held = 0;
+    let mut from = start;
     let mut n = 0;
     for_each_leaf(start, end, |va, t, i| {
         let e = read_entry(t, i);
         write_entry(t, i, 0);
         invlpg(va);
-        frames::free(PhysAddr(e & ADDR));
+        batch[held] = PhysAddr(e & ADDR);
+        held += 1;
         n += 1;
+        if held == BATCH {
+            crate::cpu::tlb::shootdown(from, va + PAGE_SIZE);
+            batch.iter().for_each(|&f| frames::free(f));
+            held = 0;
+            from = va + PAGE_SIZE;
+        }
     });
+    if held > 0 {
+        crate::cpu::tlb::shootdown(from, end);
+        batch[..held].iter().for_each(|&f| frames::free(f));
+    }
     n
 }
 
 /// Changes the rights of every mapped page in `[start, end)`.
 pub fn user_protect_range(start: u64, end: u64, perm: Perm) {
+    let mut any = false;
     for_each_leaf(start, end, |va, t, i| {
         let e = read_entry(t, i);
         write_entry(t, i, (e & ADDR) | perm.leaf_bits());
         invlpg(va);
+        any = true;
     });
+    if any {
+        crate::cpu::tlb::shootdown(start, end);
+    }
 }
 
 /// Copies `data` into the frame mapped at app page `va` at `offset`, bypassing the page's

@@ -179,6 +179,11 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
             return;
         }
         smp::HALT_VECTOR => smp::halt_forever(),
+        crate::cpu::tlb::TLB_VECTOR => {
+            crate::cpu::tlb::serve();
+            crate::dev::lapic::eoi();
+            return;
+        }
         _ => {
             crate::dev::lapic::eoi();
             Trap::Interrupt { vector }
@@ -256,6 +261,7 @@ impl KernelStack {
 /// them; rdx = 0 means no function for atexit), interrupts on. Syscalls and traps from the app
 /// run on `kstack`, which lives as long as the app.
 pub fn enter_app(kstack: &'static KernelStack, rip: u64, rsp: u64) -> ! {
+    crate::cpu::tlb::join_app_cpus();
     let (bottom, top) = kstack.bounds();
     crate::cpu::percpu::set_kernel_stack(bottom, top);
     let frame = TrapFrame {
