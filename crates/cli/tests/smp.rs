@@ -13,7 +13,10 @@ fn milestones(run: &Run) -> Vec<String> {
     run.err()
         .lines()
         // "    1.234 ms   0.567 ms  hal: memory"
-        .filter_map(|l| l.split_once(" ms  ").and_then(|(_, r)| r.split_once(" ms  ")))
+        .filter_map(|l| {
+            l.split_once(" ms  ")
+                .and_then(|(_, r)| r.split_once(" ms  "))
+        })
         .map(|(_, name)| name.to_string())
         .collect()
 }
@@ -62,7 +65,11 @@ each_variant!(two_cpus, |v| {
     let m = milestones(&run);
     // Found in the MADT, started, and every AP checked in (after taking a timer interrupt).
     for want in ["hal: ACPI MADT", "hal: APs started", "hal: all CPUs online"] {
-        assert!(m.iter().any(|x| x == want), "no {want:?} in {m:?}{}", run.show());
+        assert!(
+            m.iter().any(|x| x == want),
+            "no {want:?} in {m:?}{}",
+            run.show()
+        );
     }
 });
 
@@ -93,7 +100,12 @@ fn one_cpu_does_no_smp_work() {
         .collect();
     assert_eq!(
         hal,
-        ["hal: long mode", "hal: memory", "hal: cpu", "hal: traps, timer"],
+        [
+            "hal: long mode",
+            "hal: memory",
+            "hal: cpu",
+            "hal: traps, timer"
+        ],
         "{}",
         run.show()
     );
@@ -114,7 +126,12 @@ fn a_panic_on_another_cpu_stops_the_machine_with_one_report() {
         let run = run_command(cmd, b"", std::time::Duration::from_secs(60));
         assert_eq!(run.status, 125, "--cpus {n}{}", run.show());
         let err = run.err();
-        assert_eq!(err.matches("osprey: kernel panic:").count(), 1, "{}", run.show());
+        assert_eq!(
+            err.matches("osprey: kernel panic:").count(),
+            1,
+            "{}",
+            run.show()
+        );
         assert!(
             err.contains("panic=ap on the kernel command line (CPU "),
             "{}",

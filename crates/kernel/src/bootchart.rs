@@ -51,7 +51,11 @@ pub fn mark(name: &'static str) {
 pub fn report() {
     let m = MARKS.lock();
     let mut all: alloc::vec::Vec<(&str, u64)> = m.marks[..m.n].to_vec();
-    all.extend(osprey_hal::boot::milestones().into_iter().skip(m.hal_copied));
+    all.extend(
+        osprey_hal::boot::milestones()
+            .into_iter()
+            .skip(m.hal_copied),
+    );
     all.sort_by_key(|&(_, t)| t);
     for (name, t) in all {
         let ns = osprey_hal::time::tsc_to_ns(t.saturating_sub(m.entry_tsc));

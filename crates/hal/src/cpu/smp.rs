@@ -147,7 +147,10 @@ pub(crate) fn start_aps(lapic_ids: &[u32], memory: &[MemoryRegion], keep: &[Memo
     let start = core::ptr::addr_of!(osprey_ap_trampoline_start);
     let code_len = core::ptr::addr_of!(osprey_ap_trampoline_end) as usize - start as usize;
     assert!(code_len <= PAGE_SIZE as usize);
-    assert!(16 + 8 * n <= PAGE_SIZE as usize, "too many CPUs for the trampoline data page");
+    assert!(
+        16 + 8 * n <= PAGE_SIZE as usize,
+        "too many CPUs for the trampoline data page"
+    );
     // SAFETY: [TRAMPOLINE_DATA, TRAMPOLINE_ROOT + 4096) is RAM below 1 MiB that the frame
     // allocator never hands out and that holds nothing the kernel uses (checked above); no AP
     // runs yet, so nothing reads these pages while they are written. The code fits its page
@@ -280,8 +283,7 @@ pub fn wait_for_aps() {
         return;
     }
     WAITERS.fetch_add(1, Ordering::AcqRel);
-    let deadline =
-        STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
+    let deadline = STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
     crate::time::sleep_until(deadline, &done);
     WAITERS.fetch_sub(1, Ordering::AcqRel);
     give_up();
@@ -301,8 +303,7 @@ pub fn is_online(cpu: usize) -> bool {
 /// latecomers are given up on here too (without waiting), if the TSC rate is known.
 pub(crate) fn cpu_count() -> usize {
     if !done() && crate::time::tsc_hz_known() {
-        let deadline =
-            STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
+        let deadline = STARTED_TSC.load(Ordering::Relaxed) + crate::time::ns_to_tsc(AP_TIMEOUT_NS);
         if crate::time::tsc() > deadline {
             give_up();
         }
@@ -312,7 +313,10 @@ pub(crate) fn cpu_count() -> usize {
 
 fn give_up() {
     if !done() {
-        let (on, exp) = (ONLINE.load(Ordering::Relaxed), EXPECTED.load(Ordering::Relaxed));
+        let (on, exp) = (
+            ONLINE.load(Ordering::Relaxed),
+            EXPECTED.load(Ordering::Relaxed),
+        );
         log::warn!("smp: only {on} of {exp} CPUs came up; going on without the others");
         EXPECTED.store(on, Ordering::Release);
     }

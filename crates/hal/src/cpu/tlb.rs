@@ -84,9 +84,7 @@ pub(crate) fn serve() {
 pub(crate) fn shootdown(start: u64, end: u64) {
     let me = cpu_id();
     let (mw, mb) = bit(me);
-    let others = |w: usize| {
-        APP_CPUS[w].load(Ordering::Acquire) & if w == mw { !mb } else { !0 }
-    };
+    let others = |w: usize| APP_CPUS[w].load(Ordering::Acquire) & if w == mw { !mb } else { !0 };
     if (0..WORDS).all(|w| others(w) == 0) {
         return;
     }
