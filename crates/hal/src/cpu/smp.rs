@@ -2,23 +2,26 @@
 //! run code on them and to interrupt them.
 //!
 //! Bring-up is off the boot CPU's critical path: the boot CPU copies the real-mode trampoline
-//! (`ap_trampoline.S`) to [`TRAMPOLINE`], sends every AP the MADT lists an INIT and a STARTUP
-//! IPI without waiting, and goes on booting. Each AP then climbs from real mode to long mode on
-//! its own, takes a ticket (its CPU number is ticket + 1, so numbers are contiguous in the
-//! order the APs arrive), sets itself up exactly as the boot CPU is set up (control registers,
-//! vector state, its own GDT/TSS/IST stacks, the shared IDT, the syscall MSRs, its LAPIC, its
-//! per-CPU block in GS base), counts itself online, and calls the kernel's AP entry
-//! ([`set_ap_entry`]) or, until there is one, halts with interrupts on.
+//! (`ap_trampoline.S`) to [`TRAMPOLINE`], sends the first AP the MADT lists an INIT and a
+//! STARTUP IPI without waiting, and goes on booting. Each AP then climbs from real mode to long
+//! mode on its own, takes a ticket (its CPU number is ticket + 1, so numbers are contiguous in
+//! the order the APs arrive), sets itself up exactly as the boot CPU is set up (control
+//! registers, vector state, its own GDT/TSS/IST stacks, the shared IDT, the syscall MSRs, its
+//! LAPIC, its per-CPU block in GS base), takes one timer interrupt, counts itself online,
+//! starts the next AP, and calls the kernel's AP entry ([`set_ap_entry`]) or, until there is
+//! one, halts with interrupts on. One AP at a time: under TCG every vCPU is a host thread, and
+//! an AP running its first (freshly translated) instructions takes host time from the boot CPU.
 //!
 //! [`crate::cpu::cpu_count`] counts the APs asked to start without waiting for them (boot does
 //! not stall on them); whoever needs them all running calls [`wait_for_aps`], which waits,
 //! halted, until every AP has arrived or [`AP_TIMEOUT_NS`] has passed since the IPIs went out
 //! (an AP that never arrives is then left out of the count).
 //!
-//! Only one STARTUP IPI is sent: the second one the MP specification asks for is for CPUs that
-//! missed the first, which does not happen on the VMMs Osprey targets (QEMU and KVM keep a
-//! STARTUP that arrives during INIT processing pending), and the INIT-to-STARTUP delays of real
-//! hardware (10 ms, 200 us) are not needed there either, as Linux also assumes for guests.
+//! INIT and STARTUP go out back to back, once each: the MP specification's delays (10 ms after
+//! INIT, a second STARTUP after 200 us) are for physical CPUs. QEMU keeps a STARTUP that
+//! arrives while the INIT is being processed pending, and so does KVM; Linux skips the INIT
+//! delay on such machines too. (Tested under TCG; an AP that missed it would be reported
+//! missing by `wait_for_aps`.)
 
 use core::arch::global_asm;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
