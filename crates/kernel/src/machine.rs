@@ -217,7 +217,7 @@ impl Machine for KernelMachine {
     }
 
     fn cpus(&self) -> u32 {
-        1
+        osprey_hal::cpu::cpu_count() as u32
     }
 
     fn cpuinfo(&self) -> alloc::string::String {

@@ -92,6 +92,8 @@ static TIMER_PENDING: AtomicBool = AtomicBool::new(false);
 
 /// Makes the boot flow this CPU's idle thread. Call once, before any thread is spawned.
 pub fn init() {
+    // This CPU runs app threads: it takes part in TLB shootdowns from now on.
+    osprey_hal::cpu::tlb::join_app_cpus();
     task::set_switch_hook(after_switch);
     let idle = Thread::adopt_boot_flow(Box::new(Task::new(0, None, 0)));
     CPU.lock().idle = Some(idle);

@@ -120,6 +120,12 @@ fn invlpg(va: u64) {
     x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(va));
 }
 
+/// After a change to the app's page `va` (already flushed here): the other CPUs running app
+/// code drop it too (a no-op while the app runs on one CPU).
+fn shootdown_page(va: u64) {
+    crate::cpu::tlb::shootdown(va, va + PAGE_SIZE);
+}
+
 fn index(va: u64, level: u32) -> usize {
     ((va >> (12 + 9 * level)) & 511) as usize
 }
@@ -145,6 +151,46 @@ pub(crate) fn init_kernel_space(memory: &[MemoryRegion]) {
     }
     write_entry(root, 0, 0);
     x86_64::instructions::tlb::flush_all();
+}
+
+/// Makes sure the direct map covers physical `[start, end)` (for firmware tables above 4 GiB,
+/// which are not RAM and so not mapped by `init_kernel_space`). Boot only.
+pub(crate) fn direct_map_range(start: u64, end: u64) -> Result<(), OutOfMemory> {
+    let root = cr3();
+    let mut pa = start & !((2 << 20) - 1);
+    while pa < end {
+        let va = DIRECT_MAP_BASE + pa;
+        let pd = walk_create(root, va, 1, 0)?;
+        if read_entry(pd, index(va, 1)) & P == 0 {
+            write_entry(pd, index(va, 1), pa | P | W | PS | NX);
+        }
+        pa += 2 << 20;
+    }
+    Ok(())
+}
+
+extern "C" {
+    static boot_pdpt_low: u8;
+}
+
+/// Writes, in the page-table frame `at` (below 4 GiB, so a 32-bit CR3 can hold it), a root
+/// table for CPUs coming up through the AP trampoline: the kernel's own upper half (direct map
+/// and kernel image; those entries never change after boot) plus the boot identity map of
+/// 0..4 GiB in entry 0, which the trampoline needs at the moment paging turns on. The AP moves
+/// to the kernel's root ([`kernel_root`]) as soon as it runs in the high half.
+pub(crate) fn write_trampoline_root(at: PhysAddr) {
+    let root = cr3();
+    for i in 0..512 {
+        write_entry(at, i, if i >= 256 { read_entry(root, i) } else { 0 });
+    }
+    let low = core::ptr::addr_of!(boot_pdpt_low) as u64 - super::KERNEL_VMA;
+    write_entry(at, 0, low | P | W);
+}
+
+/// The physical address of the kernel's root page table (what CR3 holds on every CPU once it
+/// runs in the high half; read on the boot CPU).
+pub(crate) fn kernel_root() -> PhysAddr {
+    cr3()
 }
 
 /// Walks from the root down to the table at `level` (0 = page table) for `va`, creating
@@ -196,8 +242,10 @@ pub fn user_map(va: u64, frame: PhysAddr, perm: Perm) -> Result<(), OutOfMemory>
     let old = read_entry(pt, i);
     write_entry(pt, i, frame.0 | perm.leaf_bits());
     if old & (P | SW_KEPT) != 0 {
-        release(va, old);
         invlpg(va);
+        shootdown_page(va);
+        // Freed only once no CPU can still reach it through a stale TLB entry.
+        release(va, old);
     }
     Ok(())
 }
@@ -213,11 +261,13 @@ pub fn user_map_shared(va: u64, frame: &SharedFrame, perm: Perm) -> Result<(), O
     let previous = SHARED.lock().insert(va, frame.clone());
     write_entry(pt, i, frame.phys().0 | perm.leaf_bits() | SW_SHARED);
     if old & (P | SW_KEPT) != 0 {
+        invlpg(va);
+        shootdown_page(va);
+        // Freed only once no CPU can reach it any more. A shared old entry's handle was
+        // `previous`, replaced in the map just above and dropped below.
         if old & SW_SHARED == 0 {
             frames::free(PhysAddr(old & ADDR));
         }
-        // A shared old entry's handle was `previous`, replaced in the map just above.
-        invlpg(va);
     }
     drop(previous);
     Ok(())
@@ -267,6 +317,7 @@ pub fn user_move(from: u64, to: u64) -> bool {
     }
     write_entry(src, i, 0);
     invlpg(from);
+    shootdown_page(from);
     match walk_create(cr3(), to, 0, U) {
         Ok(dst) => {
             let j = index(to, 0);
@@ -274,8 +325,9 @@ pub fn user_move(from: u64, to: u64) -> bool {
             if old & (P | SW_KEPT) != 0 {
                 // The caller promised an empty destination; never leak what was there.
                 write_entry(dst, j, 0);
-                release(to, old);
                 invlpg(to);
+                shootdown_page(to);
+                release(to, old);
             }
             if e & SW_SHARED != 0 {
                 let mut shared = SHARED.lock();
@@ -329,25 +381,48 @@ fn for_each_leaf(start: u64, end: u64, mut f: impl FnMut(u64, PhysAddr, usize)) 
 }
 
 /// Unmaps every page in `[start, end)` and frees the frames. Returns how many pages it unmapped.
+/// Frames are freed in batches, each after the other CPUs running app code have dropped the
+/// pages (so no stale translation can write into a frame that has been reused).
 pub fn user_unmap_range(start: u64, end: u64) -> u64 {
+    const BATCH: usize = 64;
+    // (address, entry) of unmapped pages, released once every CPU has flushed them.
+    let mut batch = [(0u64, 0u64); BATCH];
+    let mut held = 0;
+    let mut from = start;
     let mut n = 0;
     for_each_leaf(start, end, |va, t, i| {
         let e = read_entry(t, i);
         write_entry(t, i, 0);
         invlpg(va);
-        release(va, e);
+        batch[held] = (va, e);
+        held += 1;
         n += 1;
+        if held == BATCH {
+            crate::cpu::tlb::shootdown(from, va + PAGE_SIZE);
+            batch.iter().for_each(|&(a, e)| release(a, e));
+            held = 0;
+            from = va + PAGE_SIZE;
+        }
     });
+    if held > 0 {
+        crate::cpu::tlb::shootdown(from, end);
+        batch[..held].iter().for_each(|&(a, e)| release(a, e));
+    }
     n
 }
 
 /// Changes the rights of every mapped page in `[start, end)`.
 pub fn user_protect_range(start: u64, end: u64, perm: Perm) {
+    let mut any = false;
     for_each_leaf(start, end, |va, t, i| {
         let e = read_entry(t, i);
         write_entry(t, i, (e & (ADDR | SW_SHARED)) | perm.leaf_bits());
         invlpg(va);
+        any = true;
     });
+    if any {
+        crate::cpu::tlb::shootdown(start, end);
+    }
 }
 
 /// Copies `data` into the frame mapped at app page `va` at `offset`, bypassing the page's
