@@ -176,6 +176,14 @@ impl Machine for KernelMachine {
         crate::sched::unpark(tid);
     }
 
+    fn cpu_id(&self) -> u32 {
+        osprey_hal::cpu::percpu::cpu_id() as u32
+    }
+
+    fn migrate_if_needed(&self) {
+        crate::sched::migrate_if_needed();
+    }
+
     fn yield_now(&self) {
         crate::sched::yield_now();
     }

@@ -96,7 +96,9 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     bootchart::mark("app loaded");
     // The boot flow becomes the idle thread; the program's first thread starts with Linux's
     // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
-    sched::init();
+    // App threads on the other CPUs only when asked (`sched=smp`): see sched.rs.
+    let smp_sched = info.cmdline.split_whitespace().any(|w| w == "sched=smp");
+    sched::init(smp_sched);
     let frame = trap::TrapFrame {
         rip: entry.rip,
         rsp: entry.rsp,

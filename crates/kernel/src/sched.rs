@@ -13,14 +13,21 @@
 //!   run. An idle CPU halts.
 //! * The CPU's boot flow is its idle thread: it runs when nothing else can, and halts.
 //!
-//! One CPU runs app threads today; the per-CPU parts (`Cpu`) are what SMP will replicate.
+//! * SMP (opt-in with `sched=smp` on the kernel command line until a starvation bug under
+//!   load is found: see ARCHITECTURE.md): each CPU has its own run queue and timers (`Cpu`) and
+//!   its own idle thread (the APs enter through `smp::set_ap_entry`). A woken thread goes back to the CPU it last ran on if
+//!   that CPU is idle, else to an idle CPU, else to its own; a CPU that queues work for an idle
+//!   CPU sends it a reschedule IPI. An idle CPU first looks for work on the others (stealing
+//!   the most-run thread of the longest queue) before it halts.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use osprey_abi::Errno;
+use osprey_hal::cpu::percpu::{cpu_id, MAX_CPUS};
+use osprey_hal::cpu::smp;
 use osprey_hal::task::{self, Thread};
 use osprey_hal::trap::TrapFrame;
 use osprey_linux::thread::Thread as LinuxThread;
@@ -31,6 +38,9 @@ use crate::machine::monotonic_ns;
 
 /// How long an app thread runs before another runnable one gets the CPU.
 const SLICE_NS: u64 = 4_000_000;
+
+/// How soon a note left by an interrupt in kernel code is looked at again (see `on_timer`).
+const PENDING_RECHECK_NS: u64 = 50_000;
 
 /// Size of each app thread's kernel stack (system calls and traps run on it).
 pub const KERNEL_STACK: usize = 64 * 1024;
@@ -48,6 +58,8 @@ pub struct Task {
     /// When it last started running (monotonic ns).
     started: AtomicU64,
     away: AtomicU8,
+    /// The CPU it runs on, or last ran on, or is queued on.
+    cpu: AtomicUsize,
     /// The Linux thread it runs; None for the idle thread.
     pub linux: Option<Arc<LinuxThread>>,
 }
@@ -60,6 +72,7 @@ impl Task {
             vruntime: AtomicU64::new(vruntime),
             started: AtomicU64::new(0),
             away: AtomicU8::new(AWAY_YIELD),
+            cpu: AtomicUsize::new(0),
             linux,
         }
     }
@@ -77,39 +90,126 @@ struct Cpu {
     idle: Option<Arc<Thread>>,
 }
 
-static CPU: Mutex<Cpu> = Mutex::new(Cpu {
-    runq: RunQueue::new(),
-    timers: TimerList::new(),
-    idle: None,
-});
+static CPUS: [Mutex<Cpu>; MAX_CPUS] = [const {
+    Mutex::new(Cpu {
+        runq: RunQueue::new(),
+        timers: TimerList::new(),
+        idle: None,
+    })
+}; MAX_CPUS];
+
+/// This CPU's scheduler state.
+fn cpu() -> spin::MutexGuard<'static, Cpu> {
+    CPUS[cpu_id()].lock()
+}
 
 /// Live app threads by tid (for unpark).
 static TASKS: Mutex<BTreeMap<i32, Arc<Thread>>> = Mutex::new(BTreeMap::new());
 
-/// A timer interrupt arrived while kernel code ran: expire timers at the next safe point.
-static TIMER_PENDING: AtomicBool = AtomicBool::new(false);
+/// Per CPU: a timer or reschedule interrupt arrived while kernel code ran: act at the next
+/// safe point.
+static PENDING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Per CPU: it is running its idle thread (so work queued for it needs an IPI).
+static IDLE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Per CPU: its scheduler is running (the boot CPU from `init`, an AP from `ap_main`).
+static READY: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Queues `t` (with virtual runtime `v`) on CPU `c`. Another CPU gets a reschedule IPI: if
+/// it idles, to run the thread; if it runs something, to arm its slice timer.
+fn enqueue(c: usize, v: u64, t: Arc<Thread>) {
+    task_of(&t).cpu.store(c, Ordering::Relaxed);
+    CPUS[c].lock().runq.push(v, t);
+    if c != cpu_id() {
+        smp::send_ipi(c, smp::RESCHEDULE_VECTOR);
+    } else {
+        kick_idle();
+    }
+}
+
+/// This CPU has threads waiting: wake an idle CPU, which will steal one. (Balancing is pulled
+/// by idle CPUs; this is what tells a halted one that there is something to pull.)
+fn kick_idle() {
+    let me = cpu_id();
+    if CPUS[me].lock().runq.is_empty() {
+        return;
+    }
+    let online = smp::online().clamp(1, MAX_CPUS);
+    if let Some(c) = (0..online)
+        .find(|&c| c != me && READY[c].load(Ordering::Relaxed) && IDLE[c].load(Ordering::Relaxed))
+    {
+        smp::send_ipi(c, smp::RESCHEDULE_VECTOR);
+    }
+}
+
+/// Whether thread `t` may run on CPU `c` (sched_setaffinity).
+fn allowed(t: &Task, c: usize) -> bool {
+    t.linux.as_ref().is_none_or(|l| l.may_run_on(c))
+}
+
+fn usable(t: &Task, c: usize) -> bool {
+    READY[c].load(Ordering::Relaxed) && allowed(t, c)
+}
+
+/// Where a thread that becomes runnable should go: the CPU it last ran on if that one is
+/// idle (its caches are warm), else an idle CPU it may use, else its last one (or, if it may
+/// not run there any more, the first it may).
+fn place(t: &Task) -> usize {
+    let last = t.cpu.load(Ordering::Relaxed);
+    if usable(t, last) && IDLE[last].load(Ordering::Relaxed) {
+        return last;
+    }
+    let online = smp::online().clamp(1, MAX_CPUS);
+    if let Some(c) = (0..online).find(|&c| usable(t, c) && IDLE[c].load(Ordering::Relaxed)) {
+        return c;
+    }
+    if usable(t, last) {
+        return last;
+    }
+    (0..online).find(|&c| usable(t, c)).unwrap_or(cpu_id())
+}
 
 
 /// Makes the boot flow this CPU's idle thread. Call once, before any thread is spawned.
-pub fn init() {
+pub fn init(use_aps: bool) {
+    task::set_switch_hook(after_switch);
+    become_scheduler_cpu();
+    if use_aps {
+        smp::set_ap_entry(ap_main);
+    }
+}
+
+/// Makes the calling CPU's boot flow its idle thread and lets it run app threads.
+fn become_scheduler_cpu() {
     // This CPU runs app threads: it takes part in TLB shootdowns from now on.
     osprey_hal::cpu::tlb::join_app_cpus();
-    task::set_switch_hook(after_switch);
+    let c = cpu_id();
     let idle = Thread::adopt_boot_flow(Box::new(Task::new(0, None, 0)));
-    CPU.lock().idle = Some(idle);
+    task_of(&idle).cpu.store(c, Ordering::Relaxed);
+    CPUS[c].lock().idle = Some(idle);
+    READY[c].store(true, Ordering::SeqCst);
+}
+
+/// An application processor joins the scheduler.
+fn ap_main(cpu: usize) -> ! {
+    become_scheduler_cpu();
+    log::info!("cpu {cpu} runs app threads");
+    idle_loop()
 }
 
 /// Starts an app thread with the registers of `frame` and FS base `fs_base`.
 pub fn spawn(linux: Arc<LinuxThread>, frame: &TrapFrame, fs_base: u64) -> Result<(), Errno> {
     let tid = linux.tid;
-    let v = {
-        let cpu = CPU.lock();
-        cpu.runq.min_vruntime()
-    };
-    let t = Thread::new_app(frame, fs_base, KERNEL_STACK, Box::new(Task::new(tid, Some(linux), v)))
-        .ok_or(Errno::ENOMEM)?;
+    let task = Task::new(tid, Some(linux), 0);
+    // A new thread goes to an idle CPU if there is one, else next to its creator.
+    task.cpu.store(cpu_id(), Ordering::Relaxed);
+    let c = place(&task);
+    let v = CPUS[c].lock().runq.min_vruntime();
+    task.vruntime.store(v, Ordering::Relaxed);
+    let t = Thread::new_app(frame, fs_base, KERNEL_STACK, Box::new(task)).ok_or(Errno::ENOMEM)?;
     TASKS.lock().insert(tid, t.clone());
-    CPU.lock().runq.push(v, t);
+    enqueue(c, v, t);
     rearm();
     Ok(())
 }
@@ -123,7 +223,14 @@ pub fn with_linux_thread<R>(f: impl FnOnce(Option<&LinuxThread>) -> R) -> R {
 /// Called on the incoming thread after every switch, with the outgoing one.
 fn after_switch(prev: Arc<Thread>) {
     let now = monotonic_ns();
-    task::with_current(|t| task_of(t).started.store(now, Ordering::Relaxed));
+    let c = cpu_id();
+    let idle_now = task::with_current(|t| {
+        let tk = task_of(t);
+        tk.started.store(now, Ordering::Relaxed);
+        tk.cpu.store(c, Ordering::Relaxed);
+        tk.linux.is_none()
+    });
+    IDLE[c].store(idle_now, Ordering::SeqCst);
     let pt = task_of(&prev);
     if pt.linux.is_none() {
         return; // the idle thread: kept in Cpu::idle
@@ -134,10 +241,12 @@ fn after_switch(prev: Arc<Thread>) {
         l.cpu_ns.fetch_add(ran, Ordering::Relaxed);
     }
     match pt.away.load(Ordering::Relaxed) {
-        AWAY_YIELD => CPU.lock().runq.push(v, prev),
+        // Back on this CPU's queue, unless its affinity now excludes this CPU.
+        AWAY_YIELD if allowed(pt, c) => cpu().runq.push(v, prev),
+        AWAY_YIELD => enqueue(place(pt), v, prev),
         AWAY_PARK => {
             if pt.park.commit_park() == ParkOutcome::Enqueue {
-                CPU.lock().runq.push(v, prev);
+                cpu().runq.push(v, prev);
             }
             // Otherwise TASKS keeps it until an unpark.
         }
@@ -156,10 +265,7 @@ fn pick_next(cpu: &mut Cpu) -> Arc<Thread> {
 
 /// Gives the CPU away; `why` says what the switch hook does with the current thread.
 fn switch_away(why: u8) {
-    let next = {
-        let mut cpu = CPU.lock();
-        pick_next(&mut cpu)
-    };
+    let next = pick_next(&mut cpu());
     task::with_current(|t| task_of(t).away.store(why, Ordering::Relaxed));
     task::switch_to(next);
 }
@@ -173,16 +279,17 @@ pub fn park(deadline: Option<u64>) {
     if !proceed {
         return;
     }
-    let timer = deadline.map(|d| CPU.lock().timers.add(d, tid));
+    let timer = deadline.map(|d| (cpu_id(), cpu().timers.add(d, tid)));
     switch_away(AWAY_PARK);
     task::with_current(|t| task_of(t).park.resumed());
-    if let Some(id) = timer {
-        cancel_timer(id);
+    if let Some((c, id)) = timer {
+        cancel_timer(c, id);
     }
 }
 
-fn cancel_timer(id: TimerId) {
-    CPU.lock().timers.cancel(id);
+/// Cancels a timer armed on CPU `c` (the thread may have moved since).
+fn cancel_timer(c: usize, id: TimerId) {
+    CPUS[c].lock().timers.cancel(id);
 }
 
 /// Wakes thread `tid` (see `osprey_sched::Park`).
@@ -192,21 +299,35 @@ pub fn unpark(tid: i32) {
     };
     let tk = task_of(&t);
     if tk.park.unpark() == ParkOutcome::Enqueue {
-        let mut cpu = CPU.lock();
-        let v = cpu
+        let c = place(tk);
+        let v = CPUS[c]
+            .lock()
             .runq
             .placement(tk.vruntime.load(Ordering::Relaxed), SLICE_NS);
         tk.vruntime.store(v, Ordering::Relaxed);
-        cpu.runq.push(v, t);
-        drop(cpu);
-        rearm();
+        enqueue(c, v, t);
+        if c == cpu_id() {
+            rearm();
+        }
     }
 }
 
 /// sched_yield: lets the runnable threads that have run less go first.
 pub fn yield_now() {
-    let waiting = !CPU.lock().runq.is_empty();
+    let waiting = !cpu().runq.is_empty();
     if waiting && task::with_current(|t| task_of(t).linux.is_some()) {
+        switch_away(AWAY_YIELD);
+    }
+}
+
+/// Moves the current thread to a CPU its affinity allows, if this one is not (after
+/// sched_setaffinity).
+pub fn migrate_if_needed() {
+    let must = task::with_current(|t| {
+        let tk = task_of(t);
+        tk.linux.is_some() && !allowed(tk, cpu_id())
+    });
+    if must {
         switch_away(AWAY_YIELD);
     }
 }
@@ -216,10 +337,7 @@ pub fn exit_current() -> ! {
     let tid = task::with_current(|t| task_of(t).tid);
     TASKS.lock().remove(&tid);
     task::with_current(|t| task_of(t).away.store(AWAY_EXIT, Ordering::Relaxed));
-    let next = {
-        let mut cpu = CPU.lock();
-        pick_next(&mut cpu)
-    };
+    let next = pick_next(&mut cpu());
     task::exit_to(next)
 }
 
@@ -232,9 +350,9 @@ pub fn sleep_until(deadline_ns: u64) {
 
 /// Wakes the threads whose deadlines passed.
 fn expire_timers() {
-    TIMER_PENDING.store(false, Ordering::Relaxed);
+    PENDING[cpu_id()].store(false, Ordering::Relaxed);
     let now = monotonic_ns();
-    let due = CPU.lock().timers.expire(now);
+    let due = cpu().timers.expire(now);
     for tid in due {
         unpark(tid);
     }
@@ -244,19 +362,25 @@ fn expire_timers() {
 /// and the end of the running thread's slice if another thread is waiting to run.
 fn rearm() {
     let (next_timer, others) = {
-        let cpu = CPU.lock();
+        let cpu = cpu();
         (cpu.timers.next_deadline(), !cpu.runq.is_empty())
     };
-    let slice_end = if others {
-        task::with_current(|t| {
-            let tk = task_of(t);
-            tk.linux
-                .is_some()
-                .then(|| tk.started.load(Ordering::Relaxed) + SLICE_NS)
-        })
-    } else {
-        None
-    };
+    // The end of the running app thread's slice if another waits; with several CPUs, also a
+    // check one slice from now while an app thread runs even if none waits here: a thread
+    // queued here by another CPU at a moment this CPU could not notice (interrupts off, or
+    // between two looks) is then found within a slice. Idle CPUs never tick.
+    let several = smp::online() > 1;
+    let slice_end = task::with_current(|t| {
+        let tk = task_of(t);
+        tk.linux.as_ref()?;
+        if others {
+            Some(tk.started.load(Ordering::Relaxed) + SLICE_NS)
+        } else if several {
+            Some(monotonic_ns() + SLICE_NS)
+        } else {
+            None
+        }
+    });
     let at = match (next_timer, slice_end) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -274,11 +398,23 @@ fn rearm() {
     }
 }
 
-/// The timer interrupt. From app code the scheduler may act at once (the app holds no
-/// kernel lock); from kernel code it only notes it for the next safe point.
+/// The timer interrupt, or a reschedule IPI (another CPU queued a thread here). From app code
+/// the scheduler may act at once (the app holds no kernel lock); from kernel code it only
+/// notes it for the next safe point.
 pub fn on_timer(from_app: bool) {
     if !from_app {
-        TIMER_PENDING.store(true, Ordering::Relaxed);
+        PENDING[cpu_id()].store(true, Ordering::Relaxed);
+        // An app thread in kernel code reaches a safe point at the end of its system call, but
+        // the interrupt may also have hit kernel code it leaves without one (a new thread's
+        // first instructions, a trap's return): look again shortly, when it is likely back in
+        // app code. The idle thread handles the note in its loop.
+        if task::has_current() && task::with_current(|t| task_of(t).linux.is_some()) {
+            let soon = crate::machine::tsc_at(monotonic_ns() + PENDING_RECHECK_NS);
+            let armed = osprey_hal::dev::lapic::armed_at();
+            if armed == 0 || soon < armed {
+                osprey_hal::dev::lapic::arm_at_tsc(soon);
+            }
+        }
         return;
     }
     expire_timers();
@@ -286,11 +422,18 @@ pub fn on_timer(from_app: bool) {
 }
 
 fn preempt_if_due() {
-    let due = task::with_current(|t| {
+    let (app, due) = task::with_current(|t| {
         let tk = task_of(t);
-        tk.linux.is_some() && monotonic_ns() >= tk.started.load(Ordering::Relaxed) + SLICE_NS
+        (
+            tk.linux.is_some(),
+            monotonic_ns() >= tk.started.load(Ordering::Relaxed) + SLICE_NS,
+        )
     });
-    if due && !CPU.lock().runq.is_empty() {
+    let waiting = !cpu().runq.is_empty();
+    if waiting {
+        kick_idle();
+    }
+    if app && due && waiting {
         switch_away(AWAY_YIELD);
     } else {
         rearm();
@@ -300,24 +443,52 @@ fn preempt_if_due() {
 /// The end of every system call: catch up with a timer that fired in kernel code.
 #[inline]
 pub fn at_syscall_exit() {
-    if TIMER_PENDING.load(Ordering::Relaxed) {
+    if PENDING[cpu_id()].load(Ordering::Relaxed) {
         expire_timers();
         preempt_if_due();
     }
 }
 
+/// Takes one runnable thread from the longest other queue, for an idle CPU (at every wake-up
+/// of its idle loop: a reschedule IPI from `kick_idle`, a timer).
+fn steal() -> Option<Arc<Thread>> {
+    let me = cpu_id();
+    let mut best: Option<(usize, usize)> = None;
+    for (c, ready) in READY.iter().enumerate() {
+        if c == me || !ready.load(Ordering::Relaxed) {
+            continue;
+        }
+        let n = CPUS[c].lock().runq.len();
+        if n > 0 && best.is_none_or(|(_, m)| n > m) {
+            best = Some((c, n));
+        }
+    }
+    let (c, _) = best?;
+    // Only a thread whose affinity allows this CPU (never take one and put it back: its CPU
+    // may have gone idle meanwhile, seeing an empty queue).
+    let (_, t) = CPUS[c]
+        .lock()
+        .runq
+        .steal_where(|t| allowed(task_of(t), me))?;
+    Some(t)
+}
+
 /// The idle thread's loop: run whatever is runnable, else halt until an interrupt.
 pub fn idle_loop() -> ! {
+    let me = cpu_id();
+    IDLE[me].store(true, Ordering::SeqCst);
     loop {
         expire_timers();
-        let next = CPU.lock().runq.pop();
-        if let Some((_, t)) = next {
+        // (Two statements: the queue's guard must be gone before stealing locks others.)
+        let own = cpu().runq.pop().map(|(_, t)| t);
+        let next = own.or_else(steal);
+        if let Some(t) = next {
             task::switch_to(t);
             continue;
         }
         rearm();
         osprey_hal::cpu::halt_unless(|| {
-            !TIMER_PENDING.load(Ordering::Relaxed) && CPU.lock().runq.is_empty()
+            !PENDING[me].load(Ordering::Relaxed) && CPUS[me].lock().runq.is_empty()
         });
     }
 }

@@ -54,6 +54,12 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
             let Some(linux) = LINUX.get() else {
                 return false;
             };
+            // Resolving the fault may wait for a lock another CPU holds while it shoots down
+            // TLBs, which needs this CPU to take the IPI: let interrupts in if the faulting
+            // code had them (the trap runs on the thread's kernel stack, so they can nest).
+            if f.rflags & 0x200 != 0 {
+                osprey_hal::cpu::enable_interrupts();
+            }
             if addr < USER_END {
                 let access = if exec {
                     Access::Exec
@@ -104,8 +110,10 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
             crash(f, sig, code, addr)
         }
         Trap::Interrupt { vector } => {
-            if vector == osprey_hal::dev::lapic::TIMER_VECTOR {
-                crate::sched::on_timer(f.from_app());
+            if vector == osprey_hal::dev::lapic::TIMER_VECTOR
+                || vector == osprey_hal::cpu::smp::RESCHEDULE_VECTOR
+            {
+                crate::sched::on_timer(f.from_app() || crate::vdso::preemptible(f.rip, f.rsp));
             }
             true
         }

@@ -17,6 +17,32 @@ const EFAULT: i64 = -14;
 /// The system call itself, for what the vDSO does not answer (runs on the app's stack, like
 /// the rest of the vDSO; shows under --strace, as Linux's fallback does).
 fn fallback(nr: usize, a0: u64, a1: u64) -> i64 {
+    // The system call may take kernel locks: no preemption meanwhile (see `preemptible`).
+    let c = osprey_hal::cpu::percpu::cpu_id();
+    IN_FALLBACK[c].store(true, core::sync::atomic::Ordering::Relaxed);
+    let r = fallback_call(nr, a0, a1);
+    IN_FALLBACK[c].store(false, core::sync::atomic::Ordering::Relaxed);
+    r
+}
+
+/// Per CPU: the vDSO is running a system call's handler.
+static IN_FALLBACK: [core::sync::atomic::AtomicBool; osprey_hal::cpu::percpu::MAX_CPUS] =
+    [const { core::sync::atomic::AtomicBool::new(false) }; osprey_hal::cpu::percpu::MAX_CPUS];
+
+/// Whether kernel code interrupted at `rip` with stack pointer `rsp` is vDSO code that may be
+/// preempted like the app: apart from the system-call entry and return stubs (excluded: their
+/// scratch slot is live), the vDSO is the only kernel code that runs on the app's stack, and it
+/// takes no lock unless it is in its system-call fallback. A thread spinning on
+/// `clock_gettime` or `sched_getcpu` spends most of its time there.
+pub fn preemptible(rip: u64, rsp: u64) -> bool {
+    let (bottom, top) = osprey_hal::cpu::percpu::kernel_stack();
+    let on_kernel_stack = rsp >= bottom && rsp <= top;
+    !on_kernel_stack
+        && !osprey_hal::trap::in_syscall_stub(rip)
+        && !IN_FALLBACK[osprey_hal::cpu::percpu::cpu_id()].load(core::sync::atomic::Ordering::Relaxed)
+}
+
+fn fallback_call(nr: usize, a0: u64, a1: u64) -> i64 {
     match crate::traps::LINUX.get() {
         Some(l) => crate::sched::with_linux_thread(|t| match t {
             Some(t) => l.syscall(t, nr, &[a0, a1, 0, 0, 0, 0]) as i64,
@@ -91,8 +117,10 @@ extern "C" fn time(t: u64) -> i64 {
 }
 
 extern "C" fn getcpu(cpu: u64, node: u64, _cache: u64) -> i64 {
-    for p in [cpu, node] {
-        if p != 0 && put(p, &0u32.to_le_bytes()) != 0 {
+    // The CPU this code runs on (the answer may be stale as soon as it is read, as on Linux).
+    let c = osprey_hal::cpu::percpu::cpu_id() as u32;
+    for (p, v) in [(cpu, c), (node, 0)] {
+        if p != 0 && put(p, &v.to_le_bytes()) != 0 {
             return EFAULT;
         }
     }

@@ -273,11 +273,17 @@ impl Linux {
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal
     /// the access deserves. Must not be called with the memory lock held by this CPU.
     pub fn page_fault(&self, addr: u64, access: Access) -> Result<(), Fault> {
-        // One CPU today: if the lock is taken, this CPU took it, i.e. kernel code copied app
-        // memory while holding it. Say so instead of spinning forever. (With SMP this becomes
-        // a real wait.)
-        let Some(mut mm) = self.p.mm.try_lock() else {
-            panic!("page fault at {addr:#x} while the memory lock is held (a user copy under it)");
+        // With one CPU, a held lock means this CPU took it, i.e. kernel code copied app memory
+        // while holding it: say so instead of spinning forever. With several, another CPU may
+        // hold it for a moment (mmap, another fault): wait.
+        let mut mm = loop {
+            if let Some(g) = self.p.mm.try_lock() {
+                break g;
+            }
+            if self.m.cpus() <= 1 {
+                panic!("page fault at {addr:#x} while the memory lock is held (a user copy under it)");
+            }
+            core::hint::spin_loop();
         };
         let (space, pt) = mm.parts();
         space.handle_fault(pt, addr, access)

@@ -91,6 +91,8 @@ pub trait Machine: Send + Sync {
     fn yield_now(&self);
     /// Ends the calling thread (the Linux layer did its exit work); other threads go on.
     fn exit_thread(&self) -> !;
+    /// Moves the calling thread to a CPU its affinity allows, if the current one is not.
+    fn migrate_if_needed(&self) {}
     /// The CPU the caller runs on.
     fn cpu_id(&self) -> u32 {
         0

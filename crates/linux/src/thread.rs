@@ -36,7 +36,12 @@ pub struct Thread {
     pub cpu_ns: AtomicU64,
     /// Its place in a futex queue (reused: a thread waits on one futex at a time).
     pub futex_waiter: Arc<Waiter>,
+    /// CPUs it may run on (sched_setaffinity), one bit per CPU.
+    pub affinity: Mutex<[u64; AFFINITY_WORDS]>,
 }
+
+/// Words of an affinity mask: 256 CPUs, the most the hal brings up.
+pub const AFFINITY_WORDS: usize = 4;
 
 impl Thread {
     pub fn new(tid: i32, name: [u8; 16], mask: u64) -> Thread {
@@ -58,6 +63,7 @@ impl Thread {
             signal_hint: AtomicBool::new(false),
             cpu_ns: AtomicU64::new(0),
             futex_waiter: Waiter::new(tid),
+            affinity: Mutex::new([u64::MAX; AFFINITY_WORDS]),
         }
     }
 
@@ -67,6 +73,14 @@ impl Thread {
 
     pub fn mask(&self) -> u64 {
         self.signals.lock().mask
+    }
+
+    /// Whether its affinity allows CPU `cpu`.
+    pub fn may_run_on(&self, cpu: usize) -> bool {
+        self.affinity
+            .lock()
+            .get(cpu / 64)
+            .is_some_and(|w| w & (1 << (cpu % 64)) != 0)
     }
 
     /// Whether a signal may interrupt a blocking call of this thread now.

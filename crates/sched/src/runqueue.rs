@@ -66,6 +66,14 @@ impl<T> RunQueue<T> {
         self.min_vruntime
     }
 
+    /// Takes the thread with the most runtime that `ok` accepts (balancing to another CPU: the
+    /// least urgent thread that may run there).
+    pub fn steal_where(&mut self, ok: impl Fn(&T) -> bool) -> Option<(u64, T)> {
+        let key = *self.queue.iter().rev().find(|(_, t)| ok(t))?.0;
+        let t = self.queue.remove(&key)?;
+        Some((key.0, t))
+    }
+
     /// Takes up to `n` threads from the back (most runtime), for balancing to another CPU.
     pub fn steal(&mut self, n: usize) -> alloc::vec::Vec<(u64, T)> {
         let mut out = alloc::vec::Vec::new();
@@ -104,6 +112,19 @@ mod tests {
         assert_eq!(q.placement(0, 4000), 1_000_000 - 4000);
         // A thread ahead of the minimum keeps its own.
         assert_eq!(q.placement(2_000_000, 4000), 2_000_000);
+    }
+
+    #[test]
+    fn steal_where_skips_what_may_not_move() {
+        let mut q = RunQueue::new();
+        for i in 0..5u64 {
+            q.push(i * 10, i);
+        }
+        assert_eq!(q.steal_where(|&t| t % 2 == 1), Some((30, 3)));
+        assert_eq!(q.steal_where(|&t| t >= 2), Some((40, 4)));
+        assert_eq!(q.steal_where(|&t| t >= 2), Some((20, 2)));
+        assert_eq!(q.steal_where(|&t| t >= 2), None);
+        assert_eq!(q.len(), 2);
     }
 
     #[test]

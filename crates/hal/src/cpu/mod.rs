@@ -166,6 +166,11 @@ pub fn halt_unless(still_waiting: impl FnOnce() -> bool) {
     }
 }
 
+/// Turns interrupts on (traps that may wait for other CPUs do this first).
+pub fn enable_interrupts() {
+    x86_64::instructions::interrupts::enable();
+}
+
 /// A hint inside spin loops.
 pub fn relax() {
     core::hint::spin_loop();

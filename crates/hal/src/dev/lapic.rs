@@ -72,23 +72,30 @@ pub fn eoi() {
     }
 }
 
-/// The TSC deadline the timer is armed for; 0 when it is not armed (never armed, disarmed,
-/// or fired). Lets the scheduler skip reprogramming the device when nothing changes.
-static ARMED_AT: AtomicU64 = AtomicU64::new(0);
+/// Per CPU (each has its own LAPIC timer): the TSC deadline its timer is armed for; 0 when it
+/// is not armed (never armed, disarmed, or fired). Lets the scheduler skip reprogramming the
+/// device when nothing changes.
+static ARMED_AT: [AtomicU64; crate::cpu::percpu::MAX_CPUS] =
+    [const { AtomicU64::new(0) }; crate::cpu::percpu::MAX_CPUS];
 
+fn armed_slot() -> &'static AtomicU64 {
+    &ARMED_AT[crate::cpu::percpu::cpu_id()]
+}
+
+/// The TSC deadline this CPU's timer is armed for (0: not armed).
 pub fn armed_at() -> u64 {
-    ARMED_AT.load(Ordering::Relaxed)
+    armed_slot().load(Ordering::Relaxed)
 }
 
 /// The timer interrupt arrived: nothing is armed any more.
 pub(crate) fn fired() {
-    ARMED_AT.store(0, Ordering::Relaxed);
+    armed_slot().store(0, Ordering::Relaxed);
 }
 
 /// Arms the timer to fire once at TSC value `deadline`. `tsc_now` and the calibrated rates
 /// convert for the count-down mode.
 pub fn arm_at_tsc(deadline: u64) {
-    ARMED_AT.store(deadline.max(1), Ordering::Relaxed);
+    armed_slot().store(deadline.max(1), Ordering::Relaxed);
     if DEADLINE_MODE.load(Ordering::Relaxed) {
         write(REG_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
         // SAFETY: TSC-deadline mode is supported (CPUID) and selected in the LVT.
@@ -125,14 +132,14 @@ pub(crate) fn timer_expired() -> bool {
 
 /// Disarms the timer.
 pub fn disarm() {
-    ARMED_AT.store(0, Ordering::Relaxed);
+    armed_slot().store(0, Ordering::Relaxed);
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
     write(REG_TIMER_INIT, 0);
 }
 
 /// Starts the count-down timer from its maximum, masked, for calibration.
 pub(crate) fn start_calibration() {
-    ARMED_AT.store(0, Ordering::Relaxed);
+    armed_slot().store(0, Ordering::Relaxed);
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
     write(REG_TIMER_INIT, u32::MAX);
 }

@@ -227,6 +227,11 @@ pub(crate) fn on_device_not_available() -> bool {
     true
 }
 
+/// Whether this CPU runs a thread yet (an AP's interrupts before it joins the scheduler).
+pub fn has_current() -> bool {
+    percpu::current() != 0
+}
+
 /// A new strong reference to the running thread.
 pub fn current() -> Arc<Thread> {
     let p = percpu::current() as *const Thread;

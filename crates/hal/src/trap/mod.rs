@@ -121,7 +121,17 @@ const IA32_STAR: u32 = 0xC000_0081;
 const IA32_LSTAR: u32 = 0xC000_0082;
 const IA32_FMASK: u32 = 0xC000_0084;
 
+/// Whether `rip` lies in the system-call entry or return stub, where the stack pointer is the
+/// app's (or being switched) and the per-CPU scratch slot is live: code there must never be
+/// switched away from.
+pub fn in_syscall_stub(rip: u64) -> bool {
+    let start = osprey_syscall_entry as *const () as u64;
+    let end = core::ptr::addr_of!(osprey_syscall_entry_end) as u64;
+    (start..end).contains(&rip)
+}
+
 extern "C" {
+    static osprey_syscall_entry_end: u8;
     fn osprey_syscall_entry();
     fn osprey_resume_frame(frame: *const TrapFrame) -> !;
 }
