@@ -218,6 +218,24 @@ impl Machine for KernelMachine {
         (f.hwcap as u64, if f.fsgsbase { 1 << 1 } else { 0 })
     }
 
+    fn fpu_layout(&self) -> (usize, u64) {
+        (
+            osprey_hal::task::fpu::area_size(),
+            osprey_hal::task::fpu::xfeatures(),
+        )
+    }
+
+    fn fpu_save(&self, buf: &mut [u8]) {
+        // Only a heap exhaustion can fail here; the frame then carries a reset state.
+        if osprey_hal::task::fpu::save_running(buf).is_err() {
+            buf.fill(0);
+        }
+    }
+
+    fn fpu_restore(&self, buf: &[u8]) -> Result<(), Errno> {
+        osprey_hal::task::fpu::restore_running(buf).map_err(|_| Errno::EFAULT)
+    }
+
     fn current_regs(&self) -> [u64; 18] {
         osprey_hal::trap::syscall_frame()
             .map(|f| f.regs_for_report())

@@ -18,6 +18,7 @@ pub mod machine;
 pub mod memory;
 pub mod process;
 pub mod procfs;
+pub mod signal;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
@@ -258,6 +259,41 @@ impl Linux {
     #[inline(always)]
     pub fn syscall(&self, t: &Thread, nr: usize, args: &[u64; 6]) -> isize {
         syscall::dispatch(&self.ctx(t), nr, args)
+    }
+
+    /// On the way back to app code from a system call (`nr`, result `ret`, already in
+    /// `regs.rax`) when the thread has a signal to act on or the call asked for a restart:
+    /// delivers signals (handler frames, default actions) and restarts or fails the call as
+    /// Linux would. Returns whether `regs` changed (the kernel must then restore them all).
+    pub fn signals_at_syscall_exit(
+        &self,
+        t: &Thread,
+        regs: &mut osprey_abi::Sigcontext,
+        nr: usize,
+        ret: isize,
+    ) -> bool {
+        signal::deliver(&self.ctx(t), regs, Some(signal::SyscallExit { nr, ret }))
+    }
+
+    /// On the way back to app code after an interrupt: delivers pending signals.
+    pub fn signals_at_interrupt_exit(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext) -> bool {
+        signal::deliver(&self.ctx(t), regs, None)
+    }
+
+    /// A CPU exception in app code that Linux turns into a signal (`info`): returns with the
+    /// handler's frame built in `regs`, or ends the app (no handler, or the signal blocked).
+    pub fn fault_signal(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext, info: osprey_abi::SigInfo) {
+        signal::force_fault(&self.ctx(t), regs, info)
+    }
+
+    /// rt_sigreturn: `regs` (the caller's registers) become the ones saved in the signal
+    /// frame; a frame that cannot be read or restored ends the app with SIGSEGV.
+    pub fn rt_sigreturn(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext) {
+        let cx = self.ctx(t);
+        if signal::frame::sigreturn(&cx, regs).is_err() {
+            let info = osprey_abi::SigInfo::fault(osprey_abi::signal::SIGSEGV, osprey_abi::signal::SI_KERNEL, 0);
+            signal::force_fault(&cx, regs, info);
+        }
     }
 
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal

@@ -40,8 +40,8 @@ pub struct Creds {
 pub struct SignalState {
     /// Dispositions, index = signal number - 1.
     pub actions: [KernelSigaction; 64],
-    /// Signals sent to the process (kill) and not yet delivered to a thread.
-    pub pending: u64,
+    /// Signals sent to the process (kill) and not yet taken by a thread.
+    pub pending: crate::signal::SigQueue,
 }
 
 pub struct Process {
@@ -141,7 +141,7 @@ impl SignalState {
     pub fn new() -> SignalState {
         SignalState {
             actions: [KernelSigaction::default(); 64],
-            pending: 0,
+            pending: crate::signal::SigQueue::new(),
         }
     }
 }

@@ -8,13 +8,18 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use osprey_abi::Stack;
 use spin::Mutex;
 
+use crate::signal::SigQueue;
+
 /// Signal state of one thread.
 pub struct ThreadSignals {
     /// Blocked signals (bit n-1 for signal n).
     pub mask: u64,
     /// Signals sent to this thread (tgkill, synchronous faults) and not yet delivered.
-    pub pending: u64,
+    pub pending: SigQueue,
     pub altstack: Stack,
+    /// The mask to put back once a signal has been handled, when a call (rt_sigsuspend)
+    /// replaced the mask only for its duration: the handler's frame records this one.
+    pub saved_mask: Option<u64>,
 }
 
 pub struct Thread {
@@ -42,7 +47,8 @@ impl Thread {
             name: Mutex::new(name),
             signals: Mutex::new(ThreadSignals {
                 mask,
-                pending: 0,
+                pending: SigQueue::new(),
+                saved_mask: None,
                 altstack: Stack {
                     ss_sp: 0,
                     ss_flags: osprey_abi::signal::SS_DISABLE,

@@ -234,13 +234,19 @@ syscalls! {
     SYS_SCHED_GETAFFINITY => task::sched::sys_sched_getaffinity / 3 [Int, UInt, Ptr];
     SYS_SCHED_SETAFFINITY => task::sched::sys_sched_setaffinity / 3 [Int, UInt, Ptr];
     SYS_GETCPU => task::sched::sys_getcpu / 3 [Ptr, Ptr, Ptr];
-    // signals (recorded; delivery comes with threads)
+    // signals (rt_sigreturn is not here: it replaces all registers, see Linux::rt_sigreturn)
     SYS_RT_SIGACTION => signal::action::sys_rt_sigaction / 4 [Signal, Ptr, Ptr, UInt];
     SYS_RT_SIGPROCMASK => signal::mask::sys_rt_sigprocmask / 4 [SigHow, Ptr, Ptr, UInt];
     SYS_SIGALTSTACK => signal::altstack::sys_sigaltstack / 2 [Ptr, Ptr];
     SYS_KILL => signal::kill::sys_kill / 2 [Int, Signal];
     SYS_TKILL => signal::kill::sys_tkill / 2 [Int, Signal];
     SYS_TGKILL => signal::kill::sys_tgkill / 3 [Int, Int, Signal];
+    SYS_RT_SIGQUEUEINFO => signal::kill::sys_rt_sigqueueinfo / 3 [Int, Signal, Ptr];
+    SYS_RT_TGSIGQUEUEINFO => signal::kill::sys_rt_tgsigqueueinfo / 4 [Int, Int, Signal, Ptr];
+    SYS_PAUSE => signal::suspend::sys_pause / 0 [];
+    SYS_RT_SIGSUSPEND => signal::suspend::sys_rt_sigsuspend / 2 [Ptr, UInt];
+    SYS_RT_SIGTIMEDWAIT => signal::wait::sys_rt_sigtimedwait / 4 [Ptr, Ptr, Ptr, UInt];
+    SYS_RT_SIGPENDING => signal::wait::sys_rt_sigpending / 2 [Ptr, UInt];
     // time
     SYS_CLOCK_GETTIME => time::clock::sys_clock_gettime / 2 [ClockId, Ptr];
     SYS_CLOCK_GETRES => time::clock::sys_clock_getres / 2 [ClockId, Ptr];

@@ -13,7 +13,8 @@ use osprey_abi::Errno;
 
 use super::Ctx;
 
-/// Waits until `ready()` gives Some or the monotonic deadline passes (None: forever).
+/// Waits until `ready()` gives Some, the monotonic deadline passes (None: forever) or a
+/// signal comes for the thread.
 pub fn wait_until<T>(
     cx: &Ctx,
     deadline_ns: Option<u64>,
@@ -26,6 +27,10 @@ pub fn wait_until<T>(
         let now = cx.m.monotonic_ns();
         if deadline_ns.is_some_and(|d| now >= d) {
             return Ok(None);
+        }
+        // A signal ends the wait: EINTR after its handler, as Linux's poll and select.
+        if cx.t.interrupted() {
+            return Err(Errno::ERESTARTNOHAND);
         }
         cx.m.idle(deadline_ns.unwrap_or(u64::MAX));
     }

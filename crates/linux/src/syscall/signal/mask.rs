@@ -33,6 +33,10 @@ pub fn sys_rt_sigprocmask(
         }
         old
     };
+    if new.is_some() {
+        // Unblocking may make a pending signal deliverable (on the way out of this call).
+        crate::signal::recalc(cx.p, cx.t);
+    }
     if let Some(p) = oldset.nullable() {
         p.write(cx.m, &old)?;
     }

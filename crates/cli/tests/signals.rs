@@ -1,0 +1,33 @@
+//! Signal delivery under QEMU, compared with the same binaries on the host: handlers for
+//! faults (SIGSEGV that fixes the protection and resumes, a handler that moves rip through the
+//! ucontext, SIGFPE/SIGILL/SIGTRAP), the altstack, the vector registers across a handler,
+//! kill/raise with and without handlers, the sigaction flags, blocking, sigpending,
+//! sigtimedwait, sigsuspend, queued real-time signals, signalfd, and signals between threads
+//! (pthread_kill, interrupted pause/nanosleep, pthread_cancel).
+
+#[macro_use]
+mod common;
+
+use common::*;
+
+each_variant!(fault_handlers_resume_the_app, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("sig_fault", v)));
+    vm.expect_checks_pass();
+});
+
+each_variant!(kill_raise_and_waits, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("sig_kill", v)));
+    vm.expect_checks_pass();
+    assert!(vm.out().ends_with("handlers ran 10 times\n"), "{}", vm.show());
+});
+
+each_variant!(sigterm_without_a_handler_is_status_143, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("sig_kill", v)).arg("term"));
+    vm.expect_status(143)
+        .expect_stdout("sending SIGTERM to myself\n");
+});
+
+each_variant!(signals_between_threads, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("sig_threads", v)));
+    vm.expect_checks_pass();
+});

@@ -1,0 +1,174 @@
+/* Signals a single-threaded program sends itself: kill/raise with and without handlers, the
+ * sigaction flags (SA_RESETHAND, SA_NODEFER, SA_SIGINFO), blocking and sigpending, ignoring,
+ * sigtimedwait/sigwaitinfo, sigsuspend, queued real-time signals with values, signalfd.
+ * `sig_kill term` ends by SIGTERM's default action (status 143). Same output as on Linux. */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static volatile int count, last_code, last_pid, last_uid, last_value, nodefer_unblocked;
+static volatile int order[8], norder;
+
+static void on_info(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    count++;
+    last_code = si->si_code;
+    last_pid = si->si_pid;
+    last_uid = si->si_uid;
+    if (sig >= SIGRTMIN && norder < 8)
+        order[norder++] = si->si_value.sival_int;
+}
+
+static void on_nodefer(int sig)
+{
+    sigset_t m;
+    sigprocmask(SIG_BLOCK, NULL, &m);
+    nodefer_unblocked = !sigismember(&m, sig);
+    count++;
+}
+
+static void set(int sig, void *h, int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = h;
+    sa.sa_flags = flags;
+    sigaction(sig, &sa, NULL);
+}
+
+static int is_pending(int sig)
+{
+    sigset_t p;
+    sigpending(&p);
+    return sigismember(&p, sig);
+}
+
+static void block(int how, int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    sigprocmask(how, &s, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "term") == 0) {
+        printf("sending SIGTERM to myself\n");
+        fflush(stdout);
+        kill(getpid(), SIGTERM);
+        printf("still alive\n");
+        return 0;
+    }
+
+    set(SIGTERM, on_info, SA_SIGINFO);
+    check("kill(getpid(), SIGTERM) = 0", kill(getpid(), SIGTERM) == 0);
+    check("the handler ran before kill returned", count == 1);
+    check("si_code SI_USER", last_code == SI_USER);
+    check("si_pid is ours", last_pid == getpid());
+    check("si_uid is ours", last_uid == (int)getuid());
+    raise(SIGTERM);
+    check("raise: si_code SI_TKILL", count == 2 && last_code == SI_TKILL);
+
+    set(SIGUSR1, on_info, SA_SIGINFO | SA_RESETHAND);
+    raise(SIGUSR1);
+    struct sigaction now;
+    sigaction(SIGUSR1, NULL, &now);
+    check("SA_RESETHAND: back to SIG_DFL", count == 3 && now.sa_handler == SIG_DFL);
+
+    set(SIGUSR1, on_nodefer, SA_NODEFER);
+    raise(SIGUSR1);
+    check("SA_NODEFER: not blocked in the handler", count == 4 && nodefer_unblocked);
+
+    set(SIGUSR1, on_info, SA_SIGINFO);
+    block(SIG_BLOCK, SIGUSR1);
+    raise(SIGUSR1);
+    raise(SIGUSR1);
+    check("blocked: not delivered", count == 4);
+    check("blocked: pending", is_pending(SIGUSR1));
+    block(SIG_UNBLOCK, SIGUSR1);
+    check("unblocked: delivered once (standard signals merge)", count == 5);
+    check("no longer pending", !is_pending(SIGUSR1));
+
+    signal(SIGUSR2, SIG_IGN);
+    raise(SIGUSR2);
+    check("ignored signal: nothing happens", count == 5 && !is_pending(SIGUSR2));
+    block(SIG_BLOCK, SIGUSR2);
+    raise(SIGUSR2);
+    check("blocked ignored signal stays pending", is_pending(SIGUSR2));
+    signal(SIGUSR2, SIG_DFL);
+    signal(SIGUSR2, SIG_IGN);
+    check("setting SIG_IGN discards it", !is_pending(SIGUSR2));
+    signal(SIGUSR2, SIG_DFL);
+
+    /* sigtimedwait / sigwaitinfo. */
+    sigset_t w;
+    sigemptyset(&w);
+    sigaddset(&w, SIGUSR2);
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    siginfo_t si;
+    int r = sigtimedwait(&w, &si, &ts);
+    check("sigtimedwait with nothing pending: EAGAIN", r == -1 && errno == EAGAIN);
+    raise(SIGUSR2);
+    r = sigtimedwait(&w, &si, &ts);
+    /* glibc's wrapper reports SI_TKILL as SI_USER; musl passes it through. */
+    check("sigtimedwait takes the pending signal", r == SIGUSR2 && (si.si_code == SI_TKILL || si.si_code == SI_USER));
+    kill(getpid(), SIGUSR2);
+    r = sigwaitinfo(&w, &si);
+    check("sigwaitinfo: SI_USER from kill", r == SIGUSR2 && si.si_code == SI_USER && si.si_pid == getpid());
+    check("taken, so not pending", !is_pending(SIGUSR2));
+
+    /* sigsuspend: the pending signal is delivered with the temporary mask. */
+    raise(SIGUSR1 - 0); /* SIGUSR1 is unblocked: delivered now */
+    int before = count;
+    block(SIG_BLOCK, SIGUSR1);
+    raise(SIGUSR1);
+    sigset_t empty;
+    sigemptyset(&empty);
+    r = sigsuspend(&empty);
+    check("sigsuspend returns -1 EINTR", r == -1 && errno == EINTR);
+    check("the handler ran in sigsuspend", count == before + 1);
+    sigset_t m;
+    sigprocmask(SIG_BLOCK, NULL, &m);
+    check("the mask is back after sigsuspend", sigismember(&m, SIGUSR1));
+    block(SIG_UNBLOCK, SIGUSR1);
+
+    /* Real-time signals queue, each with its value, in order. */
+    int rt = SIGRTMIN + 2;
+    set(rt, on_info, SA_SIGINFO);
+    block(SIG_BLOCK, rt);
+    for (int i = 1; i <= 3; i++)
+        sigqueue(getpid(), rt, (union sigval){.sival_int = i * 10});
+    check("rt signal pending", is_pending(rt));
+    norder = 0;
+    block(SIG_UNBLOCK, rt);
+    check("three queued rt signals, in order", norder == 3 && order[0] == 10 && order[1] == 20 && order[2] == 30);
+    check("si_code SI_QUEUE", last_code == SI_QUEUE);
+
+    /* signalfd: a blocked signal is read as a record. */
+    block(SIG_BLOCK, SIGUSR2);
+    int fd = signalfd(-1, &w, SFD_NONBLOCK | SFD_CLOEXEC);
+    check("signalfd", fd >= 0);
+    struct signalfd_siginfo rec;
+    r = read(fd, &rec, sizeof rec);
+    check("nothing pending: EAGAIN", r == -1 && errno == EAGAIN);
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    check("poll: not readable", poll(&pfd, 1, 0) == 0);
+    kill(getpid(), SIGUSR2);
+    check("poll: readable", poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLIN));
+    r = read(fd, &rec, sizeof rec);
+    check("read one record", r == (int)sizeof rec);
+    check("ssi_signo, ssi_code, ssi_pid", rec.ssi_signo == SIGUSR2 && rec.ssi_code == SI_USER && (int)rec.ssi_pid == getpid());
+    check("taken by the read", !is_pending(SIGUSR2));
+    close(fd);
+
+    printf("handlers ran %d times\n", count);
+    return failures;
+}
