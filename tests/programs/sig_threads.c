@@ -143,10 +143,9 @@ int main(void)
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
     handled = 0;
     worker_tid = 0;
-    pthread_create(&t, NULL, unblocked_worker, NULL);
+    pthread_create(&t, NULL, unblocked_worker, NULL); /* inherits the unblocked mask */
     while (!worker_tid)
         nap_ms(1);
     pthread_sigmask(SIG_BLOCK, &usr1, NULL);

@@ -205,7 +205,7 @@ impl Linux {
             environ: join_nul(&launch.envp),
             creds: Mutex::new(Creds::root()),
             rlimits: Mutex::new(process::default_rlimits(total)),
-            signals: Mutex::new(SignalState::new()),
+            signals: alloc::sync::Arc::new(Mutex::new(SignalState::new())),
             threads: Mutex::new(alloc::collections::BTreeMap::new()),
             next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
             futexes: futex::FutexTable::new(),

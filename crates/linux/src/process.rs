@@ -59,7 +59,8 @@ pub struct Process {
     pub environ: Vec<u8>,
     pub creds: Mutex<Creds>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
-    pub signals: Mutex<SignalState>,
+    /// Shared (Arc) so that a signalfd can see the pending set.
+    pub signals: Arc<Mutex<SignalState>>,
     /// The live threads by tid; the first has tid == pid.
     pub threads: Mutex<BTreeMap<i32, Arc<Thread>>>,
     /// The next thread id to hand out.

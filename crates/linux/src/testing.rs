@@ -394,7 +394,7 @@ impl TestEnv {
             environ: Vec::new(),
             creds: spin::Mutex::new(Creds::root()),
             rlimits: spin::Mutex::new(process::default_rlimits(MEM_TOTAL)),
-            signals: spin::Mutex::new(SignalState::new()),
+            signals: std::sync::Arc::new(spin::Mutex::new(SignalState::new())),
             threads: spin::Mutex::new(std::collections::BTreeMap::new()),
             next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
             futexes: crate::futex::FutexTable::new(),

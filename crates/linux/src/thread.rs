@@ -20,6 +20,9 @@ pub struct ThreadSignals {
     /// The mask to put back once a signal has been handled, when a call (rt_sigsuspend)
     /// replaced the mask only for its duration: the handler's frame records this one.
     pub saved_mask: Option<u64>,
+    /// Signals the thread is waiting to take itself (rt_sigtimedwait, a signalfd read):
+    /// senders wake it for these even though it blocks them, and they are not delivered.
+    pub waiting: u64,
 }
 
 pub struct Thread {
@@ -49,6 +52,7 @@ impl Thread {
                 mask,
                 pending: SigQueue::new(),
                 saved_mask: None,
+                waiting: 0,
                 altstack: Stack {
                     ss_sp: 0,
                     ss_flags: osprey_abi::signal::SS_DISABLE,

@@ -115,7 +115,7 @@ pub fn is_ignored(sig: i32, act: &KernelSigaction) -> bool {
 pub fn recalc(p: &Process, t: &Thread) {
     let shared = p.signals.lock().pending.set;
     let s = t.signals.lock();
-    let v = (s.pending.set | shared) & !s.mask != 0;
+    let v = (s.pending.set | shared) & (!s.mask | s.waiting) != 0;
     t.signal_hint.store(v, Ordering::Release);
 }
 
@@ -160,6 +160,7 @@ pub fn send_to_thread(cx: &Ctx, t: &Thread, info: SigInfo) {
     let act = ps.actions[sig as usize - 1];
     let mut ts = t.signals.lock();
     let blocked = ts.mask & sigmask(sig) != 0;
+    let waited = ts.waiting & sigmask(sig) != 0;
     if !blocked && is_ignored(sig, &act) {
         return;
     }
@@ -176,14 +177,14 @@ pub fn send_to_thread(cx: &Ctx, t: &Thread, info: SigInfo) {
     ts.pending.push(info);
     drop(ts);
     drop(ps);
-    if !blocked {
+    if !blocked || waited {
         kick(cx.m, t);
     }
 }
 
 /// Sends `info` to the process (kill, rt_sigqueueinfo): queued once for all threads; the
 /// first thread that does not block it (the main thread first, as Linux prefers the group
-/// leader) is woken to take it.
+/// leader) is woken to take it, else one that waits for it (sigwait, signalfd).
 pub fn send_to_process(cx: &Ctx, info: SigInfo) {
     let sig = info.si_signo;
     let threads: alloc::vec::Vec<_> = cx.p.threads.lock().values().cloned().collect();
@@ -204,7 +205,13 @@ pub fn send_to_process(cx: &Ctx, info: SigInfo) {
     }
     ps.pending.push(info);
     drop(ps);
-    if let Some(t) = target {
+    let waiter = || {
+        threads
+            .iter()
+            .find(|t| t.signals.lock().waiting & sigmask(sig) != 0)
+            .cloned()
+    };
+    if let Some(t) = target.or_else(waiter) {
         kick(cx.m, &t);
     }
 }

@@ -247,6 +247,8 @@ syscalls! {
     SYS_RT_SIGSUSPEND => signal::suspend::sys_rt_sigsuspend / 2 [Ptr, UInt];
     SYS_RT_SIGTIMEDWAIT => signal::wait::sys_rt_sigtimedwait / 4 [Ptr, Ptr, Ptr, UInt];
     SYS_RT_SIGPENDING => signal::wait::sys_rt_sigpending / 2 [Ptr, UInt];
+    SYS_SIGNALFD => signal::signalfd::sys_signalfd / 3 [Fd, Ptr, UInt];
+    SYS_SIGNALFD4 => signal::signalfd::sys_signalfd4 / 4 [Fd, Ptr, UInt, OpenFlags];
     // time
     SYS_CLOCK_GETTIME => time::clock::sys_clock_gettime / 2 [ClockId, Ptr];
     SYS_CLOCK_GETRES => time::clock::sys_clock_getres / 2 [ClockId, Ptr];

@@ -69,6 +69,14 @@ pub fn write_from_user(
 
 pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
     let f = file(cx, fd)?;
+    // A signalfd reads the calling thread's signals, and may wait for them.
+    if let Some(sfd) = f
+        .io()
+        .as_any()
+        .downcast_ref::<crate::syscall::signal::signalfd::SignalFd>()
+    {
+        return crate::syscall::signal::signalfd::read(cx, &f, sfd, buf.addr(), count);
+    }
     if count == 0 {
         f.read(&mut [])?;
         return Ok(0);

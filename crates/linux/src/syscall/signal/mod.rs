@@ -7,5 +7,6 @@ pub mod action;
 pub mod altstack;
 pub mod kill;
 pub mod mask;
+pub mod signalfd;
 pub mod suspend;
 pub mod wait;

@@ -1,12 +1,15 @@
 //! rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait) and rt_sigpending.
 //!
 //! rt_sigtimedwait takes a signal of `set` out of the queues instead of delivering it. The
-//! set is usually blocked (that is how the app keeps those signals for itself), so while it
-//! waits the thread unblocks them, as Linux does, which lets a sender pick and wake it; the
-//! mask is back before the call returns, so nothing is delivered in between.
+//! set is usually blocked (that is how the app keeps those signals for itself); while it
+//! waits, the thread's `waiting` set tells senders to wake it for them anyway (Linux
+//! unblocks them and keeps the real mask aside, to the same effect: a blocked fatal signal
+//! does not kill while it is being waited for).
 
 use osprey_abi::signal::*;
 use osprey_abi::{Errno, SigInfo, Timespec};
+
+use core::sync::atomic::Ordering;
 
 use crate::signal::recalc;
 use crate::syscall::{Ctx, SysResult};
@@ -16,6 +19,13 @@ fn take(cx: &Ctx, set: u64) -> Option<SigInfo> {
     let mut ps = cx.p.signals.lock();
     let mut ts = cx.t.signals.lock();
     ts.pending.take(set).or_else(|| ps.pending.take(set))
+}
+
+/// Whether a signal the thread does not block is pending (it interrupts the wait).
+fn deliverable(cx: &Ctx) -> bool {
+    let shared = cx.p.signals.lock().pending.set;
+    let ts = cx.t.signals.lock();
+    (ts.pending.set | shared) & !ts.mask != 0
 }
 
 pub fn sys_rt_sigtimedwait(
@@ -45,23 +55,23 @@ pub fn sys_rt_sigtimedwait(
     let got = match take(cx, set) {
         Some(i) => Some(i),
         None => {
-            let real = {
-                let mut ts = cx.t.signals.lock();
-                let real = ts.mask;
-                ts.mask &= !set;
-                real
-            };
-            recalc(cx.p, cx.t);
+            cx.t.signals.lock().waiting = set;
             let got = loop {
                 if let Some(i) = take(cx, set) {
                     break Some(i);
                 }
-                if cx.t.interrupted() || deadline.is_some_and(|d| cx.m.monotonic_ns() >= d) {
+                if deliverable(cx) || deadline.is_some_and(|d| cx.m.monotonic_ns() >= d) {
                     break None;
+                }
+                // The hint may name a waited-for signal another thread took: clear it, look
+                // again (a sender queues before it sets the hint), then sleep.
+                cx.t.signal_hint.store(false, Ordering::Release);
+                if let Some(i) = take(cx, set) {
+                    break Some(i);
                 }
                 cx.m.park(deadline);
             };
-            cx.t.signals.lock().mask = real;
+            cx.t.signals.lock().waiting = 0;
             recalc(cx.p, cx.t);
             got
         }
@@ -74,7 +84,7 @@ pub fn sys_rt_sigtimedwait(
             Ok(info.si_signo as usize)
         }
         // Another signal came (its handler runs on the way out): EINTR; else the time is up.
-        None if cx.t.interrupted() => Err(Errno::EINTR),
+        None if deliverable(cx) => Err(Errno::EINTR),
         None => Err(Errno::EAGAIN),
     }
 }
