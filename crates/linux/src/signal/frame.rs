@@ -207,7 +207,7 @@ fn restore_fpstate(cx: &Ctx, at: u64) -> Result<(), Errno> {
     if at == 0 {
         return cx.m.fpu_restore(&buf);
     }
-    if at % 16 != 0 {
+    if !at.is_multiple_of(16) {
         return Err(Errno::EFAULT);
     }
     cx.m.copy_from_user(at, &mut buf[..FXSAVE_SIZE])?;
