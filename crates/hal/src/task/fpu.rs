@@ -42,10 +42,15 @@ pub fn xfeatures() -> u64 {
     XFEATURES.load(Ordering::Relaxed)
 }
 
+/// Why a vector state could not be saved or loaded: no memory for the aligned scratch area,
+/// or an image the CPU would refuse.
+#[derive(Debug)]
+pub struct FpuError;
+
 /// Copies the running thread's vector registers (they are live in the CPU while it runs:
 /// kernel code never touches them) into `out`, up to `area_size()` bytes.
-pub fn save_running(out: &mut [u8]) -> Result<(), ()> {
-    let a = FpuArea::copy_of_current().ok_or(())?;
+pub fn save_running(out: &mut [u8]) -> Result<(), FpuError> {
+    let a = FpuArea::copy_of_current().ok_or(FpuError)?;
     let n = out.len().min(a.bytes().len());
     out[..n].copy_from_slice(&a.bytes()[..n]);
     Ok(())
@@ -55,21 +60,21 @@ pub fn save_running(out: &mut [u8]) -> Result<(), ()> {
 /// image of `area_size()` bytes that came from the app (rt_sigreturn). Everything XRSTOR
 /// would fault on is refused first: MXCSR reserved bits, components outside XCR0, a
 /// compacted or non-zero reserved header.
-pub fn restore_running(img: &[u8]) -> Result<(), ()> {
+pub fn restore_running(img: &[u8]) -> Result<(), FpuError> {
     if img.len() != area_size() {
-        return Err(());
+        return Err(FpuError);
     }
-    let mxcsr = u32::from_le_bytes(img[24..28].try_into().map_err(|_| ())?) as u64;
+    let mxcsr = u32::from_le_bytes(img[24..28].try_into().map_err(|_| FpuError)?) as u64;
     if mxcsr & !MXCSR_MASK.load(Ordering::Relaxed) != 0 {
-        return Err(());
+        return Err(FpuError);
     }
     if crate::cpu::features().xsave {
-        let bv = u64::from_le_bytes(img[512..520].try_into().map_err(|_| ())?);
+        let bv = u64::from_le_bytes(img[512..520].try_into().map_err(|_| FpuError)?);
         if bv & !xfeatures() != 0 || img[520..576].iter().any(|&b| b != 0) {
-            return Err(());
+            return Err(FpuError);
         }
     }
-    let mut a = FpuArea::zeroed().ok_or(())?;
+    let mut a = FpuArea::zeroed().ok_or(FpuError)?;
     a.bytes_mut().copy_from_slice(img);
     a.restore();
     Ok(())
