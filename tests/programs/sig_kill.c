@@ -1,7 +1,8 @@
 /* Signals a single-threaded program sends itself: kill/raise with and without handlers, the
  * sigaction flags (SA_RESETHAND, SA_NODEFER, SA_SIGINFO), blocking and sigpending, ignoring,
  * sigtimedwait/sigwaitinfo, sigsuspend, queued real-time signals with values, signalfd.
- * `sig_kill term` ends by SIGTERM's default action (status 143). Same output as on Linux. */
+ * `sig_kill term` ends by SIGTERM's default action (status 143), `sig_kill pipe` by SIGPIPE's
+ * (141). Same output as on Linux. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>
@@ -67,6 +68,24 @@ int main(int argc, char **argv)
         printf("still alive\n");
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "pipe") == 0) {
+        int p[2];
+        pipe(p);
+        close(p[0]);
+        printf("writing to a pipe without readers\n");
+        fflush(stdout);
+        write(p[1], "x", 1);
+        printf("still alive\n");
+        return 0;
+    }
+
+    int pp[2];
+    signal(SIGPIPE, SIG_IGN);
+    check("pipe", pipe(pp) == 0);
+    close(pp[0]);
+    check("SIGPIPE ignored: write fails with EPIPE", write(pp[1], "x", 1) == -1 && errno == EPIPE);
+    close(pp[1]);
+    signal(SIGPIPE, SIG_DFL);
 
     set(SIGTERM, on_info, SA_SIGINFO);
     check("kill(getpid(), SIGTERM) = 0", kill(getpid(), SIGTERM) == 0);

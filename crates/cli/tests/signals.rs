@@ -27,6 +27,12 @@ each_variant!(sigterm_without_a_handler_is_status_143, |v| {
         .expect_stdout("sending SIGTERM to myself\n");
 });
 
+each_variant!(a_write_to_a_pipe_without_readers_is_sigpipe, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("sig_kill", v)).arg("pipe"));
+    vm.expect_status(141)
+        .expect_stdout("writing to a pipe without readers\n");
+});
+
 each_variant!(signals_between_threads, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("sig_threads", v)));
     vm.expect_checks_pass();

@@ -3,7 +3,7 @@
 //! The pipe is an anonymous FIFO inode (`pipe:[ino]`); each open file description gets its
 //! own [`PipeEnd`] from the inode's `open` hook, so reopening `/proc/self/fd/N` works like on
 //! Linux. Ends count themselves; when the last writer goes, reads return 0 at the end of the
-//! data; when the last reader goes, writes fail with EPIPE (SIGPIPE is not delivered yet).
+//! data; when the last reader goes, writes fail with EPIPE and raise SIGPIPE (`rw::sigpipe_on_epipe`).
 //!
 //! Blocking: the kernel runs one thread, so a blocking read of an empty pipe whose writer is
 //! still open (or a blocking write to a full pipe) could never complete: it would hang

@@ -84,13 +84,29 @@ pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult 
     read_into_user(cx, buf.addr(), count, |b, _| f.read(b))
 }
 
+/// A write to a pipe nobody reads raises SIGPIPE in the writer (Linux's pipe_write), on top
+/// of failing with EPIPE: its default action ends the app with status 141.
+pub fn sigpipe_on_epipe(cx: &Ctx, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) {
+        let uid = cx.p.creds.lock().uid;
+        let info = osprey_abi::SigInfo::from_process(
+            osprey_abi::signal::SIGPIPE,
+            osprey_abi::signal::SI_USER,
+            crate::process::PID,
+            uid,
+        );
+        crate::signal::send_to_thread(cx, cx.t, info);
+    }
+    r
+}
+
 pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
     let f = file(cx, fd)?;
     if count == 0 {
         f.write(&[])?;
         return Ok(0);
     }
-    write_from_user(cx, buf.addr(), count, |b, _| f.write(b))
+    sigpipe_on_epipe(cx, write_from_user(cx, buf.addr(), count, |b, _| f.write(b)))
 }
 
 pub fn sys_pread64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {

@@ -76,7 +76,11 @@ fn pipe_without_reader_and_nonblocking() {
     assert_eq!(write(&cx, &e, w, &[1u8; 4000]), Ok(4000));
     assert_eq!(write(&cx, &e, w, &[1u8; 200]), Err(Errno::EAGAIN));
     close::sys_close(&cx, r).unwrap();
+    // With SIGPIPE blocked the write fails with EPIPE and SIGPIPE waits, pending.
+    let sigpipe = osprey_abi::signal::sigmask(osprey_abi::signal::SIGPIPE);
+    cx.t.signals.lock().mask = sigpipe;
     assert_eq!(write(&cx, &e, w, b"x"), Err(Errno::EPIPE));
+    assert_eq!(cx.t.signals.lock().pending.set, sigpipe);
 }
 
 #[test]
