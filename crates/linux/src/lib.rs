@@ -290,7 +290,11 @@ impl Linux {
     /// frame; a frame that cannot be read or restored ends the app with SIGSEGV.
     pub fn rt_sigreturn(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext) {
         let cx = self.ctx(t);
-        if signal::frame::sigreturn(&cx, regs).is_err() {
+        let ok = signal::frame::sigreturn(&cx, regs).is_ok();
+        if self.p.strace && ok {
+            strace::sigreturn(&cx, t.mask(), regs.rax);
+        }
+        if !ok {
             let info = osprey_abi::SigInfo::fault(osprey_abi::signal::SIGSEGV, osprey_abi::signal::SI_KERNEL, 0);
             signal::force_fault(&cx, regs, info);
         }

@@ -261,6 +261,9 @@ pub fn deliver(cx: &Ctx, regs: &mut Sigcontext, mut syscall: Option<SyscallExit>
     let mut changed = false;
     while let Some((info, act)) = dequeue(cx.p, cx.t) {
         let sig = info.si_signo;
+        if cx.p.strace && act.sa_handler != SIG_IGN {
+            crate::strace::signal(cx, &info);
+        }
         match act.sa_handler {
             SIG_IGN => continue,
             SIG_DFL => match default_action(sig) {
