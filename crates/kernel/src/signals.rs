@@ -61,7 +61,8 @@ fn apply(f: &mut TrapFrame, r: &Sigcontext) {
     f.rcx = r.rcx;
     f.rsp = r.rsp;
     f.rip = r.rip;
-    f.rflags = ((f.rflags & !USER_EFLAGS) | (r.eflags & USER_EFLAGS) | 0x202) & !(FLAG_TF | FLAG_RF);
+    f.rflags =
+        ((f.rflags & !USER_EFLAGS) | (r.eflags & USER_EFLAGS) | 0x202) & !(FLAG_TF | FLAG_RF);
 }
 
 /// The end of system call `nr` (its result already in `f.rax`). True: restore all registers.
@@ -118,7 +119,11 @@ pub fn fault(linux: &Linux, f: &mut TrapFrame, info: SigInfo, cr2: u64) {
         let mut r = regs_of(f);
         r.trapno = f.vector;
         // Linux's error code for a fault in user mode carries the U bit (4).
-        r.err = if f.vector == 14 { f.error_code | 4 } else { f.error_code };
+        r.err = if f.vector == 14 {
+            f.error_code | 4
+        } else {
+            f.error_code
+        };
         r.cr2 = cr2;
         match t {
             Some(t) => {

@@ -282,7 +282,12 @@ impl Linux {
 
     /// A CPU exception in app code that Linux turns into a signal (`info`): returns with the
     /// handler's frame built in `regs`, or ends the app (no handler, or the signal blocked).
-    pub fn fault_signal(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext, info: osprey_abi::SigInfo) {
+    pub fn fault_signal(
+        &self,
+        t: &Thread,
+        regs: &mut osprey_abi::Sigcontext,
+        info: osprey_abi::SigInfo,
+    ) {
         signal::force_fault(&self.ctx(t), regs, info)
     }
 
@@ -295,7 +300,11 @@ impl Linux {
             strace::sigreturn(&cx, t.mask(), regs.rax);
         }
         if !ok {
-            let info = osprey_abi::SigInfo::fault(osprey_abi::signal::SIGSEGV, osprey_abi::signal::SI_KERNEL, 0);
+            let info = osprey_abi::SigInfo::fault(
+                osprey_abi::signal::SIGSEGV,
+                osprey_abi::signal::SI_KERNEL,
+                0,
+            );
             signal::force_fault(&cx, regs, info);
         }
     }

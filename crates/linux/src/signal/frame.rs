@@ -42,12 +42,7 @@ pub fn on_stack(st: &Stack, sp: u64) -> bool {
 
 /// Where the frame goes: (frame address, fpstate address), or None when it would leave the
 /// altstack it is meant to be on (Linux then kills with SIGSEGV).
-pub fn layout(
-    sp: u64,
-    alt: &Stack,
-    act: &KernelSigaction,
-    fp_bytes: u64,
-) -> Option<(u64, u64)> {
+pub fn layout(sp: u64, alt: &Stack, act: &KernelSigaction, fp_bytes: u64) -> Option<(u64, u64)> {
     let mut sp = sp.wrapping_sub(RED_ZONE);
     let nested = on_stack(alt, sp);
     let mut entering = false;
@@ -56,7 +51,8 @@ pub fn layout(
         entering = true;
     }
     let fpstate = sp.wrapping_sub(fp_bytes) & !63;
-    let frame = (fpstate.wrapping_sub(core::mem::size_of::<RtSigframe>() as u64) & !15) - 8;
+    let frame =
+        (fpstate.wrapping_sub(core::mem::size_of::<RtSigframe>() as u64) & !15).wrapping_sub(8);
     if (nested || entering) && !on_stack(alt, frame) {
         return None;
     }
@@ -114,7 +110,9 @@ pub fn setup(
     let frame = RtSigframe {
         pretcode: act.sa_restorer,
         uc: Ucontext {
-            uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | if xsave { UC_FP_XSTATE } else { 0 },
+            uc_flags: UC_SIGCONTEXT_SS
+                | UC_STRICT_RESTORE_SS
+                | if xsave { UC_FP_XSTATE } else { 0 },
             uc_link: 0,
             uc_stack: alt,
             uc_mcontext: mc,
@@ -138,6 +136,7 @@ pub fn setup(
     }
 
     regs.rdi = info.si_signo as u64;
+    // The copy above succeeded, so the frame lies in app memory: no overflow here.
     regs.rsi = frame_at + core::mem::offset_of!(RtSigframe, info) as u64;
     regs.rdx = frame_at + core::mem::offset_of!(RtSigframe, uc) as u64;
     regs.rax = 0;
@@ -220,7 +219,8 @@ fn restore_fpstate(cx: &Ctx, at: u64) -> Result<(), Errno> {
         && sw.extended_size == sw.xstate_size + 4
         && {
             let mut m2 = [0u8; 4];
-            cx.m.copy_from_user(at + sw.xstate_size as u64, &mut m2)?;
+            let end = at.checked_add(sw.xstate_size as u64).ok_or(Errno::EFAULT)?;
+            cx.m.copy_from_user(end, &mut m2)?;
             u32::from_le_bytes(m2) == FP_XSTATE_MAGIC2
         };
     if full {

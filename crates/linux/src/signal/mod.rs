@@ -167,8 +167,7 @@ pub fn send_to_thread(cx: &Ctx, t: &Thread, info: SigInfo) {
     if !blocked && is_fatal_default(sig, &act) {
         // The whole app ends; a core-dump signal aimed at another thread is left to that
         // thread, so the report shows its registers.
-        if default_action(sig) != DefaultAction::CoreDump || t.tid == cx.t.tid || sig == SIGKILL
-        {
+        if default_action(sig) != DefaultAction::CoreDump || t.tid == cx.t.tid || sig == SIGKILL {
             drop(ts);
             drop(ps);
             fatal_now(cx, sig, info.si_code);
@@ -350,6 +349,35 @@ fn crash_with(cx: &Ctx, regs: &Sigcontext, info: &SigInfo) -> ! {
         ..Default::default()
     };
     cx.m.crash(&report)
+}
+
+/// Runs a waiting call with the signal mask `mask` (ppoll, pselect6: the atomic "unblock and
+/// wait" of POSIX). When a signal interrupts it (ERESTARTNOHAND) the caller's mask stays
+/// saved until the handler's frame has recorded it, as with rt_sigsuspend; otherwise it is
+/// put back at once.
+pub fn with_mask(
+    cx: &Ctx,
+    mask: Option<u64>,
+    f: impl FnOnce() -> crate::syscall::SysResult,
+) -> crate::syscall::SysResult {
+    let Some(m) = mask else { return f() };
+    {
+        let mut ts = cx.t.signals.lock();
+        let old = ts.mask;
+        ts.saved_mask.get_or_insert(old);
+        ts.mask = m & !UNBLOCKABLE;
+    }
+    recalc(cx.p, cx.t);
+    let r = f();
+    if r != Err(Errno::ERESTARTNOHAND) {
+        let mut ts = cx.t.signals.lock();
+        if let Some(old) = ts.saved_mask.take() {
+            ts.mask = old;
+        }
+        drop(ts);
+        recalc(cx.p, cx.t);
+    }
+    r
 }
 
 /// Waits until a signal interrupts the calling thread (pause, rt_sigsuspend), or until

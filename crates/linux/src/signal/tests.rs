@@ -16,7 +16,10 @@ fn info(sig: i32) -> SigInfo {
 fn standard_signals_merge_rt_signals_queue_in_order() {
     let mut q = SigQueue::new();
     assert!(q.push(info(SIGUSR1)));
-    assert!(!q.push(info(SIGUSR1)), "a pending standard signal is merged");
+    assert!(
+        !q.push(info(SIGUSR1)),
+        "a pending standard signal is merged"
+    );
     let rt = SIGRTMIN + 1;
     for v in [1, 2, 3] {
         assert!(q.push(info(rt).with_value(v)));
@@ -60,7 +63,11 @@ fn frame_layout_follows_linux() {
     let (frame, fpstate) = layout(sp, &none, &act, fp).unwrap();
     assert_eq!(fpstate % 64, 0, "XSAVE needs 64-byte alignment");
     assert!(fpstate + fp <= sp - RED_ZONE, "the red zone is left alone");
-    assert_eq!((frame + 8) % 16, 0, "rsp+8 is 16-aligned at the handler, as after a call");
+    assert_eq!(
+        (frame + 8) % 16,
+        0,
+        "rsp+8 is 16-aligned at the handler, as after a call"
+    );
     assert!(frame + core::mem::size_of::<RtSigframe>() as u64 <= fpstate);
     // SA_ONSTACK: to the top of the altstack; nested: below the current sp on it.
     let alt = Stack {
@@ -125,7 +132,10 @@ fn delivery_builds_the_frame_and_sigreturn_restores_everything() {
     assert!(deliver(&cx, &mut regs, None));
     assert_eq!(regs.rip, act.sa_handler);
     assert_eq!(regs.rdi, SIGUSR1 as u64);
-    assert_eq!(regs.rsi, regs.rsp + 8 + core::mem::size_of::<Ucontext>() as u64);
+    assert_eq!(
+        regs.rsi,
+        regs.rsp + 8 + core::mem::size_of::<Ucontext>() as u64
+    );
     assert_eq!(regs.rdx, regs.rsp + 8);
     assert_eq!(regs.eflags & 0x400, 0, "DF clear in the handler");
     assert!(!env.t.interrupted());
@@ -140,7 +150,10 @@ fn delivery_builds_the_frame_and_sigreturn_restores_everything() {
     cx.m.copy_from_user(regs.rsp, &mut raw).unwrap();
     let f = RtSigframe::read_from_bytes(&raw).unwrap();
     assert_eq!(f.pretcode, act.sa_restorer);
-    assert_eq!(f.uc.uc_flags, UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+    assert_eq!(
+        f.uc.uc_flags,
+        UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+    );
     assert_eq!(f.uc.uc_sigmask, sigmask(SIGHUP));
     assert_eq!(f.uc.uc_mcontext.oldmask, sigmask(SIGHUP));
     assert_eq!(f.uc.uc_mcontext.rcx, 0x2222);
@@ -151,13 +164,15 @@ fn delivery_builds_the_frame_and_sigreturn_restores_everything() {
     let fpstate = f.uc.uc_mcontext.fpstate;
     assert_eq!(fpstate % 64, 0);
     let mut sw = [0u8; 48];
-    cx.m.copy_from_user(fpstate + FPX_SW_BYTES_OFFSET as u64, &mut sw).unwrap();
+    cx.m.copy_from_user(fpstate + FPX_SW_BYTES_OFFSET as u64, &mut sw)
+        .unwrap();
     let sw = FpxSwBytes::read_from_bytes(&sw).unwrap();
     assert_eq!(sw.magic1, FP_XSTATE_MAGIC1);
     assert_eq!(sw.xstate_size as usize, FPU_SIZE);
     assert_eq!(sw.extended_size as usize, FPU_SIZE + 4);
     let mut m2 = [0u8; 4];
-    cx.m.copy_from_user(fpstate + FPU_SIZE as u64, &mut m2).unwrap();
+    cx.m.copy_from_user(fpstate + FPU_SIZE as u64, &mut m2)
+        .unwrap();
     assert_eq!(u32::from_le_bytes(m2), FP_XSTATE_MAGIC2);
 
     // The handler changes rip, rax and a flag in the ucontext, then returns (pretcode popped).
@@ -168,18 +183,30 @@ fn delivery_builds_the_frame_and_sigreturn_restores_everything() {
     mc.eflags = (mc.eflags & !0x40) | 0x1; // ZF off, CF on
     mc.eflags |= 0x100; // TF: refused
     let off = core::mem::offset_of!(Ucontext, uc_mcontext) as u64;
-    cx.m.copy_to_user(uc_at + off, osprey_abi::IntoBytes::as_bytes(&mc)).unwrap();
+    cx.m.copy_to_user(uc_at + off, osprey_abi::IntoBytes::as_bytes(&mc))
+        .unwrap();
     env.m.fpu.lock().unwrap()[24] = 0; // the handler changed MXCSR; sigreturn puts it back
     let mut r = regs;
     r.rsp = uc_at;
     frame::sigreturn(&cx, &mut r).unwrap();
     assert_eq!(r.rip, 0x40_6000);
     assert_eq!(r.rax, 77);
-    assert_eq!((r.rcx, r.r11, r.rbx, r.rsp), (0x2222, 0x3333, 0x4444, before.rsp));
+    assert_eq!(
+        (r.rcx, r.r11, r.rbx, r.rsp),
+        (0x2222, 0x3333, 0x4444, before.rsp)
+    );
     assert_eq!(r.eflags & 0x41, 0x1, "arithmetic flags from the ucontext");
     assert_eq!(r.eflags & 0x100, 0, "TF is not the app's to set");
-    assert_eq!(env.t.signals.lock().mask, sigmask(SIGHUP), "the mask is back");
-    assert_eq!(env.m.fpu.lock().unwrap()[24], 0x80, "vector state restored (MXCSR 0x1f80)");
+    assert_eq!(
+        env.t.signals.lock().mask,
+        sigmask(SIGHUP),
+        "the mask is back"
+    );
+    assert_eq!(
+        env.m.fpu.lock().unwrap()[24],
+        0x80,
+        "vector state restored (MXCSR 0x1f80)"
+    );
 }
 
 #[test]
@@ -209,9 +236,17 @@ fn restart_rules_around_a_handler() {
         cx.m.copy_from_user(regs.rsp, &mut raw).unwrap();
         let saved = RtSigframe::read_from_bytes(&raw).unwrap().uc.uc_mcontext;
         if want_restart {
-            assert_eq!((saved.rip, saved.rax), (0x40_5000, SYS_READ as u64), "{ret:?}");
+            assert_eq!(
+                (saved.rip, saved.rax),
+                (0x40_5000, SYS_READ as u64),
+                "{ret:?}"
+            );
         } else {
-            assert_eq!((saved.rip, saved.rax as i64), (0x40_5002, -4), "{ret:?} -> EINTR");
+            assert_eq!(
+                (saved.rip, saved.rax as i64),
+                (0x40_5002, -4),
+                "{ret:?} -> EINTR"
+            );
         }
     }
     // No handler runs (nothing pending): every restart code restarts.
@@ -252,15 +287,23 @@ fn blocked_and_ignored_signals() {
     env.p.signals.lock().actions[SIGUSR1 as usize - 1].sa_flags |= SA_RESETHAND;
     let (i, act) = dequeue(env.p, env.t).unwrap();
     assert_eq!((i.si_signo, act.sa_handler), (SIGUSR1, 0x40_1000));
-    assert_eq!(env.p.signals.lock().actions[SIGUSR1 as usize - 1].sa_handler, SIG_DFL);
+    assert_eq!(
+        env.p.signals.lock().actions[SIGUSR1 as usize - 1].sa_handler,
+        SIG_DFL
+    );
 }
 
 #[test]
 fn syscalls_pending_suspend_and_timedwait() {
     let (env, _, _) = env_with_handler(SIGUSR1, 0, 0);
     let set = env.m.alloc(4096);
-    env.m.copy_to_user(set, &sigmask(SIGUSR1).to_le_bytes()).unwrap();
-    assert_eq!(env.sys(SYS_RT_SIGPROCMASK, &[SIG_BLOCK as u64, set, 0, 8]), 0);
+    env.m
+        .copy_to_user(set, &sigmask(SIGUSR1).to_le_bytes())
+        .unwrap();
+    assert_eq!(
+        env.sys(SYS_RT_SIGPROCMASK, &[SIG_BLOCK as u64, set, 0, 8]),
+        0
+    );
     assert_eq!(env.sys(SYS_TGKILL, &[1, 1, SIGUSR1 as u64]), 0);
     let out = set + 64;
     assert_eq!(env.sys(SYS_RT_SIGPENDING, &[out, 8]), 0);
@@ -269,16 +312,25 @@ fn syscalls_pending_suspend_and_timedwait() {
     assert_eq!(u64::from_le_bytes(b), sigmask(SIGUSR1));
     // rt_sigtimedwait takes it (blocked as it is) and reports its siginfo.
     let uinfo = set + 128;
-    assert_eq!(env.sys(SYS_RT_SIGTIMEDWAIT, &[set, uinfo, 0, 8]), SIGUSR1 as isize);
+    assert_eq!(
+        env.sys(SYS_RT_SIGTIMEDWAIT, &[set, uinfo, 0, 8]),
+        SIGUSR1 as isize
+    );
     // Nothing left: a zero timeout says EAGAIN.
     let ts = set + 512;
     env.m.copy_to_user(ts, &[0u8; 16]).unwrap();
-    assert_eq!(env.sys(SYS_RT_SIGTIMEDWAIT, &[set, 0, ts, 8]), Errno::EAGAIN.as_ret());
+    assert_eq!(
+        env.sys(SYS_RT_SIGTIMEDWAIT, &[set, 0, ts, 8]),
+        Errno::EAGAIN.as_ret()
+    );
     // rt_sigsuspend with a mask that lets the pending signal through returns at once with
     // the restart code (EINTR after the handler), and keeps the old mask to restore.
     assert_eq!(env.sys(SYS_TGKILL, &[1, 1, SIGUSR1 as u64]), 0);
     env.m.copy_to_user(set, &0u64.to_le_bytes()).unwrap();
-    assert_eq!(env.sys(SYS_RT_SIGSUSPEND, &[set, 8]), Errno::ERESTARTNOHAND.as_ret());
+    assert_eq!(
+        env.sys(SYS_RT_SIGSUSPEND, &[set, 8]),
+        Errno::ERESTARTNOHAND.as_ret()
+    );
     assert_eq!(env.t.signals.lock().saved_mask, Some(sigmask(SIGUSR1)));
     assert_eq!(env.t.signals.lock().mask, 0);
 }

@@ -10,8 +10,8 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use osprey_abi::fcntl::{O_RDWR, SFD_CLOEXEC, SFD_NONBLOCK};
-use osprey_abi::signal::*;
 use osprey_abi::signal::SignalfdSiginfo;
+use osprey_abi::signal::*;
 use osprey_abi::{Errno, IntoBytes, SigInfo};
 use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
 use spin::Mutex;
