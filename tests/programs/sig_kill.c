@@ -159,6 +159,17 @@ int main(int argc, char **argv)
     check("the mask is back after sigsuspend", sigismember(&m, SIGUSR1));
     block(SIG_UNBLOCK, SIGUSR1);
 
+    /* ppoll with a mask: the pending signal gets through only while it waits. */
+    before = count;
+    block(SIG_BLOCK, SIGUSR1);
+    raise(SIGUSR1);
+    struct timespec second = {1, 0};
+    r = ppoll(NULL, 0, &second, &empty);
+    check("ppoll with an open mask: -1 EINTR after the handler", r == -1 && errno == EINTR && count == before + 1);
+    sigprocmask(SIG_BLOCK, NULL, &m);
+    check("the mask is back after ppoll", sigismember(&m, SIGUSR1));
+    block(SIG_UNBLOCK, SIGUSR1);
+
     /* Real-time signals queue, each with its value, in order. */
     int rt = SIGRTMIN + 2;
     set(rt, on_info, SA_SIGINFO);
