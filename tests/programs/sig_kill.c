@@ -2,12 +2,13 @@
  * sigaction flags (SA_RESETHAND, SA_NODEFER, SA_SIGINFO), blocking and sigpending, ignoring,
  * sigtimedwait/sigwaitinfo, sigsuspend, queued real-time signals with values, signalfd.
  * `sig_kill term` ends by SIGTERM's default action (status 143), `sig_kill pipe` by SIGPIPE's
- * (141). Same output as on Linux. */
+ * (141), `sig_kill alarm` by SIGALRM's (142); ITIMER_REAL and alarm() are checked too. Same output as on Linux. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +76,16 @@ int main(int argc, char **argv)
         printf("writing to a pipe without readers\n");
         fflush(stdout);
         write(p[1], "x", 1);
+        printf("still alive\n");
+        return 0;
+    }
+
+    if (argc > 1 && strcmp(argv[1], "alarm") == 0) {
+        struct itimerval it = {{0, 0}, {0, 20000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        printf("waiting for SIGALRM\n");
+        fflush(stdout);
+        pause();
         printf("still alive\n");
         return 0;
     }
@@ -198,6 +209,29 @@ int main(int argc, char **argv)
     check("ssi_signo, ssi_code, ssi_pid", rec.ssi_signo == SIGUSR2 && rec.ssi_code == SI_USER && (int)rec.ssi_pid == getpid());
     check("taken by the read", !is_pending(SIGUSR2));
     close(fd);
+
+    /* ITIMER_REAL: one shot, then periodic; alarm() reports what was left. */
+    set(SIGALRM, on_info, SA_SIGINFO);
+    before = count;
+    struct itimerval it = {{0, 0}, {0, 30000}}, got;
+    check("setitimer one-shot", setitimer(ITIMER_REAL, &it, NULL) == 0);
+    r = pause();
+    check("SIGALRM ended pause()", r == -1 && errno == EINTR && count == before + 1);
+    check("si_code SI_KERNEL", last_code == SI_KERNEL);
+    getitimer(ITIMER_REAL, &got);
+    check("a one-shot timer is off after firing", got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0);
+    it.it_interval.tv_usec = 20000;
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (count < before + 4)
+        pause();
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, &got);
+    check("a periodic timer fired three more times and was still armed",
+          count == before + 4 && got.it_interval.tv_usec == 20000);
+    alarm(5);
+    check("alarm() returns the seconds left", alarm(0) == 5);
+    getitimer(ITIMER_REAL, &got);
+    check("alarm(0) disarms", got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0);
 
     printf("handlers ran %d times\n", count);
     return failures;

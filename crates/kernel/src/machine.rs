@@ -168,6 +168,10 @@ impl Machine for KernelMachine {
         crate::sched::unpark(tid);
     }
 
+    fn set_alarm(&self, deadline_ns: Option<u64>) {
+        crate::sched::set_itimer(deadline_ns);
+    }
+
     fn yield_now(&self) {
         crate::sched::yield_now();
     }

@@ -227,13 +227,33 @@ pub fn sleep_until(deadline_ns: u64) {
     }
 }
 
-/// Wakes the threads whose deadlines passed.
+/// The timer-list key of the process's ITIMER_REAL (thread ids are positive).
+const ITIMER_KEY: i32 = i32::MIN;
+static ITIMER: Mutex<Option<TimerId>> = Mutex::new(None);
+
+/// Arms (or disarms) the process's ITIMER_REAL at `deadline` (monotonic ns).
+pub fn set_itimer(deadline: Option<u64>) {
+    let mut cur = ITIMER.lock();
+    if let Some(id) = cur.take() {
+        cancel_timer(id);
+    }
+    *cur = deadline.map(|d| CPU.lock().timers.add(d, ITIMER_KEY));
+    drop(cur);
+    rearm();
+}
+
+/// Wakes the threads whose deadlines passed (and fires the ITIMER_REAL).
 fn expire_timers() {
     TIMER_PENDING.store(false, Ordering::Relaxed);
     let now = monotonic_ns();
     let due = CPU.lock().timers.expire(now);
     for tid in due {
-        unpark(tid);
+        if tid == ITIMER_KEY {
+            *ITIMER.lock() = None;
+            crate::signals::itimer_fired();
+        } else {
+            unpark(tid);
+        }
     }
 }
 

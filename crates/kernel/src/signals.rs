@@ -134,3 +134,10 @@ pub fn fault(linux: &Linux, f: &mut TrapFrame, info: SigInfo, cr2: u64) {
         }
     });
 }
+
+/// The process's ITIMER_REAL expired (from the scheduler's timer expiry, outside any lock).
+pub fn itimer_fired() {
+    if let Some(linux) = crate::traps::LINUX.get() {
+        linux.itimer_fired();
+    }
+}

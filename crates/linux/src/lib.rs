@@ -291,6 +291,15 @@ impl Linux {
         signal::force_fault(&self.ctx(t), regs, info)
     }
 
+    /// The ITIMER_REAL deadline passed: SIGALRM for the process (and the next period armed,
+    /// for an interval timer). Called by the kernel's timer code, in no thread's system call.
+    pub fn itimer_fired(&self) {
+        let Some(t) = self.p.thread(process::PID).or_else(|| self.p.threads.lock().values().next().cloned()) else {
+            return;
+        };
+        syscall::time::itimer::fired(&self.ctx(&t));
+    }
+
     /// rt_sigreturn: `regs` (the caller's registers) become the ones saved in the signal
     /// frame; a frame that cannot be read or restored ends the app with SIGSEGV.
     pub fn rt_sigreturn(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext) {

@@ -72,6 +72,9 @@ pub trait Machine: Send + Sync {
     fn park(&self, deadline_ns: Option<u64>);
     /// Wakes thread `tid` from [`Machine::park`] (or makes its next park return at once).
     fn unpark(&self, tid: i32);
+    /// Arms the process's real-time interval timer for `deadline_ns` (CLOCK_MONOTONIC), or
+    /// disarms it: when it fires the kernel calls `Linux::itimer_fired`.
+    fn set_alarm(&self, deadline_ns: Option<u64>);
     /// Lets other runnable threads run (sched_yield).
     fn yield_now(&self);
     /// Ends the calling thread (the Linux layer did its exit work); other threads go on.

@@ -42,6 +42,8 @@ pub struct SignalState {
     pub actions: [KernelSigaction; 64],
     /// Signals sent to the process (kill) and not yet taken by a thread.
     pub pending: crate::signal::SigQueue,
+    /// ITIMER_REAL (setitimer, alarm): (deadline on CLOCK_MONOTONIC, 0 when off; interval).
+    pub itimer_real: (u64, u64),
 }
 
 pub struct Process {
@@ -143,6 +145,7 @@ impl SignalState {
         SignalState {
             actions: [KernelSigaction::default(); 64],
             pending: crate::signal::SigQueue::new(),
+            itimer_real: (0, 0),
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct FakeMachine {
     pub unparked: Mutex<Vec<i32>>,
     /// The calling thread's vector registers (an XSAVE image of FPU_SIZE bytes).
     pub fpu: Mutex<Vec<u8>>,
+    /// The deadline of the armed ITIMER_REAL.
+    pub alarm: Mutex<Option<u64>>,
 }
 
 /// Size of the fake's XSAVE image (x87, SSE, AVX: 576 + 256).
@@ -253,6 +255,9 @@ impl Machine for FakeMachine {
     }
     fn unpark(&self, tid: i32) {
         self.unparked.lock().unwrap().push(tid);
+    }
+    fn set_alarm(&self, deadline_ns: Option<u64>) {
+        *self.alarm.lock().unwrap() = deadline_ns;
     }
     fn yield_now(&self) {}
     fn exit_thread(&self) -> ! {

@@ -334,3 +334,28 @@ fn syscalls_pending_suspend_and_timedwait() {
     assert_eq!(env.t.signals.lock().saved_mask, Some(sigmask(SIGUSR1)));
     assert_eq!(env.t.signals.lock().mask, 0);
 }
+
+#[test]
+fn itimer_real_fires_sigalrm_and_rearms() {
+    let env = TestEnv::new();
+    let cx = env.cx();
+    env.t.signals.lock().mask = sigmask(SIGALRM); // keep it pending, not fatal
+    let v = env.m.alloc(4096);
+    // it_interval 10 ms, it_value 30 ms.
+    let it: [i64; 4] = [0, 10_000, 0, 30_000];
+    env.m
+        .copy_to_user(v, osprey_abi::IntoBytes::as_bytes(&it))
+        .unwrap();
+    assert_eq!(env.sys(SYS_SETITIMER, &[0, v, 0]), 0);
+    let now = env.m.monotonic_ns();
+    assert_eq!(*env.m.alarm.lock().unwrap(), Some(now + 30_000_000));
+    env.m.park(Some(now + 35_000_000));
+    crate::syscall::time::itimer::fired(&cx);
+    assert_eq!(env.p.signals.lock().pending.set, sigmask(SIGALRM));
+    assert_eq!(*env.m.alarm.lock().unwrap(), Some(now + 40_000_000), "next period");
+    // alarm(0) disarms and reports what was left, rounded up to a second.
+    assert_eq!(env.sys(SYS_ALARM, &[0]), 1);
+    assert_eq!(*env.m.alarm.lock().unwrap(), None);
+    assert_eq!(env.sys(SYS_SETITIMER, &[1, v, 0]), Errno::ENOSYS.as_ret());
+    assert_eq!(env.sys(SYS_SETITIMER, &[7, v, 0]), Errno::EINVAL.as_ret());
+}

@@ -255,6 +255,9 @@ syscalls! {
     SYS_GETTIMEOFDAY => time::clock::sys_gettimeofday / 2 [Ptr, Ptr];
     SYS_TIME => time::clock::sys_time / 1 [Ptr];
     SYS_NANOSLEEP => time::sleep::sys_nanosleep / 2 [Ptr, Ptr];
+    SYS_SETITIMER => time::itimer::sys_setitimer / 3 [Int, Ptr, Ptr];
+    SYS_GETITIMER => time::itimer::sys_getitimer / 2 [Int, Ptr];
+    SYS_ALARM => time::itimer::sys_alarm / 1 [UInt];
     SYS_CLOCK_NANOSLEEP => time::sleep::sys_clock_nanosleep / 4 [ClockId, Int, Ptr, Ptr];
     // the system
     SYS_UNAME => misc::uname::sys_uname / 1 [Ptr];

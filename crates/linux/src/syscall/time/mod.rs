@@ -1,6 +1,7 @@
 //! Clocks and sleeping.
 
 pub mod clock;
+pub mod itimer;
 pub mod sleep;
 
 use osprey_abi::{Errno, Timespec};
