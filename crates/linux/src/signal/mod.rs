@@ -215,6 +215,22 @@ pub fn send_to_process(cx: &Ctx, info: SigInfo) {
     }
 }
 
+/// A thread is leaving: process-directed signals it was woken for go to another thread
+/// that does not block them (Linux's retarget_shared_pending).
+pub fn retarget_shared(cx: &Ctx) {
+    let shared = cx.p.signals.lock().pending.set;
+    if shared == 0 {
+        return;
+    }
+    let threads: alloc::vec::Vec<_> = cx.p.threads.lock().values().cloned().collect();
+    for t in threads {
+        if t.tid != cx.t.tid && shared & !t.signals.lock().mask != 0 {
+            kick(cx.m, &t);
+            return;
+        }
+    }
+}
+
 /// Takes the next signal `t` does not block (its own queue first, then the process's), with
 /// the disposition it has now. SA_RESETHAND resets the disposition as the signal is taken.
 fn dequeue(p: &Process, t: &Thread) -> Option<(SigInfo, KernelSigaction)> {
