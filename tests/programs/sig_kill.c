@@ -82,11 +82,21 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "alarm") == 0) {
         struct itimerval it = {{0, 0}, {0, 20000}};
-        setitimer(ITIMER_REAL, &it, NULL);
         printf("waiting for SIGALRM\n");
         fflush(stdout);
+        setitimer(ITIMER_REAL, &it, NULL);
         pause();
         printf("still alive\n");
+        return 0;
+    }
+
+    if (argc > 1 && strcmp(argv[1], "stdin") == 0) {
+        /* A read of a silent stdin, interrupted by SIGALRM's handler (no SA_RESTART). */
+        set(SIGALRM, on_info, SA_SIGINFO);
+        struct itimerval it = {{0, 0}, {0, 100000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        char c;
+        show("read(0)", read(0, &c, 1));
         return 0;
     }
 

@@ -39,6 +39,13 @@ each_variant!(an_itimer_without_a_handler_is_sigalrm_status_142, |v| {
     vm.expect_status(142).expect_stdout("waiting for SIGALRM\n");
 });
 
+each_variant!(a_signal_interrupts_a_read_of_stdin, |v| {
+    // stdin is a pipe that stays open and silent: only the signal can end the read.
+    let cmd = Guest::new(program("sig_kill", v)).arg("stdin").command();
+    let vm = run_command_with(cmd, Input::Stdio(std::process::Stdio::piped()), TIMEOUT);
+    vm.expect_status(0).expect_stdout("read(0) = -1 EINTR\n");
+});
+
 each_variant!(signals_between_threads, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("sig_threads", v)));
     vm.expect_checks_pass();
