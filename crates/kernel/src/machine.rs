@@ -80,6 +80,14 @@ impl Machine for KernelMachine {
         usercopy::copy_to_user(dst, src).map_err(|_| Errno::EFAULT)
     }
 
+    fn read_u32(&self, addr: u64) -> Result<u32, Errno> {
+        usercopy::read_u32(addr).map_err(|_| Errno::EFAULT)
+    }
+
+    fn cmpxchg_u32(&self, addr: u64, expected: u32, new: u32) -> Result<u32, Errno> {
+        usercopy::cmpxchg_u32(addr, expected, new).map_err(|_| Errno::EFAULT)
+    }
+
     fn fill_user(&self, dst: u64, byte: u8, len: usize) -> Result<(), Errno> {
         usercopy::fill_user(dst, byte, len).map_err(|_| Errno::EFAULT)
     }
@@ -192,6 +200,10 @@ impl Machine for KernelMachine {
         osprey_hal::cpu::fs_base()
     }
 
+    fn file_pages(&self) -> alloc::sync::Arc<dyn osprey_vfs::PageAllocator> {
+        alloc::sync::Arc::new(crate::file_pages::FramePages)
+    }
+
     fn memory(&self) -> (u64, u64) {
         let s = osprey_hal::mm::stats();
         (s.total_bytes, s.free_bytes)
@@ -209,7 +221,7 @@ impl Machine for KernelMachine {
     }
 
     fn cpus(&self) -> u32 {
-        1
+        osprey_hal::cpu::cpu_count() as u32
     }
 
     fn cpuinfo(&self) -> alloc::string::String {

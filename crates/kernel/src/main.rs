@@ -9,6 +9,7 @@ extern crate alloc;
 
 mod bootchart;
 mod cpuinfo;
+mod file_pages;
 mod logger;
 mod machine;
 mod page_table;
@@ -64,8 +65,13 @@ fn main(info: osprey_hal::BootInfo) -> ! {
             machine::set_winsize(c, r);
         }
     }
-    if cmdline::get(info.cmdline, cmdline::PANIC) == Some("boot") {
-        panic!("panic=boot on the kernel command line");
+    match cmdline::get(info.cmdline, cmdline::PANIC) {
+        Some("boot") => panic!("panic=boot on the kernel command line"),
+        // A panic on another CPU must stop this one and still be reported.
+        Some("ap") => osprey_hal::cpu::smp::set_ap_entry(|cpu| {
+            panic!("panic=ap on the kernel command line (CPU {cpu})")
+        }),
+        _ => {}
     }
     trap::set_handlers(Handlers { trap: traps::trap });
 
@@ -110,6 +116,8 @@ fn main(info: osprey_hal::BootInfo) -> ! {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    // The other CPUs stop first, so this report is the only one and nothing runs on.
+    osprey_hal::cpu::smp::stop_other_cpus();
     let msg = alloc::format!("{info}\nbacktrace: {}", osprey_hal::cpu::backtrace());
     serial::write_frame_unlocked(Tag::Panic as u8, msg.as_bytes());
     power::exit(osprey_proto::DEBUG_EXIT_PANIC)

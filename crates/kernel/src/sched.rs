@@ -89,8 +89,11 @@ static TASKS: Mutex<BTreeMap<i32, Arc<Thread>>> = Mutex::new(BTreeMap::new());
 /// A timer interrupt arrived while kernel code ran: expire timers at the next safe point.
 static TIMER_PENDING: AtomicBool = AtomicBool::new(false);
 
+
 /// Makes the boot flow this CPU's idle thread. Call once, before any thread is spawned.
 pub fn init() {
+    // This CPU runs app threads: it takes part in TLB shootdowns from now on.
+    osprey_hal::cpu::tlb::join_app_cpus();
     task::set_switch_hook(after_switch);
     let idle = Thread::adopt_boot_flow(Box::new(Task::new(0, None, 0)));
     CPU.lock().idle = Some(idle);
@@ -278,9 +281,16 @@ fn rearm() {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    match at {
-        Some(ns) => osprey_hal::dev::lapic::arm_at_tsc(crate::machine::tsc_at(ns)),
-        None => osprey_hal::dev::lapic::disarm(),
+    // Programming the LAPIC is a device access (microseconds under TCG): do it only when the
+    // deadline must move earlier. A timer left armed for a later moment that is no longer
+    // needed costs one spurious interrupt, cheaper than disarming and re-arming on every
+    // switch.
+    if let Some(ns) = at {
+        let tsc = crate::machine::tsc_at(ns).max(1);
+        let armed = osprey_hal::dev::lapic::armed_at();
+        if armed == 0 || tsc < armed {
+            osprey_hal::dev::lapic::arm_at_tsc(tsc);
+        }
     }
 }
 

@@ -2,36 +2,60 @@
 //! semaphore.
 //!
 //! One address space, so a futex is named by its address alone (private and shared futexes
-//! are the same thing here). A waiter records itself under the table's lock *after* checking
-//! the futex word under that same lock, so a waker that changes the word and then calls wake
-//! (which takes the lock) cannot slip between the check and the sleep. Waking marks the waiter
-//! and unparks its thread; the waiter re-checks its mark, so spurious unparks are harmless.
+//! are the same thing here). Waiters hang in hash buckets (as in Linux): each bucket has its
+//! own lock, and its list keeps its capacity, so after warm-up a wait or wake allocates
+//! nothing. Each thread owns one reusable [`Waiter`] (a thread waits on one futex at a time).
+//!
+//! A waiter records itself under its bucket's lock *after* checking the futex word under that
+//! same lock, so a waker that changes the word and then calls wake (which takes the lock)
+//! cannot slip between the check and the sleep. Waking marks the waiter and unparks its
+//! thread; the waiter re-checks its mark, so spurious unparks are harmless.
 
-use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use osprey_abi::Errno;
-use spin::Mutex;
+use spin::{Mutex, MutexGuard};
 
 use crate::machine::Machine;
 use crate::thread::Thread;
 
-struct Waiter {
+/// A thread's place in a futex queue.
+pub struct Waiter {
     tid: i32,
-    bitset: u32,
+    bitset: AtomicU32,
     /// The futex the waiter is queued on now (requeue moves it).
     key: AtomicU64,
     woken: AtomicBool,
 }
 
-#[derive(Default)]
-pub struct FutexTable {
-    queues: Mutex<BTreeMap<u64, VecDeque<Arc<Waiter>>>>,
+impl Waiter {
+    pub fn new(tid: i32) -> Arc<Waiter> {
+        Arc::new(Waiter {
+            tid,
+            bitset: AtomicU32::new(0),
+            key: AtomicU64::new(0),
+            woken: AtomicBool::new(false),
+        })
+    }
 }
 
-/// Why a wait ended without a wake.
+const BUCKETS: usize = 64;
+
+type Bucket = Mutex<Vec<Arc<Waiter>>>;
+
+pub struct FutexTable {
+    buckets: [Bucket; BUCKETS],
+}
+
+impl Default for FutexTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitEnd {
     Woken,
@@ -39,9 +63,94 @@ pub enum WaitEnd {
     Interrupted,
 }
 
+/// Up to this many thread ids to unpark are kept on the stack.
+const INLINE_WAKES: usize = 8;
+
+/// Thread ids to unpark once the bucket locks are dropped.
+struct Wakes {
+    inline: [i32; INLINE_WAKES],
+    n: usize,
+    more: Vec<i32>,
+}
+
+impl Wakes {
+    fn new() -> Wakes {
+        Wakes {
+            inline: [0; INLINE_WAKES],
+            n: 0,
+            more: Vec::new(),
+        }
+    }
+    fn push(&mut self, tid: i32) {
+        if self.n < INLINE_WAKES {
+            self.inline[self.n] = tid;
+        } else {
+            self.more.push(tid);
+        }
+        self.n += 1;
+    }
+    fn len(&self) -> usize {
+        self.n
+    }
+    fn unpark(&self, m: &dyn Machine) {
+        for &tid in self.inline[..self.n.min(INLINE_WAKES)].iter().chain(&self.more) {
+            m.unpark(tid);
+        }
+    }
+}
+
+fn bucket_of(uaddr: u64) -> usize {
+    // Futex words are 4-byte aligned and often spread by cache lines: mix the bits.
+    ((uaddr >> 2).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize % BUCKETS
+}
+
+/// Takes up to `n` waiters on `uaddr` whose bitset meets `bitset` out of `list`, marks them
+/// woken and records their thread ids.
+fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mut Wakes) -> usize {
+    let mut taken = 0;
+    let mut i = 0;
+    while i < list.len() && taken < n {
+        let w = &list[i];
+        if w.key.load(Ordering::Relaxed) == uaddr && w.bitset.load(Ordering::Relaxed) & bitset != 0 {
+            // Keep FIFO order among the rest: a woken waiter leaves from the middle.
+            let w = list.remove(i);
+            w.woken.store(true, Ordering::Release);
+            out.push(w.tid);
+            taken += 1;
+        } else {
+            i += 1;
+        }
+    }
+    taken
+}
+
 impl FutexTable {
     pub fn new() -> FutexTable {
-        FutexTable::default()
+        FutexTable {
+            buckets: core::array::from_fn(|_| Mutex::new(Vec::new())),
+        }
+    }
+
+    fn bucket(&self, uaddr: u64) -> MutexGuard<'_, Vec<Arc<Waiter>>> {
+        self.buckets[bucket_of(uaddr)].lock()
+    }
+
+    /// Locks the buckets of two futexes (once if they share one), in a fixed order.
+    fn two(
+        &self,
+        a: u64,
+        b: u64,
+    ) -> (MutexGuard<'_, Vec<Arc<Waiter>>>, Option<MutexGuard<'_, Vec<Arc<Waiter>>>>) {
+        let (ia, ib) = (bucket_of(a), bucket_of(b));
+        if ia == ib {
+            (self.buckets[ia].lock(), None)
+        } else if ia < ib {
+            let ga = self.buckets[ia].lock();
+            (ga, Some(self.buckets[ib].lock()))
+        } else {
+            let gb = self.buckets[ib].lock();
+            (self.buckets[ia].lock(), Some(gb))
+        }
     }
 
     /// FUTEX_WAIT: if the word at `uaddr` still holds `val`, sleeps until woken (Woken), the
@@ -56,21 +165,17 @@ impl FutexTable {
         deadline: Option<u64>,
         bitset: u32,
     ) -> Result<WaitEnd, Errno> {
-        let w = Arc::new(Waiter {
-            tid: t.tid,
-            bitset,
-            key: AtomicU64::new(uaddr),
-            woken: AtomicBool::new(false),
-        });
+        let w = &t.futex_waiter;
         {
-            let mut q = self.queues.lock();
-            let mut cur = [0u8; 4];
+            let mut q = self.bucket(uaddr);
             // A page fault here is resolved by the memory manager, which never takes this lock.
-            m.copy_from_user(uaddr, &mut cur)?;
-            if u32::from_ne_bytes(cur) != val {
+            if m.read_u32(uaddr)? != val {
                 return Err(Errno::EAGAIN);
             }
-            q.entry(uaddr).or_default().push_back(w.clone());
+            w.woken.store(false, Ordering::Relaxed);
+            w.bitset.store(bitset, Ordering::Relaxed);
+            w.key.store(uaddr, Ordering::Relaxed);
+            q.push(w.clone());
         }
         loop {
             if w.woken.load(Ordering::Acquire) {
@@ -85,64 +190,39 @@ impl FutexTable {
             };
             if let Some(end) = end {
                 // Leave the queue, unless a waker took us out first (then it was a wake).
-                return Ok(if self.remove(&w) { end } else { WaitEnd::Woken });
+                return Ok(if self.remove(w) { end } else { WaitEnd::Woken });
             }
             m.park(deadline);
         }
     }
 
+    /// Takes `w` out of its queue; false if a waker already did.
     fn remove(&self, w: &Arc<Waiter>) -> bool {
-        let mut q = self.queues.lock();
-        let key = w.key.load(Ordering::Relaxed);
-        let Some(list) = q.get_mut(&key) else {
-            return false;
-        };
-        let Some(i) = list.iter().position(|x| Arc::ptr_eq(x, w)) else {
-            return false;
-        };
-        list.remove(i);
-        if list.is_empty() {
-            q.remove(&key);
-        }
-        true
-    }
-
-    /// Takes up to `n` waiters on `uaddr` whose bitset meets `bitset`, marks them woken and
-    /// returns their thread ids (the caller unparks them after dropping the lock).
-    fn take(q: &mut BTreeMap<u64, VecDeque<Arc<Waiter>>>, uaddr: u64, n: usize, bitset: u32) -> Vec<i32> {
-        let mut tids = Vec::new();
-        if n == 0 {
-            return tids;
-        }
-        if let Some(list) = q.get_mut(&uaddr) {
-            let mut i = 0;
-            while i < list.len() && tids.len() < n {
-                if list[i].bitset & bitset != 0 {
-                    let w = list.remove(i).expect("index in range");
-                    w.woken.store(true, Ordering::Release);
-                    tids.push(w.tid);
-                } else {
-                    i += 1;
+        loop {
+            let key = w.key.load(Ordering::Acquire);
+            let mut q = self.bucket(key);
+            // A requeue may have moved it to another bucket between the load and the lock.
+            if w.key.load(Ordering::Acquire) != key {
+                continue;
+            }
+            return match q.iter().position(|x| Arc::ptr_eq(x, w)) {
+                Some(i) => {
+                    q.remove(i);
+                    true
                 }
-            }
-            if list.is_empty() {
-                q.remove(&uaddr);
-            }
-        }
-        tids
-    }
-
-    fn unpark_all(m: &dyn Machine, tids: &[i32]) {
-        for &tid in tids {
-            m.unpark(tid);
+                None => false,
+            };
         }
     }
 
     /// FUTEX_WAKE(_BITSET): wakes up to `n` waiters; how many.
     pub fn wake(&self, m: &dyn Machine, uaddr: u64, n: usize, bitset: u32) -> usize {
-        let tids = Self::take(&mut self.queues.lock(), uaddr, n, bitset);
-        Self::unpark_all(m, &tids);
-        tids.len()
+        let mut wakes = Wakes::new();
+        if n > 0 {
+            take(&mut self.bucket(uaddr), uaddr, n, bitset, &mut wakes);
+        }
+        wakes.unpark(m);
+        wakes.len()
     }
 
     /// FUTEX_(CMP_)REQUEUE: wakes up to `n_wake` waiters of `uaddr` and moves up to
@@ -157,40 +237,39 @@ impl FutexTable {
         n_requeue: usize,
         expect: Option<u32>,
     ) -> Result<usize, Errno> {
-        let (tids, moved) = {
-            let mut q = self.queues.lock();
+        let mut wakes = Wakes::new();
+        let mut moved = 0;
+        {
+            let (mut qa, mut qb) = self.two(uaddr, uaddr2);
             if let Some(v) = expect {
-                let mut cur = [0u8; 4];
-                m.copy_from_user(uaddr, &mut cur)?;
-                if u32::from_ne_bytes(cur) != v {
+                if m.read_u32(uaddr)? != v {
                     return Err(Errno::EAGAIN);
                 }
             }
-            let tids = Self::take(&mut q, uaddr, n_wake, u32::MAX);
-            let mut moved = Vec::new();
+            take(&mut qa, uaddr, n_wake, u32::MAX, &mut wakes);
             if uaddr != uaddr2 {
-                if let Some(list) = q.get_mut(&uaddr) {
-                    while moved.len() < n_requeue {
-                        let Some(w) = list.pop_front() else { break };
-                        w.key.store(uaddr2, Ordering::Relaxed);
-                        moved.push(w);
+                let mut i = 0;
+                while i < qa.len() && moved < n_requeue {
+                    if qa[i].key.load(Ordering::Relaxed) != uaddr {
+                        i += 1;
+                        continue;
                     }
-                    if list.is_empty() {
-                        q.remove(&uaddr);
+                    qa[i].key.store(uaddr2, Ordering::Release);
+                    moved += 1;
+                    match qb.as_mut() {
+                        // Another bucket: move it there (same bucket: the new key is enough).
+                        Some(b) => b.push(qa.remove(i)),
+                        None => i += 1,
                     }
-                }
-                if !moved.is_empty() {
-                    q.entry(uaddr2).or_default().extend(moved.iter().cloned());
                 }
             }
-            (tids, moved.len())
-        };
-        Self::unpark_all(m, &tids);
-        Ok(tids.len() + moved)
+        }
+        wakes.unpark(m);
+        Ok(wakes.len() + moved)
     }
 
-    /// FUTEX_WAKE_OP's two wakes under one lock: `n` on `uaddr`, then, if `second` says so
-    /// (it runs the operation on the word at `uaddr2` while the lock is held), `n2` on
+    /// FUTEX_WAKE_OP's two wakes under the locks: `n` on `uaddr`, then, if `second` says so
+    /// (it runs the operation on the word at `uaddr2` while the locks are held), `n2` on
     /// `uaddr2`.
     pub fn wake_op(
         &self,
@@ -201,21 +280,25 @@ impl FutexTable {
         n2: usize,
         second: impl FnOnce() -> Result<bool, Errno>,
     ) -> Result<usize, Errno> {
-        let tids = {
-            let mut q = self.queues.lock();
+        let mut wakes = Wakes::new();
+        {
+            let (mut qa, mut qb) = self.two(uaddr, uaddr2);
             let wake2 = second()?;
-            let mut tids = Self::take(&mut q, uaddr, n, u32::MAX);
+            take(&mut qa, uaddr, n, u32::MAX, &mut wakes);
             if wake2 {
-                tids.extend(Self::take(&mut q, uaddr2, n2, u32::MAX));
+                let q2 = qb.as_deref_mut().unwrap_or(&mut qa);
+                take(q2, uaddr2, n2, u32::MAX, &mut wakes);
             }
-            tids
-        };
-        Self::unpark_all(m, &tids);
-        Ok(tids.len())
+        }
+        wakes.unpark(m);
+        Ok(wakes.len())
     }
 
     /// Number of threads waiting on `uaddr` (tests, /proc).
     pub fn waiters(&self, uaddr: u64) -> usize {
-        self.queues.lock().get(&uaddr).map_or(0, |l| l.len())
+        self.bucket(uaddr)
+            .iter()
+            .filter(|w| w.key.load(Ordering::Relaxed) == uaddr)
+            .count()
     }
 }

@@ -14,6 +14,7 @@ pub mod chacha;
 pub mod console;
 pub mod exec;
 pub mod futex;
+pub mod iowait;
 pub mod machine;
 pub mod memory;
 pub mod process;
@@ -120,9 +121,10 @@ impl Linux {
             }
         });
         m.milestone("linux: start");
+        iowait::init(m);
         // Like tmpfs, files may take at most half of RAM: beyond that writes get ENOSPC
         // rather than leaving the kernel without memory.
-        let rootfs = RamFs::with_limit(clock.clone(), m.memory().0 / 2);
+        let rootfs = RamFs::with_pages(clock.clone(), m.memory().0 / 2, m.file_pages());
         osprey_vfs::cpio::unpack_static(initrd, &rootfs.root())
             .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
         m.milestone("initramfs unpacked");
@@ -223,10 +225,18 @@ impl Linux {
         p.vfs
             .mount(&p.vfs.root(), b"/sys", sys_root, "sysfs", "sysfs")
             .map_err(|e| BootError::Initramfs(alloc::format!("mount /sys: {e}")))?;
-        let proc_root = procfs::build(p, m, clock);
+        let proc_root = procfs::build(p, m, clock.clone());
         p.vfs
             .mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc")
             .map_err(|e| BootError::Initramfs(alloc::format!("mount /proc: {e}")))?;
+        // /dev/shm, a tmpfs (mode 1777) as on Linux: shm_open and sem_open (python's
+        // multiprocessing locks) create files there and map them MAP_SHARED. Mounted last so
+        // that the other mounts keep their ids and device numbers.
+        let shm = RamFs::with_pages(clock, m.memory().0 / 2, m.file_pages());
+        let _ = shm.root().chmod(0o1777);
+        p.vfs
+            .mount(&p.vfs.root(), b"/dev/shm", shm.root(), "tmpfs", "tmpfs")
+            .map_err(|e| BootError::Initramfs(alloc::format!("mount /dev/shm: {e}")))?;
         Ok((Linux { m, p }, launch))
     }
 

@@ -326,6 +326,14 @@ impl PageTable for NullPt {
     fn map_with(&mut self, _va: u64, _perm: Perm, _data: &[u8]) -> Result<(), Errno> {
         Ok(())
     }
+    fn map_shared(
+        &mut self,
+        _va: u64,
+        _perm: Perm,
+        _page: &osprey_mm::SharedPage,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
     fn is_mapped(&self, _va: u64) -> bool {
         false
     }

@@ -5,9 +5,11 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use alloc::sync::Arc;
 use osprey_abi::Stack;
 use spin::Mutex;
 
+use crate::futex::Waiter;
 use crate::signal::SigQueue;
 
 /// Signal state of one thread.
@@ -39,6 +41,8 @@ pub struct Thread {
     pub signal_hint: AtomicBool,
     /// Nanoseconds this thread has spent running (for its CPU clock and /proc).
     pub cpu_ns: AtomicU64,
+    /// Its place in a futex queue (reused: a thread waits on one futex at a time).
+    pub futex_waiter: Arc<Waiter>,
 }
 
 impl Thread {
@@ -62,6 +66,7 @@ impl Thread {
             }),
             signal_hint: AtomicBool::new(false),
             cpu_ns: AtomicU64::new(0),
+            futex_waiter: Waiter::new(tid),
         }
     }
 

@@ -1,10 +1,10 @@
 //! The app's vector state (x87, SSE, AVX, AVX-512 as enabled in XCR0), kept per thread.
 //!
-//! The kernel is built soft-float and never touches these registers, so between two app
-//! threads they hold the state of the last app thread that ran on the CPU. A switch saves the
-//! outgoing app thread's state and restores the incoming one's only when another app thread's
-//! state is loaded (a thread that blocks and is resumed with only the idle loop in between
-//! needs no restore). XSAVE/XRSTOR when the CPU has them, else FXSAVE/FXRSTOR (x87 + SSE).
+//! The kernel is built soft-float and never touches these registers. Saving and restoring them
+//! is the dearest part of a thread switch (XSAVE + XRSTOR cost ~6,000 cycles under TCG, more
+//! than everything else in a futex round trip), so it is done lazily (see `task`): a thread
+//! that does not touch them between two switches costs nothing. XSAVE/XRSTOR when the CPU has
+//! them, else FXSAVE/FXRSTOR (x87 + SSE).
 
 use core::alloc::Layout;
 use core::arch::asm;
@@ -29,7 +29,7 @@ pub(crate) fn init() {
             Ordering::Relaxed,
         );
     }
-    if let Some(a) = FpuArea::copy_of_current() {
+    if let Some(a) = FpuArea::from_registers() {
         let m = u32::from_le_bytes(a.bytes()[28..32].try_into().expect("4 bytes"));
         if m != 0 {
             MXCSR_MASK.store(m as u64, Ordering::Relaxed);
@@ -47,10 +47,11 @@ pub fn xfeatures() -> u64 {
 #[derive(Debug)]
 pub struct FpuError;
 
-/// Copies the running thread's vector registers (they are live in the CPU while it runs:
-/// kernel code never touches them) into `out`, up to `area_size()` bytes.
+/// Copies the running thread's vector state into `out`, up to `area_size()` bytes. With lazy
+/// switching (see `task`) the registers may not hold it yet: then the XSAVE traps (#NM),
+/// which loads it, and runs again.
 pub fn save_running(out: &mut [u8]) -> Result<(), FpuError> {
-    let a = FpuArea::copy_of_current().ok_or(FpuError)?;
+    let a = FpuArea::from_registers().ok_or(FpuError)?;
     let n = out.len().min(a.bytes().len());
     out[..n].copy_from_slice(&a.bytes()[..n]);
     Ok(())
@@ -59,7 +60,8 @@ pub fn save_running(out: &mut [u8]) -> Result<(), FpuError> {
 /// Loads the running thread's vector registers from a standard-format XSAVE (or FXSAVE)
 /// image of `area_size()` bytes that came from the app (rt_sigreturn). Everything XRSTOR
 /// would fault on is refused first: MXCSR reserved bits, components outside XCR0, a
-/// compacted or non-zero reserved header.
+/// compacted or non-zero reserved header. (With CR0.TS set the XRSTOR first traps (#NM),
+/// which marks the thread's state live, so the loaded image is saved at its next switch.)
 pub fn restore_running(img: &[u8]) -> Result<(), FpuError> {
     if img.len() != area_size() {
         return Err(FpuError);
@@ -98,11 +100,23 @@ unsafe impl Send for FpuArea {}
 unsafe impl Sync for FpuArea {}
 
 impl FpuArea {
-    /// An area holding the state the current CPU has now (what the thread calling `clone`
-    /// has: Linux gives the child a copy of the parent's vector state).
-    pub fn copy_of_current() -> Option<FpuArea> {
-        let mut a = FpuArea::zeroed()?;
+    /// An area holding the state the CPU's registers have now. (If CR0.TS is set, the save
+    /// traps with #NM first and the running thread's own state is loaded: that is the state
+    /// saved.)
+    pub fn from_registers() -> Option<FpuArea> {
+        let mut a = Self::zeroed()?;
         a.save();
+        Some(a)
+    }
+
+    /// A copy of another area.
+    pub fn duplicate(&self) -> Option<FpuArea> {
+        let a = Self::zeroed()?;
+        // SAFETY: both areas have `area_size()` bytes (the size never changes after init) and
+        // are distinct allocations.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.ptr.as_ptr(), a.ptr.as_ptr(), self.layout.size())
+        };
         Some(a)
     }
 
@@ -122,7 +136,7 @@ impl FpuArea {
     }
 
     /// Saves the CPU's vector registers here.
-    pub fn save(&mut self) {
+    pub(crate) fn save(&mut self) {
         let p = self.ptr.as_ptr();
         if crate::cpu::features().xsave {
             // SAFETY: `p` is a 64-byte aligned area of the size CPUID gives for the enabled
@@ -139,11 +153,11 @@ impl FpuArea {
     }
 
     /// Loads the vector registers from here.
-    pub fn restore(&self) {
+    pub(crate) fn restore(&self) {
         let p = self.ptr.as_ptr();
         if crate::cpu::features().xsave {
-            // SAFETY: the area was filled by XSAVE on this machine (`save` ran when it was
-            // made), so its header and contents are valid for XRSTOR.
+            // SAFETY: the area was filled by XSAVE on this machine (or copied from one that
+            // was), so its header and contents are valid for XRSTOR.
             unsafe {
                 asm!("xrstor64 [{}]", in(reg) p, in("eax") u32::MAX, in("edx") u32::MAX,
                      options(nostack, preserves_flags))
@@ -163,7 +177,24 @@ impl FpuArea {
 
 impl Drop for FpuArea {
     fn drop(&mut self) {
-        // SAFETY: allocated in `copy_of_current` with this layout.
+        // SAFETY: allocated in `zeroed` with this layout.
         unsafe { alloc::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
     }
+}
+
+/// Sets CR0.TS: the next x87/SSE/AVX instruction traps with #NM (device not available).
+pub(crate) fn set_ts() {
+    // SAFETY: CR0.TS only makes vector instructions trap; the kernel uses none (soft-float)
+    // and the #NM handler (task::on_device_not_available) clears it again.
+    unsafe {
+        let cr0: u64;
+        asm!("mov {}, cr0", out(reg) cr0, options(nomem, nostack, preserves_flags));
+        asm!("mov cr0, {}", in(reg) cr0 | 8, options(nomem, nostack, preserves_flags));
+    }
+}
+
+/// Clears CR0.TS.
+pub(crate) fn clear_ts() {
+    // SAFETY: clts only lets vector instructions run without trapping.
+    unsafe { asm!("clts", options(nomem, nostack, preserves_flags)) };
 }

@@ -45,8 +45,11 @@ pub struct Thread {
     fs_base: UnsafeCell<u64>,
     /// The per-CPU "system call in progress" frame while not running.
     syscall_frame: UnsafeCell<u64>,
-    /// The app's vector state while not running; None for kernel-only threads.
+    /// The app's vector state; None for kernel-only threads. Authoritative unless
+    /// `fpu.active` (then the registers hold a newer one).
     fpu: Option<UnsafeCell<FpuArea>>,
+    /// Lazy vector-state bookkeeping, touched only by the CPU running the thread.
+    fpu_lazy: UnsafeCell<FpuLazy>,
     /// What the scheduler keeps about the thread.
     payload: Box<dyn Any + Send + Sync>,
 }
@@ -60,6 +63,32 @@ unsafe impl Sync for Thread {}
 unsafe impl Send for Thread {}
 
 static NEXT_UID: AtomicU64 = AtomicU64::new(1);
+/// Versions of saved vector states: unique across threads and saves, never 0.
+static NEXT_FPU_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// Lazy vector-state switching. A switch to an app thread sets CR0.TS instead of restoring its
+/// state; the first vector instruction traps (#NM) and only then is the state restored
+/// (skipped when the registers still hold it: `version` matches the CPU's `fpu_loaded`). A
+/// thread that did not trap since it was switched in has not changed its state, so switching
+/// it out saves nothing. A thread that trapped on each of its last few runs is switched in
+/// eagerly (restored, TS clear), as Linux once did: a trap per switch costs more than it saves
+/// for threads that always use the vector unit.
+#[derive(Default)]
+struct FpuLazy {
+    /// The registers hold the thread's live state (it used them since it was switched in).
+    active: bool,
+    /// Version of the state in the area; the CPU whose `fpu_loaded` equals it holds a copy.
+    version: u64,
+    /// Consecutive runs that used the vector unit.
+    streak: u8,
+}
+
+/// Runs in a row that used the vector unit before a thread is switched in eagerly.
+const EAGER_AFTER: u8 = 3;
+
+fn new_fpu_version() -> u64 {
+    NEXT_FPU_VERSION.fetch_add(1, Ordering::Relaxed)
+}
 
 impl Thread {
     /// Makes the flow of control calling this (a CPU's boot flow) a thread and the CPU's
@@ -73,6 +102,7 @@ impl Thread {
             fs_base: UnsafeCell::new(0),
             syscall_frame: UnsafeCell::new(0),
             fpu: None,
+            fpu_lazy: UnsafeCell::new(FpuLazy::default()),
             payload,
         });
         let old = percpu::replace_current(Arc::into_raw(t.clone()) as u64);
@@ -117,7 +147,7 @@ impl Thread {
             (frame_at as *mut TrapFrame).write(f);
             (rsp as *mut [u64; 7]).write(regs);
         }
-        let fpu = FpuArea::copy_of_current()?;
+        let fpu = copy_current_fpu()?;
         Some(Arc::new(Thread {
             uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
             saved_rsp: UnsafeCell::new(rsp),
@@ -126,6 +156,11 @@ impl Thread {
             fs_base: UnsafeCell::new(fs_base),
             syscall_frame: UnsafeCell::new(0),
             fpu: Some(UnsafeCell::new(fpu)),
+            fpu_lazy: UnsafeCell::new(FpuLazy {
+                active: false,
+                version: new_fpu_version(),
+                streak: 0,
+            }),
             payload,
         }))
     }
@@ -153,6 +188,43 @@ pub fn with_current<R>(f: impl FnOnce(&Thread) -> R) -> R {
     // in adopt_boot_flow / switch_to), so it is alive; see above for why it stays alive
     // while `f` runs.
     f(unsafe { &*p })
+}
+
+/// A copy of the running thread's vector state (Linux gives a clone child its parent's).
+fn copy_current_fpu() -> Option<FpuArea> {
+    with_current(|t| {
+        // SAFETY: the running thread's cells are touched only by this CPU, which is here.
+        let (area, lazy) = unsafe { (t.fpu.as_ref().map(|a| &*a.get()), &*t.fpu_lazy.get()) };
+        match area {
+            Some(a) if !lazy.active => a.duplicate(),
+            // Live in the registers (or a kernel thread: the registers' initial state).
+            _ => FpuArea::from_registers(),
+        }
+    })
+}
+
+/// #NM (device not available): the running thread used a vector instruction with CR0.TS set.
+/// Loads its state unless the registers still hold it. Returns false if the CPU had TS clear
+/// (not a lazy-switch trap).
+pub(crate) fn on_device_not_available() -> bool {
+    fpu::clear_ts();
+    percpu::set_ts_flag(false);
+    with_current(|t| {
+        if let Some(area) = &t.fpu {
+            // SAFETY: the running thread's cells are touched only by this CPU, with interrupts
+            // off (we are in a trap handler).
+            unsafe {
+                let lazy = &mut *t.fpu_lazy.get();
+                if percpu::fpu_loaded() != lazy.version {
+                    (*area.get()).restore();
+                    percpu::set_fpu_loaded(lazy.version);
+                }
+                lazy.active = true;
+                lazy.streak = lazy.streak.saturating_add(1);
+            }
+        }
+    });
+    true
 }
 
 /// A new strong reference to the running thread.
@@ -216,15 +288,36 @@ pub fn switch_to(next: Arc<Thread>) {
     unsafe {
         if let Some(area) = &prev.fpu {
             *prev.fs_base.get() = crate::cpu::fs_base();
-            (*area.get()).save();
+            let lazy = &mut *prev.fpu_lazy.get();
+            if lazy.active {
+                // It used the registers (so TS is clear): its state changed; save it. The
+                // registers keep a copy of this version.
+                (*area.get()).save();
+                lazy.version = new_fpu_version();
+                percpu::set_fpu_loaded(lazy.version);
+                lazy.active = false;
+            } else {
+                lazy.streak = 0;
+            }
         }
         *prev.syscall_frame.get() = percpu::syscall_frame_addr();
         percpu::set_kernel_stack(next.bounds.0, next.bounds.1);
         percpu::set_syscall_frame_addr(*next.syscall_frame.get());
         if let Some(area) = &next.fpu {
-            if percpu::fpu_loaded() != next.uid {
-                (*area.get()).restore();
-                percpu::set_fpu_loaded(next.uid);
+            let lazy = &mut *next.fpu_lazy.get();
+            if lazy.streak >= EAGER_AFTER {
+                if percpu::ts_set() {
+                    fpu::clear_ts();
+                    percpu::set_ts_flag(false);
+                }
+                if percpu::fpu_loaded() != lazy.version {
+                    (*area.get()).restore();
+                    percpu::set_fpu_loaded(lazy.version);
+                }
+                lazy.active = true;
+            } else if !percpu::ts_set() {
+                fpu::set_ts();
+                percpu::set_ts_flag(true);
             }
             crate::cpu::set_fs_base(*next.fs_base.get());
         }

@@ -30,7 +30,7 @@ pub type SysResult = Result<usize, Errno>;
 
 /// Everything a handler may use: the machine, the process and the calling thread.
 pub struct Ctx<'a> {
-    pub m: &'a dyn Machine,
+    pub m: &'static dyn Machine,
     pub p: &'a Process,
     pub t: &'a Thread,
 }

@@ -200,6 +200,9 @@ syscalls! {
     SYS_FORK => task::clone::sys_fork / 0 [];
     SYS_VFORK => task::clone::sys_vfork / 0 [];
     SYS_EXIT => task::exit::sys_exit / 1 [Int];
+    SYS_TIMERFD_CREATE => time::timerfd::sys_timerfd_create / 2 [ClockId, UInt];
+    SYS_TIMERFD_SETTIME => time::timerfd::sys_timerfd_settime / 4 [Fd, UInt, Ptr, Ptr];
+    SYS_TIMERFD_GETTIME => time::timerfd::sys_timerfd_gettime / 2 [Fd, Ptr];
     SYS_EXIT_GROUP => task::exit::sys_exit_group / 1 [Int];
     SYS_GETPID => task::ids::sys_getpid / 0 [];
     SYS_GETTID => task::ids::sys_gettid / 0 [];

@@ -20,13 +20,20 @@ fn futex_death(cx: &Ctx, uaddr: u64) {
     if uaddr % 4 != 0 {
         return;
     }
-    let p = UserPtr::<u32>::new(uaddr);
-    let Ok(v) = p.read(cx.m) else { return };
-    if v & FUTEX_TID_MASK != cx.t.tid as u32 {
-        return;
+    // Atomically, as Linux's handle_futex_death: other threads may be locking it meanwhile.
+    let Ok(mut v) = cx.m.read_u32(uaddr) else { return };
+    loop {
+        if v & FUTEX_TID_MASK != cx.t.tid as u32 {
+            return;
+        }
+        let new = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        match cx.m.cmpxchg_u32(uaddr, v, new) {
+            Ok(seen) if seen == v => break,
+            Ok(seen) => v = seen,
+            Err(_) => return,
+        }
     }
-    let new = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if p.write(cx.m, &new).is_ok() && v & FUTEX_WAITERS != 0 {
+    if v & FUTEX_WAITERS != 0 {
         cx.p.futexes.wake(cx.m, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
     }
 }

@@ -5,9 +5,8 @@
 //! The priority-inheritance operations answer ENOSYS, which makes glibc use its plain
 //! futex-based mutexes instead (PTHREAD_PRIO_INHERIT mutexes then fail to initialise).
 //!
-//! FUTEX_WAKE_OP's read-modify-write of the second word is atomic because app threads run on
-//! one CPU and the kernel is not preempted; with app threads on several CPUs it needs an
-//! atomic user-memory operation from the hal.
+//! FUTEX_WAKE_OP's read-modify-write of the second word is a compare-exchange loop on app
+//! memory (`Machine::cmpxchg_u32`), atomic against threads on other CPUs.
 
 use osprey_abi::futex::*;
 use osprey_abi::{Errno, Timespec};
@@ -71,16 +70,22 @@ fn wake_op(cx: &Ctx, uaddr2: u64, encoded: u32) -> Result<bool, Errno> {
     if op > 4 || cmp > 5 {
         return Err(Errno::ENOSYS);
     }
-    let p = UserPtr::<u32>::new(uaddr2);
-    let old = p.read(cx.m)?;
-    let new = match op {
-        0 => oparg,
-        1 => old.wrapping_add(oparg),
-        2 => old | oparg,
-        3 => old & !oparg,
-        _ => old ^ oparg,
-    };
-    p.write(cx.m, &new)?;
+    // An atomic read-modify-write, as Linux's (other threads may touch the word meanwhile).
+    let mut old = cx.m.read_u32(uaddr2)?;
+    loop {
+        let new = match op {
+            0 => oparg,
+            1 => old.wrapping_add(oparg),
+            2 => old | oparg,
+            3 => old & !oparg,
+            _ => old ^ oparg,
+        };
+        let seen = cx.m.cmpxchg_u32(uaddr2, old, new)?;
+        if seen == old {
+            break;
+        }
+        old = seen;
+    }
     let (a, b) = (old as i32, cmparg as i32);
     Ok(match cmp {
         0 => a == b,

@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod itimer;
 pub mod sleep;
+pub mod timerfd;
 
 use osprey_abi::{Errno, Timespec};
 
