@@ -65,23 +65,37 @@ fn apply(f: &mut TrapFrame, r: &Sigcontext) {
         ((f.rflags & !USER_EFLAGS) | (r.eflags & USER_EFLAGS) | 0x202) & !(FLAG_TF | FLAG_RF);
 }
 
-/// The end of system call `nr` (its result already in `f.rax`). True: restore all registers.
+/// The end of system call `nr` of thread `t` (its result `ret` already in `f.rax`). True:
+/// restore all registers.
 #[inline(always)]
-pub fn at_syscall_exit(linux: &Linux, f: &mut TrapFrame, nr: usize) -> bool {
-    let ret = f.rax as isize;
-    crate::sched::with_linux_thread(|t| {
-        let Some(t) = t else { return false };
-        if !t.interrupted() && !is_restart(ret) {
-            return false;
-        }
-        let mut r = regs_of(f);
-        if linux.signals_at_syscall_exit(t, &mut r, nr, ret) {
-            apply(f, &r);
-            true
-        } else {
-            false
-        }
-    })
+pub fn at_syscall_exit(
+    linux: &Linux,
+    t: &osprey_linux::thread::Thread,
+    f: &mut TrapFrame,
+    nr: usize,
+    ret: isize,
+) -> bool {
+    if !t.interrupted() && !is_restart(ret) {
+        return false;
+    }
+    deliver_at_syscall_exit(linux, t, f, nr, ret)
+}
+
+#[inline(never)]
+fn deliver_at_syscall_exit(
+    linux: &Linux,
+    t: &osprey_linux::thread::Thread,
+    f: &mut TrapFrame,
+    nr: usize,
+    ret: isize,
+) -> bool {
+    let mut r = regs_of(f);
+    if linux.signals_at_syscall_exit(t, &mut r, nr, ret) {
+        apply(f, &r);
+        true
+    } else {
+        false
+    }
 }
 
 /// rt_sigreturn (never returns to the caller's next instruction: always a full restore).

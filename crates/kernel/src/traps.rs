@@ -29,12 +29,21 @@ pub fn syscall(f: &mut TrapFrame) -> bool {
     if nr == osprey_abi::sysno::SYS_RT_SIGRETURN {
         return crate::signals::rt_sigreturn(linux, f);
     }
-    f.rax = crate::sched::with_linux_thread(|t| match t {
-        Some(t) => linux.syscall(t, nr, &args),
-        None => osprey_abi::Errno::ENOSYS.as_ret(),
-    }) as u64;
-    crate::sched::at_syscall_exit();
-    crate::signals::at_syscall_exit(linux, f, nr)
+    // One look-up of the running thread for the whole call (it stays valid across a switch
+    // in at_syscall_exit); the signal check after the scheduler's, which may have switched.
+    crate::sched::with_linux_thread(|t| match t {
+        Some(t) => {
+            let ret = linux.syscall(t, nr, &args);
+            f.rax = ret as u64;
+            crate::sched::at_syscall_exit();
+            crate::signals::at_syscall_exit(linux, t, f, nr, ret)
+        }
+        None => {
+            f.rax = osprey_abi::Errno::ENOSYS.as_ret() as u64;
+            crate::sched::at_syscall_exit();
+            false
+        }
+    })
 }
 
 pub fn crash(f: &TrapFrame, signal: i32, code: i32, addr: u64) -> ! {

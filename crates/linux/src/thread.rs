@@ -78,7 +78,9 @@ impl Thread {
         self.signals.lock().mask
     }
 
-    /// Whether a signal may interrupt a blocking call of this thread now.
+    /// Whether a signal may interrupt a blocking call of this thread now. (Inlined: the
+    /// kernel checks it at the end of every system call.)
+    #[inline]
     pub fn interrupted(&self) -> bool {
         self.signal_hint.load(Ordering::Acquire)
     }
