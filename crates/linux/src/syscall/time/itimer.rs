@@ -116,12 +116,10 @@ pub fn fired(cx: &Ctx) {
             cx.m.set_alarm(Some(deadline));
             return;
         }
-        let next = if interval == 0 {
-            0
-        } else {
-            // Overruns are not queued: the next period after now.
-            let missed = (now - deadline) / interval + 1;
-            deadline.saturating_add(missed.saturating_mul(interval))
+        // Overruns are not queued: the next period after now (0: a one-shot timer).
+        let next = match (now - deadline).checked_div(interval) {
+            None => 0,
+            Some(missed) => deadline.saturating_add((missed + 1).saturating_mul(interval)),
         };
         s.itimer_real = (next, if next == 0 { 0 } else { interval });
         next
