@@ -1,7 +1,7 @@
 //! Linux error numbers (x86_64), with the names strace prints and the strerror text.
 
 /// A Linux errno. Handlers return `Err(Errno::EFAULT)`; only the syscall dispatcher negates it.
-#[allow(clippy::upper_case_acronyms)]
+#[allow(clippy::upper_case_acronyms, non_camel_case_types)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(i32)]
 pub enum Errno {
@@ -191,6 +191,15 @@ pub enum Errno {
     ERFKILL = 132,
     /// Memory page has hardware error
     EHWPOISON = 133,
+    /// Kernel-internal: restart the call if the handler has SA_RESTART (or no handler runs),
+    /// else EINTR. Never reaches the app.
+    ERESTARTSYS = 512,
+    /// Kernel-internal: always restart the call after the handler.
+    ERESTARTNOINTR = 513,
+    /// Kernel-internal: restart only if no handler runs, else EINTR (pause, poll, sigsuspend).
+    ERESTARTNOHAND = 514,
+    /// Kernel-internal: EINTR if a handler runs (nanosleep, timed futex waits).
+    ERESTART_RESTARTBLOCK = 516,
 }
 
 impl Errno {
@@ -307,6 +316,10 @@ impl Errno {
             131 => Errno::ENOTRECOVERABLE,
             132 => Errno::ERFKILL,
             133 => Errno::EHWPOISON,
+            512 => Errno::ERESTARTSYS,
+            513 => Errno::ERESTARTNOINTR,
+            514 => Errno::ERESTARTNOHAND,
+            516 => Errno::ERESTART_RESTARTBLOCK,
             _ => return None,
         })
     }
@@ -407,6 +420,10 @@ impl Errno {
             Errno::ENOTRECOVERABLE => "ENOTRECOVERABLE",
             Errno::ERFKILL => "ERFKILL",
             Errno::EHWPOISON => "EHWPOISON",
+            Errno::ERESTARTSYS => "ERESTARTSYS",
+            Errno::ERESTARTNOINTR => "ERESTARTNOINTR",
+            Errno::ERESTARTNOHAND => "ERESTARTNOHAND",
+            Errno::ERESTART_RESTARTBLOCK => "ERESTART_RESTARTBLOCK",
         }
     }
 
@@ -506,6 +523,10 @@ impl Errno {
             Errno::ENOTRECOVERABLE => "State not recoverable",
             Errno::ERFKILL => "Operation not possible due to RF-kill",
             Errno::EHWPOISON => "Memory page has hardware error",
+            Errno::ERESTARTSYS => "To be restarted if SA_RESTART is set",
+            Errno::ERESTARTNOINTR => "To be restarted",
+            Errno::ERESTARTNOHAND => "To be restarted if no handler",
+            Errno::ERESTART_RESTARTBLOCK => "Interrupted by signal",
         }
     }
 }

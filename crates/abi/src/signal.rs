@@ -386,6 +386,112 @@ pub const UC_FP_XSTATE: u64 = 0x1;
 pub const UC_SIGCONTEXT_SS: u64 = 0x2;
 pub const UC_STRICT_RESTORE_SS: u64 = 0x4;
 
+/// The rt signal frame Linux x86_64 builds on the handler's stack (440 bytes), lowest address
+/// first: the return address (`sa_restorer`, which calls rt_sigreturn), the `ucontext`, the
+/// `siginfo`. The vector state follows at a 64-byte aligned address above it, named by
+/// `uc_mcontext.fpstate`. At the handler's first instruction `rsp` = the frame's address, so
+/// `rsp + 8` is 16-byte aligned as after a `call`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+#[repr(C)]
+pub struct RtSigframe {
+    pub pretcode: u64,
+    pub uc: Ucontext,
+    pub info: SigInfo,
+}
+
+/// `struct _fpx_sw_bytes`: what the kernel writes into the 48 software-reserved bytes of the
+/// FXSAVE area (offset 464) of a signal frame's XSAVE fpstate, so that user space (and
+/// rt_sigreturn) can tell an XSAVE image from a plain FXSAVE one.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+#[repr(C)]
+pub struct FpxSwBytes {
+    /// FP_XSTATE_MAGIC1.
+    pub magic1: u32,
+    /// xstate_size + 4 (the FP_XSTATE_MAGIC2 word after the area).
+    pub extended_size: u32,
+    /// The components present (XCR0).
+    pub xfeatures: u64,
+    /// Bytes of the XSAVE image.
+    pub xstate_size: u32,
+    pub padding: [u32; 7],
+}
+
+/// Offset of [`FpxSwBytes`] inside the FXSAVE/XSAVE image.
+pub const FPX_SW_BYTES_OFFSET: usize = 464;
+pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+/// Written right after the XSAVE image.
+pub const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
+/// Bytes of the legacy FXSAVE image (x87 + SSE).
+pub const FXSAVE_SIZE: usize = 512;
+/// Bytes the kernel skips below the interrupted rsp before a signal frame (the ABI's red zone).
+pub const RED_ZONE: u64 = 128;
+
+/// `struct signalfd_siginfo` (128 bytes), what a read of a signalfd returns per signal.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+#[repr(C)]
+pub struct SignalfdSiginfo {
+    pub ssi_signo: u32,
+    pub ssi_errno: i32,
+    pub ssi_code: i32,
+    pub ssi_pid: u32,
+    pub ssi_uid: u32,
+    pub ssi_fd: i32,
+    pub ssi_tid: u32,
+    pub ssi_band: u32,
+    pub ssi_overrun: u32,
+    pub ssi_trapno: u32,
+    pub ssi_status: i32,
+    pub ssi_int: i32,
+    pub ssi_ptr: u64,
+    pub ssi_utime: u64,
+    pub ssi_stime: u64,
+    pub ssi_addr: u64,
+    pub ssi_addr_lsb: u16,
+    pub __pad2: u16,
+    pub ssi_syscall: i32,
+    pub ssi_call_addr: u64,
+    pub ssi_arch: u32,
+    pub __pad: [u8; 28],
+}
+
+impl SignalfdSiginfo {
+    /// The signalfd record for `info`, as Linux's signalfd_copyinfo fills it.
+    pub fn from_info(info: &SigInfo) -> Self {
+        let mut s = SignalfdSiginfo {
+            ssi_signo: info.si_signo as u32,
+            ssi_errno: info.si_errno,
+            ssi_code: info.si_code,
+            ..Default::default()
+        };
+        match info.si_signo {
+            SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP if info.si_code > 0 => {
+                s.ssi_addr = info.si_addr;
+            }
+            SIGCHLD => {
+                s.ssi_pid = info.si_pid() as u32;
+                s.ssi_uid = info.si_uid();
+                s.ssi_status = info.si_status();
+                s.ssi_utime = info.__rest[1];
+                s.ssi_stime = info.__rest[2];
+            }
+            _ => {
+                s.ssi_pid = info.si_pid() as u32;
+                s.ssi_uid = info.si_uid();
+                // si_value: the queued word (rt_sigqueueinfo, timers).
+                s.ssi_int = info.__rest[0] as u32 as i32;
+                s.ssi_ptr = info.__rest[0];
+            }
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,6 +560,48 @@ mod tests {
             uc_mcontext = 40,
             uc_sigmask = 296
         );
+    }
+
+    #[test]
+    fn frame_layouts() {
+        // Pinned against Linux's arch/x86/include/asm/sigframe.h and uapi sigcontext.h /
+        // signalfd.h (offsetof() printed by a C program on an x86_64 Linux host).
+        assert_layout!(RtSigframe, 440, pretcode = 0, uc = 8, info = 312);
+        assert_layout!(
+            FpxSwBytes,
+            48,
+            magic1 = 0,
+            extended_size = 4,
+            xfeatures = 8,
+            xstate_size = 16,
+            padding = 20
+        );
+        assert_layout!(
+            SignalfdSiginfo,
+            128,
+            ssi_signo = 0,
+            ssi_errno = 4,
+            ssi_code = 8,
+            ssi_pid = 12,
+            ssi_uid = 16,
+            ssi_fd = 20,
+            ssi_tid = 24,
+            ssi_band = 28,
+            ssi_overrun = 32,
+            ssi_trapno = 36,
+            ssi_status = 40,
+            ssi_int = 44,
+            ssi_ptr = 48,
+            ssi_utime = 56,
+            ssi_stime = 64,
+            ssi_addr = 72,
+            ssi_addr_lsb = 80,
+            ssi_syscall = 84,
+            ssi_call_addr = 88,
+            ssi_arch = 96,
+            __pad = 100
+        );
+        assert_eq!(FPX_SW_BYTES_OFFSET + 48, FXSAVE_SIZE);
     }
 
     #[test]

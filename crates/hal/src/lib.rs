@@ -31,7 +31,7 @@ pub use boot::BootInfo;
 /// ```ignore
 /// osprey_hal::kernel_main!(main, syscall);
 /// fn main(info: osprey_hal::BootInfo) -> ! { ... }
-/// fn syscall(frame: &mut osprey_hal::trap::TrapFrame) { ... }
+/// fn syscall(frame: &mut osprey_hal::trap::TrapFrame) -> bool { ... } // true: restore all
 /// ```
 /// A macro so that the `#[no_mangle]` symbol the hal calls is generated here, keeping the
 /// kernel crate free of attributes that the `unsafe_code` lint flags.
@@ -48,7 +48,7 @@ macro_rules! kernel_main {
         #[allow(unsafe_code)]
         #[no_mangle]
         #[inline]
-        extern "Rust" fn __osprey_kernel_syscall(frame: &mut $crate::trap::TrapFrame) {
+        extern "Rust" fn __osprey_kernel_syscall(frame: &mut $crate::trap::TrapFrame) -> bool {
             $syscall(frame)
         }
     };

@@ -184,6 +184,10 @@ impl Machine for KernelMachine {
         crate::sched::migrate_if_needed();
     }
 
+    fn set_alarm(&self, deadline_ns: Option<u64>) {
+        crate::sched::set_itimer(deadline_ns);
+    }
+
     fn yield_now(&self) {
         crate::sched::yield_now();
     }
@@ -236,6 +240,24 @@ impl Machine for KernelMachine {
         let f = osprey_hal::cpu::features();
         // HWCAP2 bit 1: the kernel enabled FSGSBASE, so the app may use rdfsbase/wrfsbase.
         (f.hwcap as u64, if f.fsgsbase { 1 << 1 } else { 0 })
+    }
+
+    fn fpu_layout(&self) -> (usize, u64) {
+        (
+            osprey_hal::task::fpu::area_size(),
+            osprey_hal::task::fpu::xfeatures(),
+        )
+    }
+
+    fn fpu_save(&self, buf: &mut [u8]) {
+        // Only a heap exhaustion can fail here; the frame then carries a reset state.
+        if osprey_hal::task::fpu::save_running(buf).is_err() {
+            buf.fill(0);
+        }
+    }
+
+    fn fpu_restore(&self, buf: &[u8]) -> Result<(), Errno> {
+        osprey_hal::task::fpu::restore_running(buf).map_err(|_| Errno::EFAULT)
     }
 
     fn current_regs(&self) -> [u64; 18] {

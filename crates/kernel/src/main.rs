@@ -15,6 +15,7 @@ mod machine;
 mod page_table;
 mod rng;
 mod sched;
+mod signals;
 mod stdin;
 mod traps;
 mod vdso;

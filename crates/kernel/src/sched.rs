@@ -348,13 +348,34 @@ pub fn sleep_until(deadline_ns: u64) {
     }
 }
 
-/// Wakes the threads whose deadlines passed.
+/// The timer-list key of the process's ITIMER_REAL (thread ids are positive).
+const ITIMER_KEY: i32 = i32::MIN;
+/// The armed ITIMER_REAL: the CPU whose timer list holds it, and its id there.
+static ITIMER: Mutex<Option<(usize, TimerId)>> = Mutex::new(None);
+
+/// Arms (or disarms) the process's ITIMER_REAL at `deadline` (monotonic ns).
+pub fn set_itimer(deadline: Option<u64>) {
+    let mut cur = ITIMER.lock();
+    if let Some((c, id)) = cur.take() {
+        cancel_timer(c, id);
+    }
+    *cur = deadline.map(|d| (cpu_id(), cpu().timers.add(d, ITIMER_KEY)));
+    drop(cur);
+    rearm();
+}
+
+/// Wakes the threads whose deadlines passed (and fires the ITIMER_REAL).
 fn expire_timers() {
     PENDING[cpu_id()].store(false, Ordering::Relaxed);
     let now = monotonic_ns();
     let due = cpu().timers.expire(now);
     for tid in due {
-        unpark(tid);
+        if tid == ITIMER_KEY {
+            *ITIMER.lock() = None;
+            crate::signals::itimer_fired();
+        } else {
+            unpark(tid);
+        }
     }
 }
 

@@ -65,6 +65,11 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         if let Some(r) = r {
             return r;
         }
+        // A signal for the reading thread ends the wait, as a tty read on Linux
+        // (ERESTARTSYS: restarted after an SA_RESTART handler, else EINTR).
+        if crate::sched::with_linux_thread(|t| t.is_some_and(|t| t.interrupted())) {
+            return Err(Errno::ERESTARTSYS);
+        }
         // No UART interrupt yet: look again in 200 us, letting other threads run meanwhile.
         crate::sched::sleep_until(crate::machine::monotonic_ns() + 200_000);
     }

@@ -1,11 +1,12 @@
 //! What the kernel does with system calls and traps the hal hands it.
 //!
 //! Page faults in app memory go to the memory manager (demand paging); if it cannot resolve
-//! one, a fault from the app is a fatal signal (delivery to handlers is issue 4) and a fault
-//! from a kernel user-copy becomes EFAULT in the hal. CPU exceptions in the app map to the
-//! signals Linux sends for them.
+//! one, a fault from the app becomes a signal (its handler, or the crash report: see
+//! `crate::signals`) and a fault from a kernel user-copy becomes EFAULT in the hal. CPU
+//! exceptions in the app map to the signals Linux sends for them.
 
 use osprey_abi::signal::*;
+use osprey_abi::SigInfo;
 use osprey_hal::mm::USER_END;
 use osprey_hal::trap::{Trap, TrapFrame};
 use osprey_linux::Linux;
@@ -16,22 +17,36 @@ use crate::machine::MACHINE;
 
 pub static LINUX: spin::Once<Linux> = spin::Once::new();
 
+/// A system call; true when the frame must be restored in full (signals changed it).
 #[inline(always)]
-pub fn syscall(f: &mut TrapFrame) {
+pub fn syscall(f: &mut TrapFrame) -> bool {
     let Some(linux) = LINUX.get() else {
         f.rax = osprey_abi::Errno::ENOSYS.as_ret() as u64;
-        return;
+        return false;
     };
     let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
     let nr = f.rax as usize;
-    f.rax = crate::sched::with_linux_thread(|t| match t {
-        Some(t) => linux.syscall(t, nr, &args),
-        None => osprey_abi::Errno::ENOSYS.as_ret(),
-    }) as u64;
-    crate::sched::at_syscall_exit();
+    if nr == osprey_abi::sysno::SYS_RT_SIGRETURN {
+        return crate::signals::rt_sigreturn(linux, f);
+    }
+    // One look-up of the running thread for the whole call (it stays valid across a switch
+    // in at_syscall_exit); the signal check after the scheduler's, which may have switched.
+    crate::sched::with_linux_thread(|t| match t {
+        Some(t) => {
+            let ret = linux.syscall(t, nr, &args);
+            f.rax = ret as u64;
+            crate::sched::at_syscall_exit();
+            crate::signals::at_syscall_exit(linux, t, f, nr, ret)
+        }
+        None => {
+            f.rax = osprey_abi::Errno::ENOSYS.as_ret() as u64;
+            crate::sched::at_syscall_exit();
+            false
+        }
+    })
 }
 
-fn crash(f: &TrapFrame, signal: i32, code: i32, addr: u64) -> ! {
+pub fn crash(f: &TrapFrame, signal: i32, code: i32, addr: u64) -> ! {
     let mut report = CrashReport {
         signal: signal as u32,
         code,
@@ -79,14 +94,18 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
                             );
                         }
                         if f.from_app() {
-                            crash(f, fault.signo(), fault.si_code(), addr);
+                            let info = SigInfo::fault(fault.signo(), fault.si_code(), addr);
+                            crate::signals::fault(linux, f, info, addr);
+                            return true;
                         }
                         return false;
                     }
                 }
             }
             if f.from_app() {
-                crash(f, SIGSEGV, SEGV_MAPERR, addr);
+                let info = SigInfo::fault(SIGSEGV, SEGV_MAPERR, addr);
+                crate::signals::fault(linux, f, info, addr);
+                return true;
             }
             false
         }
@@ -107,13 +126,25 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
                 19 => (SIGFPE, FPE_FLTINV, f.rip),
                 _ => (SIGSEGV, SI_KERNEL, 0),
             };
-            crash(f, sig, code, addr)
+            match LINUX.get() {
+                Some(linux) => {
+                    let info = SigInfo::fault(sig, code, addr);
+                    crate::signals::fault(linux, f, info, 0);
+                    true
+                }
+                None => crash(f, sig, code, addr),
+            }
         }
         Trap::Interrupt { vector } => {
             if vector == osprey_hal::dev::lapic::TIMER_VECTOR
                 || vector == osprey_hal::cpu::smp::RESCHEDULE_VECTOR
             {
                 crate::sched::on_timer(f.from_app() || crate::vdso::preemptible(f.rip, f.rsp));
+            }
+            if f.from_app() {
+                if let Some(linux) = LINUX.get() {
+                    crate::signals::at_interrupt_exit(linux, f);
+                }
             }
             true
         }

@@ -48,7 +48,8 @@ pub fn notify() {
 }
 
 /// Waits until `ready()` gives Some, the monotonic deadline passes (Ok(None); no deadline:
-/// forever), or a signal arrives for the thread (EINTR).
+/// forever), or a signal arrives for the thread (ERESTARTNOHAND: EINTR after its handler, as
+/// Linux's poll and select).
 pub fn wait_until<T>(
     cx: &Ctx,
     deadline_ns: Option<u64>,
@@ -63,7 +64,7 @@ pub fn wait_until<T>(
             return Ok(None);
         }
         if cx.t.interrupted() {
-            return Err(Errno::EINTR);
+            return Err(Errno::ERESTARTNOHAND);
         }
         IO.waiters.lock().push(cx.t.tid);
         // A notify between the check above and the registration bumped the count: look again
@@ -79,7 +80,8 @@ pub fn wait_until<T>(
 }
 
 /// Runs `op` until it stops saying EAGAIN, waiting for readiness in between: the blocking
-/// behaviour of a stream opened without O_NONBLOCK.
+/// behaviour of a stream opened without O_NONBLOCK. A signal makes it ERESTARTSYS (a pipe
+/// read or write restarts after an SA_RESTART handler, else fails with EINTR).
 pub fn retry_blocking<T>(
     cx: &Ctx,
     mut op: impl FnMut() -> Result<T, Errno>,
@@ -90,6 +92,13 @@ pub fn retry_blocking<T>(
         r => {
             result = Some(r);
             Ok(Some(()))
+        }
+    })
+    .map_err(|e| {
+        if e == Errno::ERESTARTNOHAND {
+            Errno::ERESTARTSYS
+        } else {
+            e
         }
     })?;
     result.expect("set when wait_until returns Some")

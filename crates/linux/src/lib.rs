@@ -19,6 +19,7 @@ pub mod machine;
 pub mod memory;
 pub mod process;
 pub mod procfs;
+pub mod signal;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
@@ -206,7 +207,7 @@ impl Linux {
             environ: join_nul(&launch.envp),
             creds: Mutex::new(Creds::root()),
             rlimits: Mutex::new(process::default_rlimits(total)),
-            signals: Mutex::new(SignalState::new()),
+            signals: alloc::sync::Arc::new(Mutex::new(SignalState::new())),
             threads: Mutex::new(alloc::collections::BTreeMap::new()),
             next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
             futexes: futex::FutexTable::new(),
@@ -268,6 +269,63 @@ impl Linux {
     #[inline(always)]
     pub fn syscall(&self, t: &Thread, nr: usize, args: &[u64; 6]) -> isize {
         syscall::dispatch(&self.ctx(t), nr, args)
+    }
+
+    /// On the way back to app code from a system call (`nr`, result `ret`, already in
+    /// `regs.rax`) when the thread has a signal to act on or the call asked for a restart:
+    /// delivers signals (handler frames, default actions) and restarts or fails the call as
+    /// Linux would. Returns whether `regs` changed (the kernel must then restore them all).
+    pub fn signals_at_syscall_exit(
+        &self,
+        t: &Thread,
+        regs: &mut osprey_abi::Sigcontext,
+        nr: usize,
+        ret: isize,
+    ) -> bool {
+        signal::deliver(&self.ctx(t), regs, Some(signal::SyscallExit { nr, ret }))
+    }
+
+    /// On the way back to app code after an interrupt: delivers pending signals.
+    pub fn signals_at_interrupt_exit(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext) -> bool {
+        signal::deliver(&self.ctx(t), regs, None)
+    }
+
+    /// A CPU exception in app code that Linux turns into a signal (`info`): returns with the
+    /// handler's frame built in `regs`, or ends the app (no handler, or the signal blocked).
+    pub fn fault_signal(
+        &self,
+        t: &Thread,
+        regs: &mut osprey_abi::Sigcontext,
+        info: osprey_abi::SigInfo,
+    ) {
+        signal::force_fault(&self.ctx(t), regs, info)
+    }
+
+    /// The ITIMER_REAL deadline passed: SIGALRM for the process (and the next period armed,
+    /// for an interval timer). Called by the kernel's timer code, in no thread's system call.
+    pub fn itimer_fired(&self) {
+        let Some(t) = self.p.thread(process::PID).or_else(|| self.p.threads.lock().values().next().cloned()) else {
+            return;
+        };
+        syscall::time::itimer::fired(&self.ctx(&t));
+    }
+
+    /// rt_sigreturn: `regs` (the caller's registers) become the ones saved in the signal
+    /// frame; a frame that cannot be read or restored ends the app with SIGSEGV.
+    pub fn rt_sigreturn(&self, t: &Thread, regs: &mut osprey_abi::Sigcontext) {
+        let cx = self.ctx(t);
+        let ok = signal::frame::sigreturn(&cx, regs).is_ok();
+        if self.p.strace && ok {
+            strace::sigreturn(&cx, t.mask(), regs.rax);
+        }
+        if !ok {
+            let info = osprey_abi::SigInfo::fault(
+                osprey_abi::signal::SIGSEGV,
+                osprey_abi::signal::SI_KERNEL,
+                0,
+            );
+            signal::force_fault(&cx, regs, info);
+        }
     }
 
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal

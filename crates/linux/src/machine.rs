@@ -87,6 +87,9 @@ pub trait Machine: Send + Sync {
     fn park(&self, deadline_ns: Option<u64>);
     /// Wakes thread `tid` from [`Machine::park`] (or makes its next park return at once).
     fn unpark(&self, tid: i32);
+    /// Arms the process's real-time interval timer for `deadline_ns` (CLOCK_MONOTONIC), or
+    /// disarms it: when it fires the kernel calls `Linux::itimer_fired`.
+    fn set_alarm(&self, deadline_ns: Option<u64>);
     /// Lets other runnable threads run (sched_yield).
     fn yield_now(&self);
     /// Ends the calling thread (the Linux layer did its exit work); other threads go on.
@@ -119,6 +122,16 @@ pub trait Machine: Send + Sync {
     fn cpuinfo(&self) -> alloc::string::String;
     /// AT_HWCAP / AT_HWCAP2.
     fn hwcap(&self) -> (u64, u64);
+
+    /// The app's vector state image: (bytes of the XSAVE image for the enabled components,
+    /// XCR0); (512, 0) when the CPU has only FXSAVE. A signal frame's fpstate holds one.
+    fn fpu_layout(&self) -> (usize, u64);
+    /// Saves the calling thread's vector registers into `buf` (`fpu_layout().0` bytes), in
+    /// XSAVE (or FXSAVE) standard format.
+    fn fpu_save(&self, buf: &mut [u8]);
+    /// Loads the calling thread's vector registers from such an image (rt_sigreturn). EFAULT
+    /// when the image is not one the CPU would accept (reserved bits, unknown components).
+    fn fpu_restore(&self, buf: &[u8]) -> Result<(), Errno>;
 
     /// The app's registers at the current system call or trap, in CrashReport order.
     fn current_regs(&self) -> [u64; 18];

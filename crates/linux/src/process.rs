@@ -40,8 +40,10 @@ pub struct Creds {
 pub struct SignalState {
     /// Dispositions, index = signal number - 1.
     pub actions: [KernelSigaction; 64],
-    /// Signals sent to the process (kill) and not yet delivered to a thread.
-    pub pending: u64,
+    /// Signals sent to the process (kill) and not yet taken by a thread.
+    pub pending: crate::signal::SigQueue,
+    /// ITIMER_REAL (setitimer, alarm): (deadline on CLOCK_MONOTONIC, 0 when off; interval).
+    pub itimer_real: (u64, u64),
 }
 
 pub struct Process {
@@ -59,7 +61,8 @@ pub struct Process {
     pub environ: Vec<u8>,
     pub creds: Mutex<Creds>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
-    pub signals: Mutex<SignalState>,
+    /// Shared (Arc) so that a signalfd can see the pending set.
+    pub signals: Arc<Mutex<SignalState>>,
     /// The live threads by tid; the first has tid == pid.
     pub threads: Mutex<BTreeMap<i32, Arc<Thread>>>,
     /// The next thread id to hand out.
@@ -141,7 +144,8 @@ impl SignalState {
     pub fn new() -> SignalState {
         SignalState {
             actions: [KernelSigaction::default(); 64],
-            pending: 0,
+            pending: crate::signal::SigQueue::new(),
+            itimer_real: (0, 0),
         }
     }
 }

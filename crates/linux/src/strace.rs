@@ -131,3 +131,66 @@ pub fn print(cx: &Ctx, nr: usize, a: &[u64; 6], ret: Option<isize>) {
         cx.m.strace(&l);
     }
 }
+
+/// strace's name for a siginfo's si_code (numeric when it has none).
+fn si_code(out: &mut String, sig: i32, code: i32) -> fmt::Result {
+    use osprey_abi::signal::*;
+    let name = match (sig, code) {
+        (_, SI_USER) => "SI_USER",
+        (_, SI_KERNEL) => "SI_KERNEL",
+        (_, SI_QUEUE) => "SI_QUEUE",
+        (_, SI_TKILL) => "SI_TKILL",
+        (_, SI_TIMER) => "SI_TIMER",
+        (SIGSEGV, SEGV_MAPERR) => "SEGV_MAPERR",
+        (SIGSEGV, SEGV_ACCERR) => "SEGV_ACCERR",
+        (SIGBUS, BUS_ADRERR) => "BUS_ADRERR",
+        (SIGBUS, BUS_ADRALN) => "BUS_ADRALN",
+        (SIGFPE, FPE_INTDIV) => "FPE_INTDIV",
+        (SIGFPE, FPE_FLTINV) => "FPE_FLTINV",
+        (SIGILL, ILL_ILLOPN) => "ILL_ILLOPN",
+        (SIGTRAP, TRAP_TRACE) => "TRAP_TRACE",
+        _ => return write!(out, "{code}"),
+    };
+    out.push_str(name);
+    Ok(())
+}
+
+/// strace's line for a signal about to be delivered:
+/// `--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_ACCERR, si_addr=0x7f...} ---`.
+pub fn signal(cx: &Ctx, info: &osprey_abi::SigInfo) {
+    let mut out = String::with_capacity(80);
+    let sig = info.si_signo;
+    let r: fmt::Result = (|| {
+        out.push_str("--- ");
+        s::signal(&mut out, sig)?;
+        out.push_str(" {si_signo=");
+        s::signal(&mut out, sig)?;
+        out.push_str(", si_code=");
+        si_code(&mut out, sig, info.si_code)?;
+        use osprey_abi::signal::*;
+        if matches!(sig, SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP) && info.si_code > 0 {
+            write!(out, ", si_addr={:#x}", info.si_addr)?;
+        } else {
+            write!(out, ", si_pid={}, si_uid={}", info.si_pid(), info.si_uid())?;
+        }
+        out.push_str("} ---");
+        Ok(())
+    })();
+    if r.is_ok() {
+        cx.m.strace(&out);
+    }
+}
+
+/// strace's line for rt_sigreturn: the mask it restores and the rax it returns to.
+pub fn sigreturn(cx: &Ctx, mask: u64, rax: u64) {
+    let mut out = String::from("rt_sigreturn({mask=");
+    if s::sigset(&mut out, mask).is_ok() {
+        out.push_str("})");
+        for _ in 0..s::return_padding(out.len()) {
+            out.push(' ');
+        }
+        if s::ret(&mut out, rax as i64, s::RetStyle::Decimal).is_ok() {
+            cx.m.strace(&out);
+        }
+    }
+}

@@ -55,13 +55,24 @@ pub struct FakeMachine {
     pub spawned: Mutex<Vec<(i32, u64, Option<u64>)>>,
     /// Threads unparked, in order.
     pub unparked: Mutex<Vec<i32>>,
+    /// The calling thread's vector registers (an XSAVE image of FPU_SIZE bytes).
+    pub fpu: Mutex<Vec<u8>>,
+    /// The deadline of the armed ITIMER_REAL.
+    pub alarm: Mutex<Option<u64>>,
 }
+
+/// Size of the fake's XSAVE image (x87, SSE, AVX: 576 + 256).
+pub const FPU_SIZE: usize = 832;
 
 impl FakeMachine {
     pub fn new() -> FakeMachine {
         let m = FakeMachine::default();
         m.next.store(0x1000_0000, Ordering::Relaxed);
         *m.rng.lock().unwrap() = 0x9e37_79b9_7f4a_7c15;
+        let mut fpu = vec![0u8; FPU_SIZE];
+        fpu[24..28].copy_from_slice(&0x1f80u32.to_le_bytes()); // MXCSR reset value
+        fpu[512..520].copy_from_slice(&3u64.to_le_bytes()); // XSTATE_BV: x87, SSE
+        *m.fpu.lock().unwrap() = fpu;
         m
     }
 
@@ -245,6 +256,9 @@ impl Machine for FakeMachine {
     fn unpark(&self, tid: i32) {
         self.unparked.lock().unwrap().push(tid);
     }
+    fn set_alarm(&self, deadline_ns: Option<u64>) {
+        *self.alarm.lock().unwrap() = deadline_ns;
+    }
     fn yield_now(&self) {}
     fn exit_thread(&self) -> ! {
         panic!("osprey-test: exit_thread")
@@ -275,6 +289,21 @@ impl Machine for FakeMachine {
     }
     fn hwcap(&self) -> (u64, u64) {
         (0, 0)
+    }
+    fn fpu_layout(&self) -> (usize, u64) {
+        (FPU_SIZE, 0b111)
+    }
+    fn fpu_save(&self, buf: &mut [u8]) {
+        buf.copy_from_slice(&self.fpu.lock().unwrap());
+    }
+    fn fpu_restore(&self, buf: &[u8]) -> Result<(), Errno> {
+        // What XRSTOR insists on: MXCSR's reserved bits clear, a standard-format header.
+        let mxcsr = u32::from_le_bytes(buf[24..28].try_into().unwrap());
+        if mxcsr & 0xffff_0000 != 0 || buf[520..528] != [0; 8] {
+            return Err(Errno::EFAULT);
+        }
+        self.fpu.lock().unwrap().copy_from_slice(buf);
+        Ok(())
     }
     fn current_regs(&self) -> [u64; 18] {
         [0; 18]
@@ -378,7 +407,7 @@ impl TestEnv {
             environ: Vec::new(),
             creds: spin::Mutex::new(Creds::root()),
             rlimits: spin::Mutex::new(process::default_rlimits(MEM_TOTAL)),
-            signals: spin::Mutex::new(SignalState::new()),
+            signals: std::sync::Arc::new(spin::Mutex::new(SignalState::new())),
             threads: spin::Mutex::new(std::collections::BTreeMap::new()),
             next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
             futexes: crate::futex::FutexTable::new(),

@@ -10,14 +10,21 @@ use osprey_abi::Stack;
 use spin::Mutex;
 
 use crate::futex::Waiter;
+use crate::signal::SigQueue;
 
 /// Signal state of one thread.
 pub struct ThreadSignals {
     /// Blocked signals (bit n-1 for signal n).
     pub mask: u64,
     /// Signals sent to this thread (tgkill, synchronous faults) and not yet delivered.
-    pub pending: u64,
+    pub pending: SigQueue,
     pub altstack: Stack,
+    /// The mask to put back once a signal has been handled, when a call (rt_sigsuspend)
+    /// replaced the mask only for its duration: the handler's frame records this one.
+    pub saved_mask: Option<u64>,
+    /// Signals the thread is waiting to take itself (rt_sigtimedwait, a signalfd read):
+    /// senders wake it for these even though it blocks them, and they are not delivered.
+    pub waiting: u64,
 }
 
 pub struct Thread {
@@ -52,7 +59,9 @@ impl Thread {
             name: Mutex::new(name),
             signals: Mutex::new(ThreadSignals {
                 mask,
-                pending: 0,
+                pending: SigQueue::new(),
+                saved_mask: None,
+                waiting: 0,
                 altstack: Stack {
                     ss_sp: 0,
                     ss_flags: osprey_abi::signal::SS_DISABLE,
@@ -83,7 +92,9 @@ impl Thread {
             .is_some_and(|w| w & (1 << (cpu % 64)) != 0)
     }
 
-    /// Whether a signal may interrupt a blocking call of this thread now.
+    /// Whether a signal may interrupt a blocking call of this thread now. (Inlined: the
+    /// kernel checks it at the end of every system call.)
+    #[inline]
     pub fn interrupted(&self) -> bool {
         self.signal_hint.load(Ordering::Acquire)
     }

@@ -9,17 +9,77 @@
 use core::alloc::Layout;
 use core::arch::asm;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Bytes an area needs for the components XCR0 enables (CPUID.0xD.0:EBX), or 512 for FXSAVE.
 static AREA_SIZE: AtomicUsize = AtomicUsize::new(512);
 
-/// Reads the area size; called once on the boot CPU after XCR0 is set.
+/// XCR0 (the components an XSAVE image holds); 0 when the CPU has only FXSAVE.
+static XFEATURES: AtomicU64 = AtomicU64::new(0);
+/// The MXCSR bits the CPU accepts (FXSAVE's MXCSR_MASK; 0xffbf when it reports 0).
+static MXCSR_MASK: AtomicU64 = AtomicU64::new(0xffbf);
+
+/// Reads the area size, XCR0 and MXCSR_MASK; called once on the boot CPU after XCR0 is set.
 pub(crate) fn init() {
     if crate::cpu::features().xsave {
         let ebx = raw_cpuid::cpuid!(0xd, 0).ebx as usize;
         AREA_SIZE.store(ebx.max(576), Ordering::Relaxed);
+        XFEATURES.store(
+            x86_64::registers::xcontrol::XCr0::read_raw(),
+            Ordering::Relaxed,
+        );
     }
+    if let Some(a) = FpuArea::from_registers() {
+        let m = u32::from_le_bytes(a.bytes()[28..32].try_into().expect("4 bytes"));
+        if m != 0 {
+            MXCSR_MASK.store(m as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+/// XCR0, or 0 without XSAVE (the signal frame's `xfeatures`).
+pub fn xfeatures() -> u64 {
+    XFEATURES.load(Ordering::Relaxed)
+}
+
+/// Why a vector state could not be saved or loaded: no memory for the aligned scratch area,
+/// or an image the CPU would refuse.
+#[derive(Debug)]
+pub struct FpuError;
+
+/// Copies the running thread's vector state into `out`, up to `area_size()` bytes. With lazy
+/// switching (see `task`) the registers may not hold it yet: then the XSAVE traps (#NM),
+/// which loads it, and runs again.
+pub fn save_running(out: &mut [u8]) -> Result<(), FpuError> {
+    let a = FpuArea::from_registers().ok_or(FpuError)?;
+    let n = out.len().min(a.bytes().len());
+    out[..n].copy_from_slice(&a.bytes()[..n]);
+    Ok(())
+}
+
+/// Loads the running thread's vector registers from a standard-format XSAVE (or FXSAVE)
+/// image of `area_size()` bytes that came from the app (rt_sigreturn). Everything XRSTOR
+/// would fault on is refused first: MXCSR reserved bits, components outside XCR0, a
+/// compacted or non-zero reserved header. (With CR0.TS set the XRSTOR first traps (#NM),
+/// which marks the thread's state live, so the loaded image is saved at its next switch.)
+pub fn restore_running(img: &[u8]) -> Result<(), FpuError> {
+    if img.len() != area_size() {
+        return Err(FpuError);
+    }
+    let mxcsr = u32::from_le_bytes(img[24..28].try_into().map_err(|_| FpuError)?) as u64;
+    if mxcsr & !MXCSR_MASK.load(Ordering::Relaxed) != 0 {
+        return Err(FpuError);
+    }
+    if crate::cpu::features().xsave {
+        let bv = u64::from_le_bytes(img[512..520].try_into().map_err(|_| FpuError)?);
+        if bv & !xfeatures() != 0 || img[520..576].iter().any(|&b| b != 0) {
+            return Err(FpuError);
+        }
+    }
+    let mut a = FpuArea::zeroed().ok_or(FpuError)?;
+    a.bytes_mut().copy_from_slice(img);
+    a.restore();
+    Ok(())
 }
 
 /// The size of a saved vector state (the part of a signal frame's `fpstate` it fills).
@@ -68,6 +128,11 @@ impl FpuArea {
             ptr: NonNull::new(p)?,
             layout,
         })
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: the allocation is `layout.size()` bytes, initialised, owned by `self`.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.layout.size()) }
     }
 
     /// Saves the CPU's vector registers here.

@@ -68,6 +68,10 @@ osprey_syscall_entry:
     mov %rsp, %gs:32            /* the frame of the call in progress, for crash reports */
     mov %rsp, %rdi
     call osprey_hal_syscall
+    /* al != 0: the kernel changed the frame beyond rax (a signal handler's frame, rt_sigreturn,
+       a restarted call): every register must come back, rcx and r11 too, so iret. */
+    test %al, %al
+    jnz osprey_return_via_iret
     /* fall through */
 
 /*

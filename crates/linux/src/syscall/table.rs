@@ -237,19 +237,30 @@ syscalls! {
     SYS_SCHED_GETAFFINITY => task::sched::sys_sched_getaffinity / 3 [Int, UInt, Ptr];
     SYS_SCHED_SETAFFINITY => task::sched::sys_sched_setaffinity / 3 [Int, UInt, Ptr];
     SYS_GETCPU => task::sched::sys_getcpu / 3 [Ptr, Ptr, Ptr];
-    // signals (recorded; delivery comes with threads)
+    // signals (rt_sigreturn is not here: it replaces all registers, see Linux::rt_sigreturn)
     SYS_RT_SIGACTION => signal::action::sys_rt_sigaction / 4 [Signal, Ptr, Ptr, UInt];
     SYS_RT_SIGPROCMASK => signal::mask::sys_rt_sigprocmask / 4 [SigHow, Ptr, Ptr, UInt];
     SYS_SIGALTSTACK => signal::altstack::sys_sigaltstack / 2 [Ptr, Ptr];
     SYS_KILL => signal::kill::sys_kill / 2 [Int, Signal];
     SYS_TKILL => signal::kill::sys_tkill / 2 [Int, Signal];
     SYS_TGKILL => signal::kill::sys_tgkill / 3 [Int, Int, Signal];
+    SYS_RT_SIGQUEUEINFO => signal::kill::sys_rt_sigqueueinfo / 3 [Int, Signal, Ptr];
+    SYS_RT_TGSIGQUEUEINFO => signal::kill::sys_rt_tgsigqueueinfo / 4 [Int, Int, Signal, Ptr];
+    SYS_PAUSE => signal::suspend::sys_pause / 0 [];
+    SYS_RT_SIGSUSPEND => signal::suspend::sys_rt_sigsuspend / 2 [Ptr, UInt];
+    SYS_RT_SIGTIMEDWAIT => signal::wait::sys_rt_sigtimedwait / 4 [Ptr, Ptr, Ptr, UInt];
+    SYS_RT_SIGPENDING => signal::wait::sys_rt_sigpending / 2 [Ptr, UInt];
+    SYS_SIGNALFD => signal::signalfd::sys_signalfd / 3 [Fd, Ptr, UInt];
+    SYS_SIGNALFD4 => signal::signalfd::sys_signalfd4 / 4 [Fd, Ptr, UInt, OpenFlags];
     // time
     SYS_CLOCK_GETTIME => time::clock::sys_clock_gettime / 2 [ClockId, Ptr];
     SYS_CLOCK_GETRES => time::clock::sys_clock_getres / 2 [ClockId, Ptr];
     SYS_GETTIMEOFDAY => time::clock::sys_gettimeofday / 2 [Ptr, Ptr];
     SYS_TIME => time::clock::sys_time / 1 [Ptr];
     SYS_NANOSLEEP => time::sleep::sys_nanosleep / 2 [Ptr, Ptr];
+    SYS_SETITIMER => time::itimer::sys_setitimer / 3 [Int, Ptr, Ptr];
+    SYS_GETITIMER => time::itimer::sys_getitimer / 2 [Int, Ptr];
+    SYS_ALARM => time::itimer::sys_alarm / 1 [UInt];
     SYS_CLOCK_NANOSLEEP => time::sleep::sys_clock_nanosleep / 4 [ClockId, Int, Ptr, Ptr];
     // the system
     SYS_UNAME => misc::uname::sys_uname / 1 [Ptr];

@@ -12,7 +12,8 @@ use osprey_abi::Errno;
 
 use super::Ctx;
 
-/// Waits until `ready()` gives Some or the monotonic deadline passes (None: forever).
+/// Waits until `ready()` gives Some, the monotonic deadline passes (None: forever) or a
+/// signal comes for the thread.
 pub fn wait_until<T>(
     cx: &Ctx,
     deadline_ns: Option<u64>,

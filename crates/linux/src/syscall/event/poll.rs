@@ -80,5 +80,10 @@ pub fn sys_ppoll(
             Some(cx.m.monotonic_ns().saturating_add(ns))
         }
     };
-    do_poll(cx, fds, nfds, deadline)
+    // The mask holds while waiting (see signal::with_mask).
+    let mask = match UserPtr::<u64>::new(sigmask).nullable() {
+        Some(p) => Some(p.read(cx.m)?),
+        None => None,
+    };
+    crate::signal::with_mask(cx, mask, || do_poll(cx, fds, nfds, deadline))
 }

@@ -125,7 +125,7 @@ pub fn sys_pselect6(
     w: u64,
     e: u64,
     tsp: UserPtr<Timespec>,
-    _sig: u64,
+    sig: u64,
 ) -> SysResult {
     let deadline = match tsp.nullable() {
         None => None,
@@ -134,5 +134,17 @@ pub fn sys_pselect6(
             Some(cx.m.monotonic_ns().saturating_add(ns))
         }
     };
-    do_select(cx, nfds, r, w, e, deadline)
+    // The sixth argument points at { const sigset_t *ss; size_t ss_len; }: a mask that holds
+    // while waiting (see signal::with_mask).
+    let mut mask = None;
+    if let Some(p) = UserPtr::<[u64; 2]>::new(sig).nullable() {
+        let [ss, len] = p.read(cx.m)?;
+        if let Some(set) = UserPtr::<u64>::new(ss).nullable() {
+            if len != osprey_abi::signal::SIGSET_SIZE as u64 {
+                return Err(Errno::EINVAL);
+            }
+            mask = Some(set.read(cx.m)?);
+        }
+    }
+    crate::signal::with_mask(cx, mask, || do_select(cx, nfds, r, w, e, deadline))
 }

@@ -3,7 +3,7 @@
 //! The pipe is an anonymous FIFO inode (`pipe:[ino]`); each open file description gets its
 //! own [`PipeEnd`] from the inode's `open` hook, so reopening `/proc/self/fd/N` works like on
 //! Linux. Ends count themselves; when the last writer goes, reads return 0 at the end of the
-//! data; when the last reader goes, writes fail with EPIPE (SIGPIPE is not delivered yet).
+//! data; when the last reader goes, writes fail with EPIPE and raise SIGPIPE (`rw::sigpipe_on_epipe`).
 //!
 //! Blocking: the pipe itself answers EAGAIN when a read finds it empty with a writer still
 //! open, or a write finds no room; the system calls (`rw.rs`) then wait for readiness

@@ -102,11 +102,35 @@ pub fn write_chunk(cx: &Ctx, f: &OpenFile, buf: &[u8]) -> Result<usize, Errno> {
 
 pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
     let f = file(cx, fd)?;
+    // A signalfd reads the calling thread's signals, and may wait for them.
+    if let Some(sfd) = f
+        .io()
+        .as_any()
+        .downcast_ref::<crate::syscall::signal::signalfd::SignalFd>()
+    {
+        return crate::syscall::signal::signalfd::read(cx, &f, sfd, buf.addr(), count);
+    }
     if count == 0 {
         f.read(&mut [])?;
         return Ok(0);
     }
     read_into_user(cx, buf.addr(), count, |b, done| read_chunk(cx, &f, b, done == 0))
+}
+
+/// A write to a pipe nobody reads raises SIGPIPE in the writer (Linux's pipe_write), on top
+/// of failing with EPIPE: its default action ends the app with status 141.
+pub fn sigpipe_on_epipe(cx: &Ctx, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) {
+        let uid = cx.p.creds.lock().uid;
+        let info = osprey_abi::SigInfo::from_process(
+            osprey_abi::signal::SIGPIPE,
+            osprey_abi::signal::SI_USER,
+            crate::process::PID,
+            uid,
+        );
+        crate::signal::send_to_thread(cx, cx.t, info);
+    }
+    r
 }
 
 pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
@@ -115,7 +139,7 @@ pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult
         f.write(&[])?;
         return Ok(0);
     }
-    write_from_user(cx, buf.addr(), count, |b, _| write_chunk(cx, &f, b))
+    sigpipe_on_epipe(cx, write_from_user(cx, buf.addr(), count, |b, _| write_chunk(cx, &f, b)))
 }
 
 pub fn sys_pread64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {

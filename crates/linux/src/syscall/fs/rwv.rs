@@ -238,7 +238,7 @@ pub fn sys_readv(cx: &Ctx, fd: i32, iov: UserPtr<Iovec>, cnt: u64) -> SysResult 
 pub fn sys_writev(cx: &Ctx, fd: i32, iov: UserPtr<Iovec>, cnt: u64) -> SysResult {
     let f = file(cx, fd)?;
     let segs = import_iovec(cx, iov, cnt)?;
-    do_writev(cx, &f, &segs, None)
+    super::rw::sigpipe_on_epipe(cx, do_writev(cx, &f, &segs, None))
 }
 
 /// On x86_64 the 64-bit position is entirely in `pos_l` (pos_h is ignored by the kernel).

@@ -1,4 +1,5 @@
-//! sigaltstack: recorded (used when handlers run on it, issue 4).
+//! sigaltstack: the stack SA_ONSTACK handlers run on (per thread). While the thread runs on
+//! it, it cannot be changed (EPERM) and reads back with SS_ONSTACK, as on Linux.
 
 use osprey_abi::signal::*;
 use osprey_abi::{Errno, Stack};
@@ -21,9 +22,18 @@ pub fn sys_sigaltstack(cx: &Ctx, ss: UserPtr<Stack>, old: UserPtr<Stack>) -> Sys
         }
         None => None,
     };
+    // The app's stack pointer at this call.
+    let sp = cx.m.current_regs()[7];
     let prev = {
         let mut st = cx.t.signals.lock();
-        let prev = st.altstack;
+        let mut prev = st.altstack;
+        let on = crate::signal::frame::on_stack(&st.altstack, sp);
+        if on {
+            prev.ss_flags |= SS_ONSTACK;
+            if new.is_some() {
+                return Err(Errno::EPERM);
+            }
+        }
         if let Some(s) = new {
             st.altstack = if s.ss_flags & SS_DISABLE != 0 {
                 Stack {

@@ -1,70 +1,102 @@
-//! kill, tkill, tgkill aimed at the app itself (the only process). Signal 0 probes; an
-//! ignored or blocked-and-ignored signal is dropped; a default action of "terminate" or "core"
-//! ends the app with 128 + signal (a crash report for the core signals); a signal with a
-//! handler cannot be delivered before issue 4, and says so with ENOSYS rather than pretending.
+//! kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo: signals the app sends itself (it
+//! is the only process). kill and rt_sigqueueinfo aim at the process (any thread that does not
+//! block the signal takes it); the others at one thread. Signal 0 only probes.
 
 use osprey_abi::signal::*;
-use osprey_abi::Errno;
-use osprey_proto::frame::CrashReport;
+use osprey_abi::{Errno, SigInfo};
 
 use crate::process::PID;
+use crate::signal::{send_to_process, send_to_thread};
 use crate::syscall::{Ctx, SysResult};
+use crate::uaccess::UserPtr;
 
-fn send_self(cx: &Ctx, sig: i32) -> SysResult {
-    if !(0..=NSIG).contains(&sig) {
-        return Err(Errno::EINVAL);
-    }
-    if sig == 0 {
-        return Ok(0);
-    }
-    let handler = cx.p.signals.lock().actions[sig as usize - 1].sa_handler;
-    if handler == SIG_IGN && sig != SIGKILL && sig != SIGSTOP {
-        return Ok(0);
-    }
-    if handler != SIG_DFL && sig != SIGKILL && sig != SIGSTOP {
-        log::warn!("signal {sig} has a handler, but signal delivery is not implemented yet");
-        return Err(Errno::ENOSYS);
-    }
-    match default_action(sig) {
-        DefaultAction::Ignore | DefaultAction::Continue => Ok(0),
-        DefaultAction::Stop => Ok(0),
-        DefaultAction::Terminate => cx.m.exit(128 + sig),
-        DefaultAction::CoreDump => {
-            let report = CrashReport {
-                signal: sig as u32,
-                code: SI_TKILL,
-                regs: cx.m.current_regs(),
-                ..Default::default()
-            };
-            cx.m.crash(&report)
-        }
+fn check_sig(sig: i32) -> Result<(), Errno> {
+    if (0..=NSIG).contains(&sig) {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
     }
 }
 
+fn sender(cx: &Ctx, sig: i32, code: i32) -> SigInfo {
+    SigInfo::from_process(sig, code, PID, cx.p.creds.lock().uid)
+}
+
 pub fn sys_kill(cx: &Ctx, pid: i32, sig: i32) -> SysResult {
+    check_sig(sig)?;
     // pid 0 (our group), -1 (everyone we may signal) and our own pid all mean the app.
     if pid != PID && pid != 0 && pid != -1 && pid != -PID {
         return Err(Errno::ESRCH);
     }
-    send_self(cx, sig)
+    if sig != 0 {
+        send_to_process(cx, sender(cx, sig, SI_USER));
+    }
+    Ok(0)
+}
+
+fn to_thread(cx: &Ctx, tid: i32, info: SigInfo) -> SysResult {
+    let t = cx.p.thread(tid).ok_or(Errno::ESRCH)?;
+    if info.si_signo != 0 {
+        send_to_thread(cx, &t, info);
+    }
+    Ok(0)
 }
 
 pub fn sys_tkill(cx: &Ctx, tid: i32, sig: i32) -> SysResult {
+    check_sig(sig)?;
     if tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if cx.p.thread(tid).is_none() {
-        return Err(Errno::ESRCH);
-    }
-    send_self(cx, sig)
+    to_thread(cx, tid, sender(cx, sig, SI_TKILL))
 }
 
 pub fn sys_tgkill(cx: &Ctx, tgid: i32, tid: i32, sig: i32) -> SysResult {
+    check_sig(sig)?;
     if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
     if tgid != PID {
         return Err(Errno::ESRCH);
     }
-    sys_tkill(cx, tid, sig)
+    to_thread(cx, tid, sender(cx, sig, SI_TKILL))
+}
+
+/// The siginfo a queueing call passes: its own, except that a process may not pretend to be
+/// the kernel or kill() (si_code >= 0), as Linux refuses with EPERM.
+fn queued_info(cx: &Ctx, sig: i32, uinfo: UserPtr<SigInfo>) -> Result<SigInfo, Errno> {
+    check_sig(sig)?;
+    let mut info = uinfo.read(cx.m)?;
+    if info.si_code >= 0 || info.si_code == SI_TKILL {
+        return Err(Errno::EPERM);
+    }
+    info.si_signo = sig;
+    Ok(info)
+}
+
+pub fn sys_rt_sigqueueinfo(cx: &Ctx, pid: i32, sig: i32, uinfo: UserPtr<SigInfo>) -> SysResult {
+    let info = queued_info(cx, sig, uinfo)?;
+    if pid != PID {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        send_to_process(cx, info);
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_tgsigqueueinfo(
+    cx: &Ctx,
+    tgid: i32,
+    tid: i32,
+    sig: i32,
+    uinfo: UserPtr<SigInfo>,
+) -> SysResult {
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let info = queued_info(cx, sig, uinfo)?;
+    if tgid != PID {
+        return Err(Errno::ESRCH);
+    }
+    to_thread(cx, tid, info)
 }

@@ -33,6 +33,12 @@ pub fn sys_rt_sigprocmask(
         }
         old
     };
+    if new.is_some() {
+        // Unblocking may make a pending signal deliverable (on the way out of this call);
+        // blocking one this thread was woken for hands it to another thread.
+        crate::signal::recalc(cx.p, cx.t);
+        crate::signal::retarget_shared(cx);
+    }
     if let Some(p) = oldset.nullable() {
         p.write(cx.m, &old)?;
     }

@@ -1,8 +1,12 @@
-//! Signals. Dispositions and the mask are recorded exactly; delivery to handlers arrives with
-//! threads (issue 4). A signal whose disposition is the default action ends the app as Linux
-//! would (128 + signal), and an ignored one is dropped.
+//! Signals: dispositions (rt_sigaction), masks, the altstack, sending (kill and friends),
+//! waiting (pause, rt_sigsuspend, rt_sigtimedwait) and signalfd. Queues and delivery are in
+//! `crate::signal`; rt_sigreturn is reached through `Linux::rt_sigreturn`, because it
+//! replaces every register of the caller.
 
 pub mod action;
 pub mod altstack;
 pub mod kill;
 pub mod mask;
+pub mod signalfd;
+pub mod suspend;
+pub mod wait;

@@ -74,6 +74,7 @@ pub fn sys_exit(cx: &Ctx, status: i32) -> SysResult {
         cx.m.exit(status & 0xff);
     }
     release_robust_list(cx);
+    crate::signal::retarget_shared(cx);
     let ctid = cx.t.clear_child_tid.swap(0, Ordering::Relaxed);
     if ctid != 0 {
         // Like Linux, a bad address here is ignored: the thread is gone either way.

@@ -1,6 +1,7 @@
 //! futex: wait, wake, requeue, wake-op and the bitset variants, on the wait queues of
 //! [`crate::futex::FutexTable`]. Arguments are checked as Linux checks them; a wait ends with
-//! 0 (woken), EAGAIN (the word had changed), ETIMEDOUT or EINTR (a signal for the thread).
+//! 0 (woken), EAGAIN (the word had changed), ETIMEDOUT or EINTR (a signal for the thread,
+//! after its handler; the kernel-internal restart codes say when Linux restarts instead).
 //! The priority-inheritance operations answer ENOSYS, which makes glibc use its plain
 //! futex-based mutexes instead (PTHREAD_PRIO_INHERIT mutexes then fail to initialise).
 //!
@@ -45,7 +46,10 @@ fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> S
     match cx.p.futexes.wait(cx.m, cx.t, uaddr, val, deadline, bitset)? {
         WaitEnd::Woken => Ok(0),
         WaitEnd::TimedOut => Err(Errno::ETIMEDOUT),
-        WaitEnd::Interrupted => Err(Errno::EINTR),
+        // As Linux: an untimed wait restarts after an SA_RESTART handler (and after a signal
+        // that runs none); a timed one fails with EINTR when a handler runs.
+        WaitEnd::Interrupted if deadline.is_none() => Err(Errno::ERESTARTSYS),
+        WaitEnd::Interrupted => Err(Errno::ERESTART_RESTARTBLOCK),
     }
 }
 

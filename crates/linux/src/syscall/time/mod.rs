@@ -1,6 +1,7 @@
 //! Clocks and sleeping.
 
 pub mod clock;
+pub mod itimer;
 pub mod sleep;
 pub mod timerfd;
 
