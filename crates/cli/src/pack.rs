@@ -47,6 +47,9 @@ pub struct Entry {
     pub kind: Kind,
     /// Permission bits (0o7777 range); the file type comes from `kind`.
     pub mode: u32,
+    /// Modification time (seconds since the epoch) of the host file it copies, so that `ls -l`
+    /// in the guest shows the host's dates; `None` (generated files): the packing time.
+    pub mtime: Option<u64>,
 }
 
 /// The files of the guest's root file system, keyed by absolute guest path.
@@ -74,6 +77,7 @@ impl Pack {
         self.entries.entry(path).or_insert(Entry {
             kind: Kind::Dir,
             mode,
+            mtime: None,
         });
     }
 
@@ -86,6 +90,7 @@ impl Pack {
             Entry {
                 kind: Kind::File(source),
                 mode,
+                mtime: None,
             },
         );
     }
@@ -97,6 +102,7 @@ impl Pack {
         self.entries.entry(path).or_insert(Entry {
             kind: Kind::Symlink(target.into()),
             mode: 0o777,
+            mtime: None,
         });
     }
 
@@ -109,7 +115,15 @@ impl Pack {
                 .or_insert(Entry {
                     kind: Kind::Dir,
                     mode: 0o755,
+                    mtime: None,
                 });
+        }
+    }
+
+    /// Gives the entry at `path` (if any) the host's modification time.
+    pub fn set_mtime(&mut self, path: &str, secs: u64) {
+        if let Some(e) = self.entries.get_mut(&clean(path)) {
+            e.mtime = Some(secs);
         }
     }
 
@@ -127,13 +141,14 @@ impl Pack {
 
     /// Writes the archive in cpio newc format.
     pub fn write_newc(&self, w: &mut impl Write) -> Result<()> {
-        let mtime = SystemTime::now()
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let mut w = Counting { inner: w, n: 0 };
         for (ino, (path, entry)) in self.entries.iter().enumerate() {
             let name = &path[1..]; // relative: "bin/busybox"
+            let mtime = entry.mtime.unwrap_or(now);
             let ino = ino as u32 + 1;
             match &entry.kind {
                 Kind::Dir => {
@@ -216,17 +231,21 @@ pub fn shared_objects(pack: &Pack) -> Vec<PathBuf> {
 /// symlinks (their targets as written), regular files by reference (read when the archive is
 /// written). Other file types (sockets, devices) are skipped.
 pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     use std::os::unix::fs::PermissionsExt;
     let meta = fs::symlink_metadata(host)?;
     let mode = meta.permissions().mode() & 0o7777;
     let ft = meta.file_type();
+    let mtime = u64::try_from(meta.mtime()).unwrap_or(0);
     if ft.is_symlink() {
         let target = fs::read_link(host)?;
         if let Some(t) = target.to_str() {
             pack.symlink(guest, t);
+            pack.set_mtime(guest, mtime);
         }
     } else if ft.is_dir() {
         pack.dir(guest, mode);
+        pack.set_mtime(guest, mtime);
         let mut entries: Vec<_> = fs::read_dir(host)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
@@ -241,6 +260,7 @@ pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()>
         }
     } else if ft.is_file() {
         pack.file(guest, Source::Host(host.to_path_buf()), mode);
+        pack.set_mtime(guest, mtime);
     }
     Ok(())
 }
