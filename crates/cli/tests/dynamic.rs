@@ -159,3 +159,71 @@ fn build_an_image_once_and_run_it_with_arguments() {
     assert_eq!(bad.status, 125, "{}", bad.show());
     assert!(bad.err().contains("not an osprey image"), "{}", bad.show());
 }
+
+#[test]
+fn a_library_missing_deep_down_is_refused_before_boot_naming_it_and_its_needer() {
+    // prog -> libmid.so -> libgone.so, and libgone.so is deleted: the host's loader fails
+    // (127), and osprey refuses before booting (125, one line) naming both libraries.
+    require_tool("gcc", "gcc");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gcc = |args: &[&str]| {
+        let ok = Command::new("gcc")
+            .args(args)
+            .current_dir(d)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "gcc {args:?}");
+    };
+    std::fs::write(d.join("gone.c"), "int gone(void) { return 3; }\n").unwrap();
+    std::fs::write(
+        d.join("mid.c"),
+        "int gone(void); int mid(void) { return gone(); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("main.c"),
+        "int mid(void); int main(void) { return mid(); }\n",
+    )
+    .unwrap();
+    gcc(&["-shared", "-fPIC", "-o", "libgone.so", "gone.c"]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        "libmid.so",
+        "mid.c",
+        "-L.",
+        "-lgone",
+    ]);
+    let rpath = format!("-Wl,-rpath,{}", d.display());
+    gcc(&[
+        "-o",
+        "prog",
+        "main.c",
+        "-L.",
+        "-lmid",
+        &rpath,
+        "-Wl,--disable-new-dtags",
+    ]);
+    let prog = d.join("prog");
+    // With everything there it runs, in the VM as on the host.
+    let (vm, _) = same_as_native(&Guest::new(&prog));
+    vm.expect_status(3);
+    std::fs::remove_file(d.join("libgone.so")).unwrap();
+    let host = Guest::new(&prog).run_native();
+    assert_eq!(host.status, 127, "{}", host.show());
+    assert!(host.err().contains("libgone.so"), "{}", host.show());
+    let vm = Guest::new(&prog).run();
+    assert_eq!(vm.status, 125, "{}", vm.show());
+    let err = vm.err();
+    assert_eq!(err.lines().count(), 1, "{}", vm.show());
+    assert!(
+        err.contains("needs libgone.so (a DT_NEEDED of ")
+            && err.contains("/libmid.so)")
+            && err.contains("not on this machine"),
+        "{}",
+        vm.show()
+    );
+}
