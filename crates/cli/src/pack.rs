@@ -56,6 +56,9 @@ pub struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Pack {
     entries: BTreeMap<String, Entry>,
+    /// Host directories and symlinks read by [`include`]: with the host files of the entries,
+    /// everything the pack was made from (what the image cache checks for changes).
+    host_inputs: Vec<PathBuf>,
 }
 
 const S_IFDIR: u32 = 0o040000;
@@ -120,6 +123,34 @@ impl Pack {
         }
     }
 
+    /// Every host path the pack was made from: the files it copies, and the directories and
+    /// symlinks [`include`] walked (a directory's mtime changes when entries come or go).
+    pub fn host_inputs(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = self
+            .entries
+            .values()
+            .filter_map(|e| match &e.kind {
+                Kind::File(Source::Host(h)) => Some(h.clone()),
+                _ => None,
+            })
+            .chain(self.host_inputs.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The bytes of the files the archive will copy from the host (for progress).
+    pub fn host_bytes(&self) -> u64 {
+        self.entries
+            .values()
+            .filter_map(|e| match &e.kind {
+                Kind::File(Source::Host(h)) => fs::metadata(h).ok().map(|m| m.len()),
+                _ => None,
+            })
+            .sum()
+    }
+
     /// Gives the entry at `path` (if any) the host's modification time.
     pub fn set_mtime(&mut self, path: &str, secs: u64) {
         if let Some(e) = self.entries.get_mut(&clean(path)) {
@@ -141,6 +172,11 @@ impl Pack {
 
     /// Writes the archive in cpio newc format.
     pub fn write_newc(&self, w: &mut impl Write) -> Result<()> {
+        self.write_newc_with(w, &mut |_| {})
+    }
+
+    /// [`Pack::write_newc`], calling `progress` with the bytes of each host file copied.
+    pub fn write_newc_with(&self, w: &mut impl Write, progress: &mut dyn FnMut(u64)) -> Result<()> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -189,6 +225,7 @@ impl Pack {
                     if copied != size {
                         bail!("{}: file shrank while it was being packed", host.display());
                     }
+                    progress(size);
                     pad4(&mut w)?;
                 }
             }
@@ -242,10 +279,12 @@ pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()>
         if let Some(t) = target.to_str() {
             pack.symlink(guest, t);
             pack.set_mtime(guest, mtime);
+            pack.host_inputs.push(host.to_path_buf());
         }
     } else if ft.is_dir() {
         pack.dir(guest, mode);
         pack.set_mtime(guest, mtime);
+        pack.host_inputs.push(host.to_path_buf());
         let mut entries: Vec<_> = fs::read_dir(host)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {

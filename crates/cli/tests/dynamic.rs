@@ -227,3 +227,59 @@ fn a_library_missing_deep_down_is_refused_before_boot_naming_it_and_its_needer()
         vm.show()
     );
 }
+
+#[test]
+fn the_image_cache_is_reused_and_notices_changed_inputs() {
+    require_busybox();
+    let cache = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("f"), "first\n").unwrap();
+    let run = || {
+        let mut cmd = Guest::new(BUSYBOX)
+            .opt("--include")
+            .opt(format!("{}:/data", data.path().display()))
+            .args(["cat", "/data/f", "/data/g"])
+            .command();
+        cmd.env("XDG_CACHE_HOME", cache.path());
+        run_command(cmd, b"", TIMEOUT)
+    };
+    let images = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(cache.path().join("osprey/images"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "img"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let first = run();
+    // /data/g does not exist yet: cat says so (status 1) after printing f.
+    assert_eq!(
+        (first.status, first.out().as_str()),
+        (1, "first\n"),
+        "{}",
+        first.show()
+    );
+    let stored = images();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    // Unchanged inputs: the same entry serves the second run.
+    let second = run();
+    assert_eq!(second.out(), "first\n", "{}", second.show());
+    assert_eq!(images(), stored);
+    // A changed file (same size) and a new one: packed again, the guest sees both.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(data.path().join("f"), "again\n").unwrap();
+    let third = run();
+    assert_eq!(third.out(), "again\n", "{}", third.show());
+    std::fs::write(data.path().join("g"), "more bytes than before\n").unwrap();
+    let fourth = run();
+    fourth.expect_status(0);
+    assert_eq!(
+        fourth.out(),
+        "again\nmore bytes than before\n",
+        "{}",
+        fourth.show()
+    );
+    assert_eq!(images().len(), 1, "one entry per request");
+}
