@@ -111,7 +111,7 @@ dyn_guest() {
   cp /bin/busybox "$r/bin/"
   for a in sh mount cat poweroff; do ln -s busybox "$r/bin/$a"; done
   cp "$T/timeit" "$r/timeit"
-  cp "$HERE/dyn/init.sh" "$r/init"
+  cp "$HERE/dyn/init.sh" "$r/init" && chmod 755 "$r/init"
   (cd "$r" && find . | cpio -o -H newc --quiet >"$LG/dyn-base.cpio")
   OSPREY_IMAGE_CACHE=0 "$T/osprey" build /usr/bin/python3 -o "$LG/dyn-python3.img"
   OSPREY_IMAGE_CACHE=0 "$T/osprey" build /usr/bin/sqlite3 -o "$LG/dyn-sqlite3.img"

@@ -181,14 +181,17 @@ fn cache_request(
 
 /// The packed program as an archive file from the image cache (packed and stored now when it
 /// is not there or is stale), or, when there is no cache, the pack to write into the initramfs.
+/// The file is returned open: another osprey pruning the cache cannot take it away.
 fn cached_program(
     program: &program::Program,
     volume: &[(PathBuf, String)],
     include: &[(PathBuf, String)],
-) -> Result<Result<PathBuf, pack::Pack>> {
+) -> Result<Result<std::fs::File, pack::Pack>> {
     let key = crate::image_cache::key(&cache_request(program, volume, include));
-    if let Some(img) = crate::image_cache::lookup(&key) {
-        return Ok(Ok(img));
+    if let Some(f) =
+        crate::image_cache::lookup(&key).and_then(|img| std::fs::File::open(img).ok())
+    {
+        return Ok(Ok(f));
     }
     let image = packed_program(program, volume, include)?;
     let mut inputs = image.host_inputs();
@@ -202,7 +205,10 @@ fn cached_program(
     inputs.extend(program.libs.iter().map(|l| PathBuf::from(&l.guest_path)));
     inputs.push(program.host_path.clone());
     match crate::image_cache::store(&key, &inputs, |w| write_with_progress(&image, w)) {
-        Ok(Some(img)) => Ok(Ok(img)),
+        Ok(Some(img)) => match std::fs::File::open(img) {
+            Ok(f) => Ok(Ok(f)),
+            Err(_) => Ok(Err(image)),
+        },
         // No cache (turned off, no HOME, not writable): the caller writes the pack itself.
         Ok(None) | Err(_) => Ok(Err(image)),
     }
@@ -295,8 +301,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
     })?;
     // The program with its libraries and data: an image (--image), an archive from the image
     // cache, or packed now.
-    let base: Option<Result<PathBuf, pack::Pack>> = match (&a.image, &program) {
-        (Some(img), _) => Some(Ok(img.clone())),
+    let base: Option<Result<std::fs::File, pack::Pack>> = match (&a.image, &program) {
+        (Some(img), _) => Some(Ok(
+            std::fs::File::open(img).with_context(|| format!("{}", img.display()))?
+        )),
         (None, Some(p)) => Some(cached_program(p, &a.volume, &a.include)?),
         (None, None) => None,
     };
@@ -337,9 +345,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         // The program's archive first (the kernel unpacks concatenated archives in order), then
         // this run's files.
         match &base {
-            Some(Ok(img)) => {
-                let mut src =
-                    std::fs::File::open(img).with_context(|| format!("{}", img.display()))?;
+            Some(Ok(src)) => {
+                let mut src: &std::fs::File = src;
                 io::copy(&mut src, &mut w).context("copying the image")?;
             }
             Some(Err(pack)) => write_with_progress(pack, &mut w)?,
