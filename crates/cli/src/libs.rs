@@ -23,6 +23,12 @@
 //! Not modelled: LD_LIBRARY_PATH and LD_PRELOAD (the guest's environment is not the
 //! host's), and glibc-hwcaps subdirectories (Debian ships none; ld.so.cache entries for
 //! them are skipped, so the baseline library is packed).
+//!
+//! A program whose loader is musl's (`/lib/ld-musl-x86_64.so.1`, as `musl-gcc` links) follows
+//! musl's rules instead (ldso/dynlink.c `load_library`): libc and its reserved names
+//! (`libc.so`, `libm.so`, `libpthread.so`, ...) are the loader itself; DT_RUNPATH (else
+//! DT_RPATH) of the needing object and of every object up its chain; then the directories of
+//! `/etc/ld-musl-x86_64.path`, else `/lib:/usr/local/lib:/usr/lib`. No cache.
 
 use std::collections::VecDeque;
 use std::fs;
@@ -294,13 +300,41 @@ fn glob_one(pattern: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Whose rules the loader follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavor {
+    #[default]
+    Glibc,
+    Musl,
+}
+
 /// Where libraries are looked for besides RPATH/RUNPATH: the host's ld.so cache (or ld.so.conf)
 /// and the system directories.
 #[derive(Clone, Debug, Default)]
 pub struct Resolver {
+    pub flavor: Flavor,
     pub cache: Option<LdCache>,
     pub conf_dirs: Vec<String>,
     pub system_dirs: Vec<String>,
+}
+
+/// musl's default library path, when /etc/ld-musl-x86_64.path does not exist.
+const MUSL_DEFAULT_PATH: &str = "/lib:/usr/local/lib:/usr/lib";
+
+/// Names musl's loader answers with itself (ldso/dynlink.c: libc and the libraries merged into
+/// it), as `lib<name>.so` or `lib<name>.so.<anything>`.
+fn musl_reserved(name: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "c", "pthread", "rt", "m", "dl", "util", "xnet", "resolv", "crypt",
+    ];
+    let Some(rest) = name.strip_prefix("lib") else {
+        return false;
+    };
+    let Some(dot) = rest.find(".so") else {
+        return false;
+    };
+    let tail = &rest[dot + 3..];
+    RESERVED.contains(&&rest[..dot]) && (tail.is_empty() || tail.starts_with('.'))
 }
 
 /// One loaded object, as the loader's link map remembers it.
@@ -314,9 +348,27 @@ struct Loaded {
 }
 
 impl Resolver {
-    /// The host's configuration: /etc/ld.so.cache, else /etc/ld.so.conf; Debian's system
-    /// directories.
-    pub fn from_host() -> Resolver {
+    /// The host's configuration for programs whose PT_INTERP is `interp`: musl's rules when
+    /// it is musl's loader, else glibc's (/etc/ld.so.cache, else /etc/ld.so.conf; Debian's
+    /// system directories).
+    pub fn for_loader(interp: &str) -> Resolver {
+        if interp.contains("ld-musl-") {
+            let dirs = fs::read_to_string("/etc/ld-musl-x86_64.path")
+                .map(|t| {
+                    t.split(['\n', ':'])
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_else(|_| MUSL_DEFAULT_PATH.split(':').map(str::to_string).collect());
+            return Resolver {
+                flavor: Flavor::Musl,
+                cache: None,
+                conf_dirs: Vec::new(),
+                system_dirs: dirs,
+            };
+        }
         let cache = fs::read("/etc/ld.so.cache")
             .ok()
             .and_then(|b| LdCache::parse(&b));
@@ -326,6 +378,7 @@ impl Resolver {
             Vec::new()
         };
         Resolver {
+            flavor: Flavor::Glibc,
             cache,
             conf_dirs,
             system_dirs: SYSTEM_DIRS.iter().map(|s| s.to_string()).collect(),
@@ -367,6 +420,9 @@ impl Resolver {
         let mut queue = VecDeque::from([0usize]);
         while let Some(i) = queue.pop_front() {
             for name in loaded[i].info.needed.clone() {
+                if self.flavor == Flavor::Musl && musl_reserved(&name) {
+                    continue;
+                }
                 if loaded
                     .iter()
                     .any(|l| l.path == name || l.soname.as_deref() == Some(name.as_str()))
@@ -427,6 +483,18 @@ impl Resolver {
                 is_loadable(Path::new(&p)).then_some(p)
             })
         };
+        if self.flavor == Flavor::Musl {
+            // RUNPATH or RPATH alike, of the object and of every object up its chain; then
+            // the system path.
+            let mut at = Some(i);
+            while let Some(k) = at {
+                if let Some(p) = musl_rpath(&loaded[k]).and_then(|d| in_dirs(&d)) {
+                    return Some(p);
+                }
+                at = loaded[k].parent;
+            }
+            return in_dirs(&self.system_dirs);
+        }
         for dirs in self.rpath_chain(i, loaded) {
             if let Some(p) = in_dirs(&dirs) {
                 return Some(p);
@@ -469,6 +537,17 @@ impl Resolver {
     /// Where the search for a library needed by object `i` looked, for the error message.
     fn searched(&self, i: usize, loaded: &[Loaded]) -> String {
         let mut parts = Vec::new();
+        if self.flavor == Flavor::Musl {
+            let mut at = Some(i);
+            while let Some(k) = at {
+                if let Some(d) = musl_rpath(&loaded[k]) {
+                    parts.push(format!("RPATH {}", d.join(":")));
+                }
+                at = loaded[k].parent;
+            }
+            parts.push(self.system_dirs.join(":"));
+            return format!("searched {} (musl's loader)", parts.join(", "));
+        }
         for dirs in self.rpath_chain(i, loaded) {
             parts.push(format!("RPATH {}", dirs.join(":")));
         }
@@ -486,6 +565,12 @@ impl Resolver {
         parts.push(self.system_dirs.join(":"));
         format!("searched {}", parts.join(", "))
     }
+}
+
+/// musl's search list of an object: DT_RUNPATH if it has one, else DT_RPATH, expanded.
+fn musl_rpath(l: &Loaded) -> Option<Vec<String>> {
+    let list = l.info.runpath.as_ref().or(l.info.rpath.as_ref())?;
+    Some(expand_path_list(list, &origin(&l.path)))
 }
 
 /// `$ORIGIN` of an object: the directory of the path it was loaded from. The program's path is
@@ -513,14 +598,14 @@ fn same_file(a: &str, b: &str) -> bool {
 
 /// The libraries (and the loader) the program at `prog` needs.
 pub fn resolve(shown: &str, prog: &Path, interp: &str) -> Result<Vec<Library>, LibsError> {
-    Resolver::from_host().resolve(shown, prog, interp)
+    Resolver::for_loader(interp).resolve(shown, prog, interp)
 }
 
 /// The libraries needed by the shared objects packed as data (a runtime's extension modules),
 /// which the program's own list does not include.
 pub fn for_included(pack: &crate::pack::Pack, interp: &str) -> Result<Vec<Library>, LibsError> {
     // (Result kept for symmetry with `resolve`; today nothing here refuses.)
-    let resolver = Resolver::from_host();
+    let resolver = Resolver::for_loader(interp);
     let mut all: Vec<Library> = Vec::new();
     for so in crate::pack::shared_objects(pack) {
         let shown = so.display().to_string();

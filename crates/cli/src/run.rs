@@ -188,8 +188,7 @@ fn cached_program(
     include: &[(PathBuf, String)],
 ) -> Result<Result<std::fs::File, pack::Pack>> {
     let key = crate::image_cache::key(&cache_request(program, volume, include));
-    if let Some(f) =
-        crate::image_cache::lookup(&key).and_then(|img| std::fs::File::open(img).ok())
+    if let Some(f) = crate::image_cache::lookup(&key).and_then(|img| std::fs::File::open(img).ok())
     {
         return Ok(Ok(f));
     }

@@ -35,6 +35,25 @@ fn dynamic_hello_pie_and_no_pie_match_the_host() {
 }
 
 #[test]
+fn dynamic_musl_hello_matches_the_host() {
+    // musl-gcc without -static: PT_INTERP is musl's loader (which is also its libc); the
+    // resolver follows musl's rules for it.
+    require_tool("musl-gcc", "musl-tools");
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("hello-musl-dynamic");
+    let ok = Command::new("musl-gcc")
+        .args(["-O2", "-o"])
+        .arg(&prog)
+        .arg(programs_dir().join("hello.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "musl-gcc");
+    let (vm, _) = same_as_native(&Guest::new(&prog).args(["a", "b"]).env("FOO", "bar"));
+    assert!(vm.out().contains("env: [FOO=bar]\n"), "{}", vm.show());
+}
+
+#[test]
 fn debian_coreutils_run_unmodified() {
     let sort = Guest::new("/usr/bin/sort")
         .arg("-n")

@@ -319,3 +319,51 @@ fn rpath_runpath_and_origin_like_the_loader() {
     assert!(missing.is_empty(), "{missing:?}");
     assert_eq!(ours(&both), want);
 }
+
+#[test]
+fn musl_programs_follow_musl_rules() {
+    let musl = "/lib/ld-musl-x86_64.so.1";
+    require(musl);
+    let d = tempfile::tempdir().unwrap();
+    // A library of our own through RPATH, and libc/libm, which musl's loader answers itself.
+    let c = d.path().join("f.c");
+    fs::write(&c, "int f(void) { return 7; }\n").unwrap();
+    let ok = Command::new("musl-gcc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(d.path().join("libf.so"))
+        .arg(&c)
+        .status()
+        .expect("musl-gcc (package musl-tools)")
+        .success();
+    assert!(ok);
+    let exe = d.path().join("prog");
+    let m = d.path().join("m.c");
+    fs::write(
+        &m,
+        "#include <math.h>\nint f(void); int main(void) { return f() + (int)sqrt(4.0); }\n",
+    )
+    .unwrap();
+    let ok = Command::new("musl-gcc")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&m)
+        .arg(format!("-L{}", d.path().display()))
+        .args(["-lf", "-lm", "-Wl,-rpath,$ORIGIN"])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert_eq!(Command::new(&exe).status().unwrap().code(), Some(9));
+    let libs = resolve("prog", &exe, musl).unwrap();
+    let paths: Vec<&str> = libs.iter().map(|l| l.guest_path.as_str()).collect();
+    let libf = format!("{}/libf.so", d.path().display());
+    assert_eq!(paths, [libf.as_str(), musl]);
+    assert!(musl_reserved("libc.so") && musl_reserved("libm.so.6") && !musl_reserved("libfoo.so"));
+    // Gone: refused, naming it, with musl's search list.
+    fs::remove_file(d.path().join("libf.so")).unwrap();
+    let err = resolve("prog", &exe, musl).unwrap_err().to_string();
+    assert!(
+        err.contains("needs libf.so") && err.contains("musl's loader"),
+        "{err}"
+    );
+}
