@@ -6,7 +6,8 @@
 #   bench/run.sh measure    only measure (after a build)
 #   bench/run.sh dyn        Debian's python3 -c pass and sqlite3 :memory: 'select 1': Osprey
 #                           (PVH entry -> exit, wall) vs the same binaries started in a booted
-#                           Linux guest; pack time and image size of python3 (bench/dyn/)
+#                           Linux guest; clock_gettime through the vDSO in both; pack time and
+#                           image size of python3 (bench/dyn/)
 #   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
 #                           summed per function: under TCG boot time follows that count
 # Knobs (environment): ONLY=syscall,mmap,boot,size,mem (sections), REPS=7 (pairs per micro
@@ -106,11 +107,13 @@ measure() {
 dyn_guest() {
   [ -f "$LG/vmlinux" ] || linux_guest
   gcc -O2 -Wall -static -o "$T/timeit" "$HERE/dyn/timeit.c"
+  gcc -O2 -Wall -static -o "$T/clock" "$HERE/dyn/clock.c"
   local r=$LG/dyn-rootfs
   rm -rf "$r" && mkdir -p "$r"/{bin,dev,proc,root,tmp}
   cp /bin/busybox "$r/bin/"
   for a in sh mount cat poweroff; do ln -s busybox "$r/bin/$a"; done
   cp "$T/timeit" "$r/timeit"
+  cp "$T/clock" "$r/clock"
   cp "$HERE/dyn/init.sh" "$r/init" && chmod 755 "$r/init"
   (cd "$r" && find . | cpio -o -H newc --quiet >"$LG/dyn-base.cpio")
   OSPREY_IMAGE_CACHE=0 "$T/osprey" build /usr/bin/python3 -o "$LG/dyn-python3.img"
@@ -129,7 +132,7 @@ dyn() {
   echo "osprey: $(cat "$T/osprey.version")"
   python3 "$HERE/dyn/measure.py" --osprey "$T/osprey" --vmlinux "$LG/vmlinux" \
     --initrd "$LG/dyn-initrd.cpio" --tsc-khz "$("$T/tsckhz")" --qemu "$QEMU" \
-    --rounds "${ROUNDS:-3}" --reps "${DYN_REPS:-3}" --mem "${DYN_MEM:-512M}" | tee "$out.txt"
+    --clock "$T/clock" --rounds "${ROUNDS:-3}" --reps "${DYN_REPS:-3}" --mem "${DYN_MEM:-512M}" | tee "$out.txt"
   echo "results: $out.txt"
 }
 

@@ -10,7 +10,8 @@ For each command (`python3 -c pass`, `sqlite3 :memory: 'select 1'`):
           measured in the guest by /timeit; run 0 of a boot is the first start of that program
           (QEMU has translated none of its code yet, as for every Osprey run), runs 1.. are
           warm starts in the same boot
-and the pack itself: `osprey build /usr/bin/python3` time and image size.
+clock_gettime(CLOCK_MONOTONIC) through the vDSO, 10^6 calls, ns per call, in both (once per
+round); and the pack itself: `osprey build /usr/bin/python3` time and image size.
 Rounds alternate: the Osprey runs of a round, then one Linux boot. Median [min-max]."""
 import argparse, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -23,6 +24,7 @@ ap.add_argument("--qemu", default="qemu-system-x86_64")
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--reps", type=int, default=3, help="runs of each command per round")
 ap.add_argument("--mem", default="512M")
+ap.add_argument("--clock", required=True, help="the static clock_gettime loop (bench/dyn/clock.c)")
 a = ap.parse_args()
 
 CMDS = [("python3-pass", ["/usr/bin/python3", "-c", "pass"], ""),
@@ -73,6 +75,9 @@ def linux(reps):
     if "BENCH_DONE" not in text:
         log("  linux guest did not finish; console tail:\n" + text[-2000:])
     runs = {}
+    m = re.search(r"LG_MICRO name=clock_gettime value=([0-9.]+)", text)
+    if m:
+        runs["clock_gettime-x"] = [float(m.group(1))]
     for m in re.finditer(r"LG_MICRO name=(\S+)-(\d+) value=([0-9.]+) status=(\d+)", text):
         if m.group(4) != "0":
             log("  linux: %s run %s exited with %s" % (m.group(1), m.group(2), m.group(4)))
@@ -112,6 +117,7 @@ log("## pack: osprey build /usr/bin/python3 -o IMG: %s ms warm (5 runs), %s ms a
 O = {n: dict(app=[], exit=[], wall=[], nocache=[]) for n, _, _ in CMDS}
 L = {n: dict(first=[], warm=[]) for n, _, _ in CMDS}
 lg_init = []
+CLK = dict(osprey=[], linux=[])
 for n, cmd, _ in CMDS:   # fill the image cache (not counted)
     osprey(cmd)
 for r in range(a.rounds):
@@ -129,10 +135,16 @@ for r in range(a.rounds):
         p, wall, _, exit_ = osprey(cmd, env)
         O[n]["nocache"].append(wall)
         log("  osprey %s, image cache off: wall %.0f ms" % (n, wall))
+    p = subprocess.run([a.osprey, "run", "--accel", "tcg", a.clock, "1000000"], capture_output=True,
+                       text=True, timeout=120)
+    m = re.search(r"name=clock_gettime value=([0-9.]+)", p.stdout)
+    CLK["osprey"].append(float(m.group(1)) if m else None)
+    log("  osprey clock_gettime: %s ns/call" % (m.group(1) if m else "FAILED " + p.stderr[-300:]))
     runs, wall, init, lcmd = linux(a.reps)
     if r == 0:
         log("  linux: " + " ".join(lcmd))
     lg_init.append(init)
+    CLK["linux"].extend(runs.get("clock_gettime-x", []))
     for n, _, _ in CMDS:
         v = runs.get(n, [])
         if v:
@@ -148,5 +160,6 @@ for n, cmd, _ in CMDS:
         " ".join(cmd if " " not in cmd[-1] else cmd[:-1] + ["'%s'" % cmd[-1]]),
         fmt(O[n]["exit"]), fmt(O[n]["wall"], 0), fmt(O[n]["nocache"], 0), fmt(L[n]["first"]), fmt(L[n]["warm"])))
 log("| Linux guest boot to /init (kernel time) | %s ms |" % fmt(lg_init, 0))
+log("| clock_gettime(CLOCK_MONOTONIC), vDSO, ns/call | Osprey %s | Linux %s |" % (fmt(CLK["osprey"]), fmt(CLK["linux"])))
 log("| pack python3 (`osprey build`) | %s ms warm, %s ms cold | image %.1f MiB |"
     % (fmt(pack_ms, 0), "%.0f" % cold if cold else "-", size / 2**20))
