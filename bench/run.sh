@@ -4,11 +4,16 @@
 #   bench/run.sh            build everything, then measure all (about 3 minutes on 2 shared cores, plus a 70 MB download the first time)
 #   bench/run.sh build      only build: osprey, the micro programs, the floor kernel, the Linux guest
 #   bench/run.sh measure    only measure (after a build)
+#   bench/run.sh dyn        Debian's python3 -c pass and sqlite3 :memory: 'select 1': Osprey
+#                           (PVH entry -> exit, wall) vs the same binaries started in a booted
+#                           Linux guest; clock_gettime through the vDSO in both; pack time and
+#                           image size of python3 (bench/dyn/)
 #   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
 #                           summed per function: under TCG boot time follows that count
 # Knobs (environment): ONLY=syscall,mmap,threads,boot,size,mem (sections), REPS=7 (pairs per micro
 # benchmark), BOOT_REPS=10, SYSCALL_N=4000000, MMAP_ROUNDS=2, QEMU=qemu-system-x86_64,
-# KVER=6.1.0-56-amd64 (the Debian kernel package of the Linux guest).
+# KVER=6.1.0-56-amd64 (the Debian kernel package of the Linux guest); for dyn: ROUNDS=3,
+# DYN_REPS=3 (runs of each command per round), DYN_MEM=512M.
 # Outputs (never committed) go to target/bench/: the programs, the floor kernel, the Linux guest
 # (kernel .deb, vmlinux, initramfs), and results/<date>.txt + .json.
 set -euo pipefail
@@ -95,6 +100,42 @@ measure() {
   echo "results: $out.txt $out.json"
 }
 
+# The Linux guest of `dyn`: the micro guest's busybox, /timeit and bench/dyn/init.sh as /init,
+# followed by the archives `osprey build` writes for Debian's python3 and sqlite3 (the CLI's own
+# packing: program, loader, libraries, python's stdlib; the kernel unpacks concatenated newc
+# archives in order, as Osprey's does).
+dyn_guest() {
+  [ -f "$LG/vmlinux" ] || linux_guest
+  gcc -O2 -Wall -static -o "$T/timeit" "$HERE/dyn/timeit.c"
+  gcc -O2 -Wall -static -o "$T/clock" "$HERE/dyn/clock.c"
+  local r=$LG/dyn-rootfs
+  rm -rf "$r" && mkdir -p "$r"/{bin,dev,proc,root,tmp}
+  cp /bin/busybox "$r/bin/"
+  for a in sh mount cat poweroff; do ln -s busybox "$r/bin/$a"; done
+  cp "$T/timeit" "$r/timeit"
+  cp "$T/clock" "$r/clock"
+  cp "$HERE/dyn/init.sh" "$r/init" && chmod 755 "$r/init"
+  (cd "$r" && find . | cpio -o -H newc --quiet >"$LG/dyn-base.cpio")
+  OSPREY_IMAGE_CACHE=0 "$T/osprey" build /usr/bin/python3 -o "$LG/dyn-python3.img"
+  OSPREY_IMAGE_CACHE=0 "$T/osprey" build /usr/bin/sqlite3 -o "$LG/dyn-sqlite3.img"
+  cat "$LG/dyn-base.cpio" "$LG/dyn-python3.img" "$LG/dyn-sqlite3.img" >"$LG/dyn-initrd.cpio"
+  ls -la "$LG/dyn-initrd.cpio"
+}
+
+dyn() {
+  for p in python3 sqlite3; do dpkg -s $p >/dev/null 2>&1 || apt-get install -y $p; done
+  [ -x "$T/osprey" ] || build
+  dyn_guest
+  local out
+  mkdir -p "$T/results"
+  out=$T/results/dyn-$(date +%Y-%m-%d-%H%M%S)
+  echo "osprey: $(cat "$T/osprey.version")"
+  python3 "$HERE/dyn/measure.py" --osprey "$T/osprey" --vmlinux "$LG/vmlinux" \
+    --initrd "$LG/dyn-initrd.cpio" --tsc-khz "$("$T/tsckhz")" --qemu "$QEMU" \
+    --clock "$T/clock" --rounds "${ROUNDS:-3}" --reps "${DYN_REPS:-3}" --mem "${DYN_MEM:-512M}" | tee "$out.txt"
+  echo "results: $out.txt"
+}
+
 translated() {
   local w=$T/qemu-in-asm.sh
   printf '#!/bin/sh\nexec %s "$@" -d in_asm -D %s\n' "$QEMU" "$T/in-asm.log" >"$w" && chmod +x "$w"
@@ -107,6 +148,7 @@ case ${1:-all} in
   build) build ;;
   measure) measure ;;
   translated) translated ;;
+  dyn) dyn ;;
   all) build; measure ;;
   *) awk 'NR > 1 && /^#/ {print; next} NR > 1 {exit}' "$0"; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Osprey needs, only when it is missing (idempotent):
 #   qemu-system-x86_64, gcc, musl-gcc, a static /bin/busybox, binutils (as, ld, nm), cpio,
-#   strace, python3, sqlite3, and the Rust target x86_64-unknown-none (when rustup is there).
+#   strace, the Debian programs the dynamic tests run (python3, perl, lua5.4, sqlite3, xz, gzip,
+#   coreutils), and the Rust target x86_64-unknown-none (when rustup is there).
 # Debian 12 / Ubuntu (apt-get). Runs as root, or through sudo when it is available.
 set -euo pipefail
 
@@ -28,8 +29,15 @@ need 'command -v cpio' cpio
 need 'command -v strace' strace
 # Debian's own python3 (the dynamic-program tests run /usr/bin/python3, not a pyenv shim).
 need '[ -x /usr/bin/python3 ]' python3
-# Debian's sqlite3 (the shared-mapping tests run it in WAL mode and compare with the host).
+# The other Debian programs the dynamic-program tests and benchmarks run unmodified.
+need '[ -x /usr/bin/perl ]' perl
+need '[ -x /usr/bin/lua5.4 ]' lua5.4
 need '[ -x /usr/bin/sqlite3 ]' sqlite3
+need '[ -x /usr/bin/xz ]' xz-utils
+need '[ -x /usr/bin/gzip ]' gzip
+need '[ -x /usr/bin/sha256sum ] && [ -x /usr/bin/sort ] && [ -x /usr/bin/wc ]' coreutils
+# ldd: the library resolver's tests compare their answers with it.
+need '[ -x /usr/bin/ldd ]' libc-bin
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -50,7 +58,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, sqlite3)"
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
 
 mod console;
 mod crash;
+mod image_cache;
 mod kernel_image;
 mod libs;
 mod options;

@@ -47,12 +47,18 @@ pub struct Entry {
     pub kind: Kind,
     /// Permission bits (0o7777 range); the file type comes from `kind`.
     pub mode: u32,
+    /// Modification time (seconds since the epoch) of the host file it copies, so that `ls -l`
+    /// in the guest shows the host's dates; `None` (generated files): the packing time.
+    pub mtime: Option<u64>,
 }
 
 /// The files of the guest's root file system, keyed by absolute guest path.
 #[derive(Clone, Debug, Default)]
 pub struct Pack {
     entries: BTreeMap<String, Entry>,
+    /// Host directories and symlinks read by [`include`]: with the host files of the entries,
+    /// everything the pack was made from (what the image cache checks for changes).
+    host_inputs: Vec<PathBuf>,
 }
 
 const S_IFDIR: u32 = 0o040000;
@@ -74,6 +80,7 @@ impl Pack {
         self.entries.entry(path).or_insert(Entry {
             kind: Kind::Dir,
             mode,
+            mtime: None,
         });
     }
 
@@ -86,6 +93,7 @@ impl Pack {
             Entry {
                 kind: Kind::File(source),
                 mode,
+                mtime: None,
             },
         );
     }
@@ -97,6 +105,7 @@ impl Pack {
         self.entries.entry(path).or_insert(Entry {
             kind: Kind::Symlink(target.into()),
             mode: 0o777,
+            mtime: None,
         });
     }
 
@@ -109,7 +118,43 @@ impl Pack {
                 .or_insert(Entry {
                     kind: Kind::Dir,
                     mode: 0o755,
+                    mtime: None,
                 });
+        }
+    }
+
+    /// Every host path the pack was made from: the files it copies, and the directories and
+    /// symlinks [`include`] walked (a directory's mtime changes when entries come or go).
+    pub fn host_inputs(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = self
+            .entries
+            .values()
+            .filter_map(|e| match &e.kind {
+                Kind::File(Source::Host(h)) => Some(h.clone()),
+                _ => None,
+            })
+            .chain(self.host_inputs.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The bytes of the files the archive will copy from the host (for progress).
+    pub fn host_bytes(&self) -> u64 {
+        self.entries
+            .values()
+            .filter_map(|e| match &e.kind {
+                Kind::File(Source::Host(h)) => fs::metadata(h).ok().map(|m| m.len()),
+                _ => None,
+            })
+            .sum()
+    }
+
+    /// Gives the entry at `path` (if any) the host's modification time.
+    pub fn set_mtime(&mut self, path: &str, secs: u64) {
+        if let Some(e) = self.entries.get_mut(&clean(path)) {
+            e.mtime = Some(secs);
         }
     }
 
@@ -127,13 +172,19 @@ impl Pack {
 
     /// Writes the archive in cpio newc format.
     pub fn write_newc(&self, w: &mut impl Write) -> Result<()> {
-        let mtime = SystemTime::now()
+        self.write_newc_with(w, &mut |_| {})
+    }
+
+    /// [`Pack::write_newc`], calling `progress` with the bytes of each host file copied.
+    pub fn write_newc_with(&self, w: &mut impl Write, progress: &mut dyn FnMut(u64)) -> Result<()> {
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let mut w = Counting { inner: w, n: 0 };
         for (ino, (path, entry)) in self.entries.iter().enumerate() {
             let name = &path[1..]; // relative: "bin/busybox"
+            let mtime = entry.mtime.unwrap_or(now);
             let ino = ino as u32 + 1;
             match &entry.kind {
                 Kind::Dir => {
@@ -174,6 +225,7 @@ impl Pack {
                     if copied != size {
                         bail!("{}: file shrank while it was being packed", host.display());
                     }
+                    progress(size);
                     pad4(&mut w)?;
                 }
             }
@@ -216,17 +268,23 @@ pub fn shared_objects(pack: &Pack) -> Vec<PathBuf> {
 /// symlinks (their targets as written), regular files by reference (read when the archive is
 /// written). Other file types (sockets, devices) are skipped.
 pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     use std::os::unix::fs::PermissionsExt;
     let meta = fs::symlink_metadata(host)?;
     let mode = meta.permissions().mode() & 0o7777;
     let ft = meta.file_type();
+    let mtime = u64::try_from(meta.mtime()).unwrap_or(0);
     if ft.is_symlink() {
         let target = fs::read_link(host)?;
         if let Some(t) = target.to_str() {
             pack.symlink(guest, t);
+            pack.set_mtime(guest, mtime);
+            pack.host_inputs.push(host.to_path_buf());
         }
     } else if ft.is_dir() {
         pack.dir(guest, mode);
+        pack.set_mtime(guest, mtime);
+        pack.host_inputs.push(host.to_path_buf());
         let mut entries: Vec<_> = fs::read_dir(host)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
@@ -241,6 +299,7 @@ pub fn include(pack: &mut Pack, host: &Path, guest: &str) -> std::io::Result<()>
         }
     } else if ft.is_file() {
         pack.file(guest, Source::Host(host.to_path_buf()), mode);
+        pack.set_mtime(guest, mtime);
     }
     Ok(())
 }

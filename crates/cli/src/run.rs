@@ -142,6 +142,77 @@ fn packed_program(
     Ok(image)
 }
 
+/// Writes `pack` as a newc archive, with a progress bar on stderr (when it is a terminal) if
+/// the writing lasts longer than a moment.
+fn write_with_progress(pack: &pack::Pack, w: &mut dyn Write) -> Result<()> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    const QUIET_FOR: Duration = Duration::from_millis(300);
+    let bar = ProgressBar::with_draw_target(Some(pack.host_bytes()), ProgressDrawTarget::hidden());
+    if let Ok(style) =
+        ProgressStyle::with_template("osprey: packing [{bar:30}] {bytes}/{total_bytes} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let started = Instant::now();
+    let mut shown = false;
+    let result = pack.write_newc_with(&mut { w }, &mut |n| {
+        bar.inc(n);
+        if !shown && started.elapsed() > QUIET_FOR {
+            shown = true;
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// What describes a packed program for the image cache: everything `packed_program` reads
+/// from the user's request.
+fn cache_request(
+    program: &program::Program,
+    volume: &[(PathBuf, String)],
+    include: &[(PathBuf, String)],
+) -> String {
+    format!(
+        "{:?} {:?} {:?} -v {volume:?} --include {include:?}",
+        program.host_path, program.guest_path, program.typed_abs_path
+    )
+}
+
+/// The packed program as an archive file from the image cache (packed and stored now when it
+/// is not there or is stale), or, when there is no cache, the pack to write into the initramfs.
+/// The file is returned open: another osprey pruning the cache cannot take it away.
+fn cached_program(
+    program: &program::Program,
+    volume: &[(PathBuf, String)],
+    include: &[(PathBuf, String)],
+) -> Result<Result<std::fs::File, pack::Pack>> {
+    let key = crate::image_cache::key(&cache_request(program, volume, include));
+    if let Some(f) = crate::image_cache::lookup(&key).and_then(|img| std::fs::File::open(img).ok())
+    {
+        return Ok(Ok(f));
+    }
+    let image = packed_program(program, volume, include)?;
+    let mut inputs = image.host_inputs();
+    // The loader's configuration and the paths libraries were found at (symlinks).
+    inputs.extend(
+        ["/etc/ld.so.cache", "/etc/ld.so.conf"]
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.exists()),
+    );
+    inputs.extend(program.libs.iter().map(|l| PathBuf::from(&l.guest_path)));
+    inputs.push(program.host_path.clone());
+    match crate::image_cache::store(&key, &inputs, |w| write_with_progress(&image, w)) {
+        Ok(Some(img)) => match std::fs::File::open(img) {
+            Ok(f) => Ok(Ok(f)),
+            Err(_) => Ok(Err(image)),
+        },
+        // No cache (turned off, no HOME, not writable): the caller writes the pack itself.
+        Ok(None) | Err(_) => Ok(Err(image)),
+    }
+}
+
 /// `osprey build PROGRAM -o IMAGE`: packs once what `run` would pack, plus a manifest naming
 /// the program; `osprey run --image IMAGE ARGS` then boots it without packing again.
 pub fn build(b: crate::options::BuildArgs) -> Result<i32> {
@@ -157,7 +228,7 @@ pub fn build(b: crate::options::BuildArgs) -> Result<i32> {
     {
         let f = std::fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        image.write_newc(&mut w)?;
+        write_with_progress(&image, &mut w)?;
         w.into_inner()
             .map_err(|e| e.into_error())
             .context("writing the image")?;
@@ -227,12 +298,17 @@ pub fn run(a: RunArgs) -> Result<i32> {
         cwd: &cwd,
         flags,
     })?;
-    // What changes per run (launch record, cwd, argument files) goes into `run_files`; with
-    // --image, everything else is the image, used as it is.
-    let mut run_files = match &program {
-        Some(p) => packed_program(p, &a.volume, &a.include)?,
-        None => pack::Pack::new(),
+    // The program with its libraries and data: an image (--image), an archive from the image
+    // cache, or packed now.
+    let base: Option<Result<std::fs::File, pack::Pack>> = match (&a.image, &program) {
+        (Some(img), _) => Some(Ok(
+            std::fs::File::open(img).with_context(|| format!("{}", img.display()))?
+        )),
+        (None, Some(p)) => Some(cached_program(p, &a.volume, &a.include)?),
+        (None, None) => None,
     };
+    // What changes per run (launch record, cwd, argument files) goes into `run_files`.
+    let mut run_files = pack::Pack::new();
     pack::add_launch(&mut run_files, &cwd, &launch);
     for f in &arg_files {
         pack::include(&mut run_files, &f.host, &f.guest)
@@ -265,11 +341,15 @@ pub fn run(a: RunArgs) -> Result<i32> {
     {
         let f = std::fs::File::create(&initrd_path).context("creating the initramfs")?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
-        // An image first (the kernel unpacks concatenated archives in order), then this run's
-        // files.
-        if let Some(img) = &a.image {
-            let mut src = std::fs::File::open(img).with_context(|| format!("{}", img.display()))?;
-            io::copy(&mut src, &mut w).context("copying the image")?;
+        // The program's archive first (the kernel unpacks concatenated archives in order), then
+        // this run's files.
+        match &base {
+            Some(Ok(src)) => {
+                let mut src: &std::fs::File = src;
+                io::copy(&mut src, &mut w).context("copying the image")?;
+            }
+            Some(Err(pack)) => write_with_progress(pack, &mut w)?,
+            None => {}
         }
         image.write_newc(&mut w)?;
         w.into_inner()

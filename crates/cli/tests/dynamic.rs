@@ -35,6 +35,25 @@ fn dynamic_hello_pie_and_no_pie_match_the_host() {
 }
 
 #[test]
+fn dynamic_musl_hello_matches_the_host() {
+    // musl-gcc without -static: PT_INTERP is musl's loader (which is also its libc); the
+    // resolver follows musl's rules for it.
+    require_tool("musl-gcc", "musl-tools");
+    let dir = tempfile::tempdir().unwrap();
+    let prog = dir.path().join("hello-musl-dynamic");
+    let ok = Command::new("musl-gcc")
+        .args(["-O2", "-o"])
+        .arg(&prog)
+        .arg(programs_dir().join("hello.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "musl-gcc");
+    let (vm, _) = same_as_native(&Guest::new(&prog).args(["a", "b"]).env("FOO", "bar"));
+    assert!(vm.out().contains("env: [FOO=bar]\n"), "{}", vm.show());
+}
+
+#[test]
 fn debian_coreutils_run_unmodified() {
     let sort = Guest::new("/usr/bin/sort")
         .arg("-n")
@@ -158,4 +177,128 @@ fn build_an_image_once_and_run_it_with_arguments() {
     let bad = Guest::new("--image").arg("/etc/hostname").run();
     assert_eq!(bad.status, 125, "{}", bad.show());
     assert!(bad.err().contains("not an osprey image"), "{}", bad.show());
+}
+
+#[test]
+fn a_library_missing_deep_down_is_refused_before_boot_naming_it_and_its_needer() {
+    // prog -> libmid.so -> libgone.so, and libgone.so is deleted: the host's loader fails
+    // (127), and osprey refuses before booting (125, one line) naming both libraries.
+    require_tool("gcc", "gcc");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gcc = |args: &[&str]| {
+        let ok = Command::new("gcc")
+            .args(args)
+            .current_dir(d)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "gcc {args:?}");
+    };
+    std::fs::write(d.join("gone.c"), "int gone(void) { return 3; }\n").unwrap();
+    std::fs::write(
+        d.join("mid.c"),
+        "int gone(void); int mid(void) { return gone(); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("main.c"),
+        "int mid(void); int main(void) { return mid(); }\n",
+    )
+    .unwrap();
+    gcc(&["-shared", "-fPIC", "-o", "libgone.so", "gone.c"]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        "libmid.so",
+        "mid.c",
+        "-L.",
+        "-lgone",
+    ]);
+    let rpath = format!("-Wl,-rpath,{}", d.display());
+    gcc(&[
+        "-o",
+        "prog",
+        "main.c",
+        "-L.",
+        "-lmid",
+        &rpath,
+        "-Wl,--disable-new-dtags",
+    ]);
+    let prog = d.join("prog");
+    // With everything there it runs, in the VM as on the host.
+    let (vm, _) = same_as_native(&Guest::new(&prog));
+    vm.expect_status(3);
+    std::fs::remove_file(d.join("libgone.so")).unwrap();
+    let host = Guest::new(&prog).run_native();
+    assert_eq!(host.status, 127, "{}", host.show());
+    assert!(host.err().contains("libgone.so"), "{}", host.show());
+    let vm = Guest::new(&prog).run();
+    assert_eq!(vm.status, 125, "{}", vm.show());
+    let err = vm.err();
+    assert_eq!(err.lines().count(), 1, "{}", vm.show());
+    assert!(
+        err.contains("needs libgone.so (a DT_NEEDED of ")
+            && err.contains("/libmid.so)")
+            && err.contains("not on this machine"),
+        "{}",
+        vm.show()
+    );
+}
+
+#[test]
+fn the_image_cache_is_reused_and_notices_changed_inputs() {
+    require_busybox();
+    let cache = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("f"), "first\n").unwrap();
+    let run = || {
+        let mut cmd = Guest::new(BUSYBOX)
+            .opt("--include")
+            .opt(format!("{}:/data", data.path().display()))
+            .args(["cat", "/data/f", "/data/g"])
+            .command();
+        cmd.env("XDG_CACHE_HOME", cache.path());
+        run_command(cmd, b"", TIMEOUT)
+    };
+    let images = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(cache.path().join("osprey/images"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "img"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let first = run();
+    // /data/g does not exist yet: cat says so (status 1) after printing f.
+    assert_eq!(
+        (first.status, first.out().as_str()),
+        (1, "first\n"),
+        "{}",
+        first.show()
+    );
+    let stored = images();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    // Unchanged inputs: the same entry serves the second run.
+    let second = run();
+    assert_eq!(second.out(), "first\n", "{}", second.show());
+    assert_eq!(images(), stored);
+    // A changed file (same size) and a new one: packed again, the guest sees both.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(data.path().join("f"), "again\n").unwrap();
+    let third = run();
+    assert_eq!(third.out(), "again\n", "{}", third.show());
+    std::fs::write(data.path().join("g"), "more bytes than before\n").unwrap();
+    let fourth = run();
+    fourth.expect_status(0);
+    assert_eq!(
+        fourth.out(),
+        "again\nmore bytes than before\n",
+        "{}",
+        fourth.show()
+    );
+    assert_eq!(images().len(), 1, "one entry per request");
 }

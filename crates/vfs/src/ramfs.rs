@@ -470,7 +470,13 @@ impl Inode for RamNode {
             Kind::File(f) => {
                 let f = f.lock();
                 m.size = f.size;
-                m.blocks = (f.pages.len() as u64 * PAGE as u64 + f.base.len() as u64).div_ceil(512);
+                // Whole pages, as tmpfs counts them (`ls -l`'s "total" and `du` then agree
+                // with a tmpfs on the host): the written pages plus the boot image's pages
+                // that no written page replaces.
+                let base_pages = f.base.len().div_ceil(PAGE) as u64;
+                let replaced = f.pages.range(..base_pages).count() as u64;
+                let pages = f.pages.len() as u64 + base_pages - replaced;
+                m.blocks = pages * (PAGE as u64 / 512);
             }
             Kind::Dir(d) => {
                 let n = d.lock().entries.len() as u64;

@@ -421,6 +421,9 @@ pub struct Guest {
     pub stdin: Vec<u8>,
     /// `-e KEY=VALUE` pairs (also given to the host run by [`same_as_native`]).
     pub env: Vec<(String, String)>,
+    /// Where `osprey` (and the host run) start; `None`: the test's own directory for osprey,
+    /// `/` for the host run (the guest's default working directory).
+    pub dir: Option<PathBuf>,
 }
 
 impl Guest {
@@ -450,6 +453,12 @@ impl Guest {
         self.env.push((k.to_string(), v.to_string()));
         self
     }
+    /// Runs `osprey` from `dir` (relative file arguments are packed and the program starts
+    /// there) and the host run in `dir` too.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
     pub fn stdin(mut self, data: impl Into<Vec<u8>>) -> Self {
         self.stdin = data.into();
         self
@@ -467,6 +476,9 @@ impl Guest {
         cmd.arg(&self.program).args(&self.args);
         // The app's environment must not depend on the test runner's.
         cmd.env_remove("TERM");
+        if let Some(d) = &self.dir {
+            cmd.current_dir(d);
+        }
         cmd
     }
 
@@ -479,7 +491,9 @@ impl Guest {
     /// plus `-e`), in `/` (the guest's default working directory).
     pub fn run_native(&self) -> Run {
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args).env_clear().current_dir("/");
+        cmd.args(&self.args)
+            .env_clear()
+            .current_dir(self.dir.as_deref().unwrap_or(Path::new("/")));
         for (k, v) in GUEST_DEFAULT_ENV {
             cmd.env(k, v);
         }
