@@ -1,0 +1,351 @@
+//! Host tests with std threads (StdPark). The loom models are in raw_mutex_loom.rs.
+
+use crate::raw_mutex::RawMutex;
+use crate::{Condvar, Mutex, Park, Sleep, StdPark, WaitQueue};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+use std::vec::Vec;
+
+type M<T> = Mutex<T, StdPark>;
+
+fn ms(n: u64) -> u64 {
+    n * 1_000_000
+}
+
+/// Debug builds run a fifth of the iterations so plain `cargo test` stays at a few seconds;
+/// `cargo test --release -p osprey-sync` runs the full 16 x 100k.
+const INCREMENTS: usize = if cfg!(debug_assertions) { 20_000 } else { 100_000 };
+
+#[test]
+fn sixteen_threads_exact_total_and_exclusion() {
+    // `inside` catches two holders at once; the plain read-modify-write of `count` would lose
+    // increments if exclusion or the hand-off's memory ordering were wrong.
+    let m = Arc::new(M::new(0u64));
+    let inside = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (m, inside) = (m.clone(), inside.clone());
+            thread::spawn(move || {
+                for _ in 0..INCREMENTS {
+                    let mut g = m.lock();
+                    assert!(!inside.swap(true, Ordering::Relaxed), "two holders at once");
+                    *g += 1;
+                    inside.store(false, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*m.lock(), 16 * INCREMENTS as u64);
+    assert!(!m.is_locked());
+}
+
+#[test]
+fn try_lock_fails_while_held_and_succeeds_when_free() {
+    let m = Arc::new(M::new(5));
+    let g = m.lock();
+    let m2 = m.clone();
+    assert!(thread::spawn(move || m2.try_lock().is_none()).join().unwrap());
+    drop(g);
+    let m2 = m.clone();
+    assert_eq!(thread::spawn(move || m2.try_lock().map(|g| *g)).join().unwrap(), Some(5));
+}
+
+/// Wait until `raw` counts `n` threads (holder + lockers), then give the last one time to push
+/// its wait record (it pushes right after counting itself).
+fn until_counted(raw: &RawMutex<StdPark>, n: usize) {
+    let start = Instant::now();
+    while raw.count_for_tests() < n {
+        assert!(start.elapsed() < Duration::from_secs(10), "locker never arrived");
+        thread::sleep(Duration::from_millis(1));
+    }
+    thread::sleep(Duration::from_millis(20));
+}
+
+#[test]
+fn unlock_hands_the_lock_to_the_waiter_no_barging() {
+    // The owner unlocks with a waiter queued and at once tries to take the lock back: it must
+    // fail, because unlock passed the lock to the waiter without ever making it free.
+    let raw = Arc::new(RawMutex::<StdPark>::new());
+    raw.lock();
+    let got = Arc::new(AtomicBool::new(false));
+    let waiter = {
+        let (raw, got) = (raw.clone(), got.clone());
+        thread::spawn(move || {
+            raw.lock();
+            got.store(true, Ordering::SeqCst);
+            thread::sleep(Duration::from_millis(20));
+            raw.unlock();
+        })
+    };
+    until_counted(&raw, 2);
+    raw.unlock();
+    assert!(!raw.try_lock(), "the unlocker barged past a queued waiter");
+    raw.lock(); // queues behind the waiter, which now owns the lock
+    assert!(got.load(Ordering::SeqCst), "the waiter never ran before the re-lock");
+    raw.unlock();
+    waiter.join().unwrap();
+}
+
+#[test]
+fn waiters_get_the_lock_in_arrival_order() {
+    let raw = Arc::new(RawMutex::<StdPark>::new());
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    raw.lock();
+    let mut threads = Vec::new();
+    for i in 0..6 {
+        let (raw2, order) = (raw.clone(), order.clone());
+        threads.push(thread::spawn(move || {
+            raw2.lock();
+            order.lock().unwrap().push(i);
+            raw2.unlock();
+        }));
+        until_counted(&raw, i + 2);
+    }
+    raw.unlock();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), (0..6).collect::<Vec<_>>());
+}
+
+#[test]
+fn contended_lock_is_shared_fairly() {
+    // Hand-off makes the lock FIFO under contention: no thread is starved by one that keeps
+    // re-taking it. Each of 4 threads gets a real share of 300 ms of hammering.
+    let m = Arc::new(M::new(()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (m, stop) = (m.clone(), stop.clone());
+            thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let _g = m.lock();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::Relaxed);
+    let counts: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mean = counts.iter().sum::<u64>() / 4;
+    for &c in &counts {
+        assert!(c * 10 >= mean, "a thread was starved: {counts:?}");
+    }
+}
+
+#[test]
+fn condvar_bounded_buffer_producers_consumers() {
+    const PER_PRODUCER: u64 = 5_000;
+    struct Buf {
+        items: VecDeque<u64>,
+        done_producers: usize,
+    }
+    let m = Arc::new(M::new(Buf { items: VecDeque::new(), done_producers: 0 }));
+    let not_full = Arc::new(Condvar::<StdPark>::new());
+    let not_empty = Arc::new(Condvar::<StdPark>::new());
+    let mut producers = Vec::new();
+    for p in 0..4u64 {
+        let (m, not_full, not_empty) = (m.clone(), not_full.clone(), not_empty.clone());
+        producers.push(thread::spawn(move || {
+            for i in 0..PER_PRODUCER {
+                let mut g = m.lock();
+                not_full.wait_while(&mut g, |b| b.items.len() >= 8);
+                g.items.push_back(p * PER_PRODUCER + i);
+                drop(g);
+                not_empty.notify_one();
+            }
+            m.lock().done_producers += 1;
+            not_empty.notify_all();
+        }));
+    }
+    let mut consumers = Vec::new();
+    for _ in 0..4 {
+        let (m, not_full, not_empty) = (m.clone(), not_full.clone(), not_empty.clone());
+        consumers.push(thread::spawn(move || {
+            let (mut sum, mut n) = (0u64, 0u64);
+            loop {
+                let mut g = m.lock();
+                not_empty.wait_while(&mut g, |b| b.items.is_empty() && b.done_producers < 4);
+                match g.items.pop_front() {
+                    Some(v) => {
+                        drop(g);
+                        not_full.notify_one();
+                        sum += v;
+                        n += 1;
+                    }
+                    None => return (sum, n),
+                }
+            }
+        }));
+    }
+    for p in producers {
+        p.join().unwrap();
+    }
+    let (mut sum, mut n) = (0, 0);
+    for c in consumers {
+        let (s, k) = c.join().unwrap();
+        sum += s;
+        n += k;
+    }
+    let total = 4 * PER_PRODUCER;
+    assert_eq!(n, total);
+    assert_eq!(sum, total * (total - 1) / 2);
+}
+
+#[test]
+fn condvar_wait_until_times_out_and_holds_the_lock_again() {
+    let m = M::new(1);
+    let cv = Condvar::<StdPark>::new();
+    let mut g = m.lock();
+    let start = StdPark::now_ns();
+    let r = cv.wait_until(&mut g, start + ms(30));
+    assert!(r.timed_out());
+    assert!(StdPark::now_ns() >= start + ms(30));
+    assert_eq!(*g, 1);
+    assert!(m.try_lock().is_none(), "the mutex must be held again after a timed-out wait");
+    drop(g);
+    // A timed-out waiter left the list: a later notify finds nobody.
+    assert!(!cv.notify_one());
+}
+
+#[test]
+fn condvar_notify_beats_the_deadline() {
+    let m = Arc::new(M::new(false));
+    let cv = Arc::new(Condvar::<StdPark>::new());
+    let t = {
+        let (m, cv) = (m.clone(), cv.clone());
+        thread::spawn(move || {
+            let mut g = m.lock();
+            let deadline = StdPark::now_ns() + ms(10_000);
+            let r = cv.wait_while_until(&mut g, deadline, |ready| !*ready);
+            (r.timed_out(), *g)
+        })
+    };
+    thread::sleep(Duration::from_millis(20));
+    *m.lock() = true;
+    cv.notify_one();
+    let start = Instant::now();
+    assert_eq!(t.join().unwrap(), (false, true));
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn condvar_notify_all_wakes_every_waiter() {
+    let m = Arc::new(M::new(0usize));
+    let cv = Arc::new(Condvar::<StdPark>::new());
+    let go = Arc::new(AtomicBool::new(false));
+    let waiting = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (m, cv, go, waiting) = (m.clone(), cv.clone(), go.clone(), waiting.clone());
+            thread::spawn(move || {
+                let mut g = m.lock();
+                waiting.fetch_add(1, Ordering::SeqCst);
+                while !go.load(Ordering::SeqCst) {
+                    cv.wait(&mut g);
+                }
+                *g += 1;
+            })
+        })
+        .collect();
+    while waiting.load(Ordering::SeqCst) < 8 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    // All 8 counted themselves under the mutex and release it only by waiting.
+    let g = m.lock();
+    go.store(true, Ordering::SeqCst);
+    assert_eq!(cv.notify_all(), 8);
+    drop(g);
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*m.lock(), 8);
+}
+
+#[test]
+fn wait_queue_condition_and_deadline() {
+    let wq = Arc::new(WaitQueue::<StdPark>::new());
+    let flag = Arc::new(AtomicBool::new(false));
+    // Timeout with the condition still false.
+    let start = StdPark::now_ns();
+    assert!(!wq.wait_for_until(|| flag.load(Ordering::SeqCst), Some(start + ms(25))));
+    assert!(StdPark::now_ns() >= start + ms(25));
+    assert!(wq.is_empty(), "a timed-out waiter must leave the queue");
+    // Woken by a waker that sets the condition first.
+    let t = {
+        let (wq, flag) = (wq.clone(), flag.clone());
+        thread::spawn(move || wq.wait_for(|| flag.load(Ordering::SeqCst)))
+    };
+    thread::sleep(Duration::from_millis(20));
+    flag.store(true, Ordering::SeqCst);
+    wq.wake_all();
+    t.join().unwrap();
+    // Already true: returns at once without queuing.
+    assert!(wq.wait_for_until(|| true, Some(0)));
+}
+
+#[test]
+fn wait_queue_futex_style_sleep() {
+    let wq = Arc::new(WaitQueue::<StdPark>::new());
+    assert_eq!(wq.sleep_if(|| false, None), Sleep::NotSlept);
+    assert!(wq.is_empty());
+    let deadline = StdPark::now_ns() + ms(20);
+    assert_eq!(wq.sleep_if(|| true, Some(deadline)), Sleep::TimedOut);
+    assert!(StdPark::now_ns() >= deadline);
+    // Three sleepers, wake two (FUTEX_WAKE 2), then the last.
+    let woken = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let (wq, woken) = (wq.clone(), woken.clone());
+            thread::spawn(move || {
+                assert_eq!(wq.sleep_if(|| true, None), Sleep::Woken);
+                woken.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    while wq.waiters_for_tests() < 3 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(wq.wake_n(2), 2);
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(woken.load(Ordering::SeqCst), 2);
+    assert_eq!(wq.wake_n(5), 1);
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(wq.wake_one(), false);
+}
+
+#[test]
+fn wait_queue_stress_no_lost_wakeup() {
+    // A ping-pong through two wait queues and a shared turn counter: a lost wake-up hangs.
+    let turn = Arc::new(AtomicUsize::new(0));
+    let wqs = Arc::new([WaitQueue::<StdPark>::new(), WaitQueue::<StdPark>::new()]);
+    const ROUNDS: usize = 5_000;
+    let players: Vec<_> = (0..2)
+        .map(|me| {
+            let (turn, wqs) = (turn.clone(), wqs.clone());
+            thread::spawn(move || {
+                for r in 0..ROUNDS {
+                    let mine = 2 * r + me;
+                    wqs[me].wait_for(|| turn.load(Ordering::SeqCst) == mine);
+                    turn.store(mine + 1, Ordering::SeqCst);
+                    wqs[1 - me].wake_one();
+                }
+            })
+        })
+        .collect();
+    for p in players {
+        p.join().unwrap();
+    }
+    assert_eq!(turn.load(Ordering::SeqCst), 2 * ROUNDS);
+}
