@@ -43,7 +43,10 @@ impl<P: Park> core::fmt::Debug for Condvar<P> {
 
 impl<P: Park> Condvar<P> {
     pub const fn new() -> Self {
-        Condvar { waiters: WaitList::new(), _scheduler: PhantomData }
+        Condvar {
+            waiters: WaitList::new(),
+            _scheduler: PhantomData,
+        }
     }
 
     /// Release the mutex, sleep until notified, re-take the mutex. May wake spuriously (as
@@ -100,7 +103,11 @@ impl<P: Park> Condvar<P> {
     }
 
     /// True if notified, false if the deadline passed.
-    fn wait_inner<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T, P>, deadline: Option<u64>) -> bool {
+    fn wait_inner<T: ?Sized>(
+        &self,
+        guard: &mut MutexGuard<'_, T, P>,
+        deadline: Option<u64>,
+    ) -> bool {
         // Queued while the mutex is held: a notifier that changes the state under the mutex
         // and then notifies cannot miss us.
         let me = self.waiters.register();

@@ -25,7 +25,10 @@ pub(crate) struct Node<T> {
 
 impl<T> Node<T> {
     pub(crate) fn new(value: T) -> Arc<Self> {
-        Arc::new(Node { value, next: AtomicPtr::new(ptr::null_mut()) })
+        Arc::new(Node {
+            value,
+            next: AtomicPtr::new(ptr::null_mut()),
+        })
     }
 }
 
@@ -78,7 +81,9 @@ impl<T> Queue<T> {
             unsafe { (*raw).next.store(head, Ordering::Relaxed) };
             // SeqCst (a locked RMW on x86 in any case): the mutex's hand-off protocol relies on
             // a push being ordered before the pusher's later look at `handoff`.
-            match self.pushed.compare_exchange_weak(head, raw, Ordering::SeqCst, Ordering::Relaxed)
+            match self
+                .pushed
+                .compare_exchange_weak(head, raw, Ordering::SeqCst, Ordering::Relaxed)
             {
                 Ok(_) => return,
                 Err(now) => head = now,
@@ -132,7 +137,12 @@ impl<T> Queue<T> {
         self.popped.load(Ordering::SeqCst).is_null()
             && self
                 .pushed
-                .compare_exchange(ptr::null_mut(), ptr::null_mut(), Ordering::SeqCst, Ordering::SeqCst)
+                .compare_exchange(
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
                 .is_ok()
     }
 }

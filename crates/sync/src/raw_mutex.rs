@@ -42,7 +42,9 @@ pub struct RawMutex<P: Park> {
 
 impl<P: Park> core::fmt::Debug for RawMutex<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RawMutex").field("count", &self.count.load(Ordering::Relaxed)).finish()
+        f.debug_struct("RawMutex")
+            .field("count", &self.count.load(Ordering::Relaxed))
+            .finish()
     }
 }
 
@@ -80,7 +82,7 @@ impl<P: Park> RawMutex<P> {
         self.count.load(Ordering::Relaxed) != 0
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn count_for_tests(&self) -> usize {
         self.count.load(Ordering::SeqCst)
     }
@@ -112,11 +114,17 @@ impl<P: Park> RawMutex<P> {
         let ticket = self.handoff.fetch_add(0, Ordering::SeqCst);
         if ticket != 0
             && !self.queue.is_empty()
-            && self.handoff.compare_exchange(ticket, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+            && self
+                .handoff
+                .compare_exchange(ticket, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
         {
             // We hold the ticket, so we own the lock and are the queue's only consumer; the
             // queue was not empty and nobody else pops, so it still holds at least us.
-            let first = self.queue.pop().expect("osprey-sync: hand-off taken on an empty queue");
+            let first = self
+                .queue
+                .pop()
+                .expect("osprey-sync: hand-off taken on an empty queue");
             if Arc::ptr_eq(&first, &me) {
                 return;
             }
@@ -129,7 +137,11 @@ impl<P: Park> RawMutex<P> {
     }
 
     pub(crate) fn try_lock(&self) -> bool {
-        if self.count.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+        if self
+            .count
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
             return true;
         }
         // Held, or free with a hand-off ticket out (an unlock found a locker counted but not
@@ -137,7 +149,10 @@ impl<P: Park> RawMutex<P> {
         // count ourselves so that unlock sees the waiter.
         let ticket = self.handoff.load(Ordering::SeqCst);
         if ticket != 0
-            && self.handoff.compare_exchange(ticket, 0, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+            && self
+                .handoff
+                .compare_exchange(ticket, 0, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
         {
             self.count.fetch_add(1, Ordering::SeqCst);
             return true;
@@ -163,7 +178,10 @@ impl<P: Park> RawMutex<P> {
             if self.queue.is_empty() {
                 return; // the locker will push, then find the ticket
             }
-            if self.handoff.compare_exchange(ticket, 0, Ordering::SeqCst, Ordering::SeqCst).is_err()
+            if self
+                .handoff
+                .compare_exchange(ticket, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_err()
             {
                 return; // somebody took the ticket: passing the lock on is their job now
             }

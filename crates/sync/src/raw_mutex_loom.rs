@@ -29,7 +29,10 @@ unsafe impl Sync for Guarded {}
 
 impl Guarded {
     fn new() -> Self {
-        Guarded { lock: RawMutex::new(), value: UnsafeCell::new(0) }
+        Guarded {
+            lock: RawMutex::new(),
+            value: UnsafeCell::new(0),
+        }
     }
 
     fn add_one(&self) {
@@ -53,10 +56,21 @@ impl Guarded {
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    // Bounded exploration keeps the three-thread models to minutes; two-thread models are
-    // explored exhaustively within this bound.
-    builder.preemption_bound = Some(3);
-    builder.check(f);
+    // Interleavings with up to 3 preemptions (LOOM_MAX_PREEMPTIONS overrides): enough for every
+    // race between two operations of the protocol, and seconds to run.
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = runs.clone();
+    builder.check(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        f()
+    });
+    std::eprintln!(
+        "loom explored {} executions",
+        runs.load(std::sync::atomic::Ordering::Relaxed)
+    );
 }
 
 #[test]

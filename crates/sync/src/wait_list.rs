@@ -15,7 +15,9 @@ pub(crate) struct WaitList<P: Park> {
 
 impl<P: Park> WaitList<P> {
     pub(crate) const fn new() -> Self {
-        WaitList { waiters: spin::Mutex::new(VecDeque::new()) }
+        WaitList {
+            waiters: spin::Mutex::new(VecDeque::new()),
+        }
     }
 
     /// Queue a wait record for the calling thread. Once this returns, a `wake_*` will see it.

@@ -38,7 +38,10 @@ impl<P: Park> core::fmt::Debug for WaitQueue<P> {
 
 impl<P: Park> WaitQueue<P> {
     pub const fn new() -> Self {
-        WaitQueue { waiters: WaitList::new(), _scheduler: PhantomData }
+        WaitQueue {
+            waiters: WaitList::new(),
+            _scheduler: PhantomData,
+        }
     }
 
     /// Sleep until `ready()` returns true. `ready` runs with no lock held, possibly several
@@ -49,7 +52,11 @@ impl<P: Park> WaitQueue<P> {
 
     /// Sleep until `ready()` returns true or CLOCK_MONOTONIC reaches `deadline_ns`. Returns the
     /// last value of `ready()`: false means timed out.
-    pub fn wait_for_until(&self, mut ready: impl FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
+    pub fn wait_for_until(
+        &self,
+        mut ready: impl FnMut() -> bool,
+        deadline_ns: Option<u64>,
+    ) -> bool {
         loop {
             if ready() {
                 return true;

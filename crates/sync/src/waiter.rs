@@ -17,14 +17,21 @@ pub(crate) struct Waiter<P: Park> {
 
 impl<P: Park> Waiter<P> {
     pub(crate) fn current() -> Self {
-        Waiter { thread: P::current(), state: AtomicU8::new(WAITING) }
+        Waiter {
+            thread: P::current(),
+            state: AtomicU8::new(WAITING),
+        }
     }
 
     /// Claim this wait and wake its thread. False if it was already woken or had timed out.
     pub(crate) fn wake(&self) -> bool {
         // Release: what the waker did before (e.g. the mutex owner's critical section) is
         // visible to the woken thread after its Acquire load of `state`.
-        if self.state.compare_exchange(WAITING, WOKEN, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+        if self
+            .state
+            .compare_exchange(WAITING, WOKEN, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
             // The woken thread may already have seen WOKEN and left; the token is still valid
             // (it lives in this record, which the caller holds), and a left-over permit only
             // makes that thread's next park return early, which every park loop tolerates.
@@ -38,6 +45,15 @@ impl<P: Park> Waiter<P> {
     /// Sleep until woken, or until `deadline_ns` passes (then the wait is cancelled). True if
     /// woken; false if the deadline won.
     pub(crate) fn wait(&self, deadline_ns: Option<u64>) -> bool {
+        // A wake-up that comes within a short spin costs the waker no real wake (unpark of a
+        // running thread only sets its permit) and this thread no sleep: on SMP that turns a
+        // mutex hand-off between two running threads into a cache-line transfer.
+        for _ in 0..P::spin_limit() {
+            if self.state.load(Ordering::Acquire) == WOKEN {
+                return true;
+            }
+            core::hint::spin_loop();
+        }
         loop {
             if self.state.load(Ordering::Acquire) == WOKEN {
                 return true;
@@ -57,7 +73,10 @@ impl<P: Park> Waiter<P> {
     /// Give up the wait. False if it was cancelled; true if a waker claimed it first (then the
     /// caller owns that wake-up and must act on it).
     pub(crate) fn cancel(&self) -> bool {
-        match self.state.compare_exchange(WAITING, CANCELLED, Ordering::AcqRel, Ordering::Acquire) {
+        match self
+            .state
+            .compare_exchange(WAITING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => false,
             Err(state) => state == WOKEN,
         }
