@@ -1,5 +1,6 @@
 //! ns per lock+unlock of osprey-sync's Mutex (over std threads: StdPark), spin::Mutex and
-//! std::sync::Mutex, uncontended and with 2..16 threads hammering one lock; and a condvar
+//! std::sync::Mutex, uncontended and with 2..16 threads hammering one lock for 0.4 s each (with
+//! each thread's share of the operations: fairness); and a condvar
 //! ping-pong round trip. Host numbers, for BENCHMARKS.md:
 //!   cargo run --release -p osprey-sync --features std --example lock_bench
 use osprey_sync::{Condvar, Mutex, StdPark};
@@ -52,38 +53,59 @@ impl Lock for std::sync::Mutex<u64> {
     }
 }
 
-/// Wall-clock ns per operation with `threads` threads doing `total / threads` bumps each.
-fn run<L: Lock>(threads: usize, total: u64) -> f64 {
+/// Threads start together and hammer the lock for `RUN`; returns wall-clock ns per lock
+/// (all threads together) and the smallest and largest per-thread share of the operations.
+const RUN: std::time::Duration = std::time::Duration::from_millis(400);
+
+fn run<L: Lock>(threads: usize) -> (f64, f64, f64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let lock = Arc::new(L::new());
-    let per = total / threads as u64;
-    let start = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let barrier = Arc::new(std::sync::Barrier::new(threads + 1));
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let lock = lock.clone();
+            let (lock, stop, barrier) = (lock.clone(), stop.clone(), barrier.clone());
             std::thread::spawn(move || {
-                for _ in 0..per {
+                barrier.wait();
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
                     lock.bump();
+                    n += 1;
                 }
+                n
             })
         })
         .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
+    barrier.wait();
+    let start = Instant::now();
+    std::thread::sleep(RUN);
+    stop.store(true, Ordering::Relaxed);
+    let counts: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
     let ns = start.elapsed().as_nanos() as f64;
-    assert_eq!(
-        lock.get(),
-        per * threads as u64,
-        "{} lost an increment",
-        L::NAME
-    );
-    ns / (per * threads as u64) as f64
+    let total: u64 = counts.iter().sum();
+    assert_eq!(lock.get(), total, "{} lost an increment", L::NAME);
+    let fair = total as f64 / threads as f64;
+    let min = *counts.iter().min().unwrap() as f64 / fair;
+    let max = *counts.iter().max().unwrap() as f64 / fair;
+    (ns / total as f64, min, max)
 }
 
 fn row<L: Lock>() {
-    let mut cells = vec![format!("{:.1}", run::<L>(1, 10_000_000))];
-    for threads in [2, 4, 16] {
-        cells.push(format!("{:.1}", run::<L>(threads, 1_000_000)));
+    let mut cells = Vec::new();
+    // LOCK_BENCH_THREADS=n runs only that column (for tracing one case).
+    let only: Option<usize> = std::env::var("LOCK_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    for threads in [1, 2, 4, 16] {
+        if only.is_some_and(|n| n != threads) {
+            continue;
+        }
+        let (ns, min, max) = run::<L>(threads);
+        cells.push(if threads == 1 {
+            format!("{ns:.1}")
+        } else {
+            format!("{ns:.1} ({min:.2}..{max:.2})")
+        });
     }
     println!("| {} | {} |", L::NAME, cells.join(" | "));
 }
@@ -148,6 +170,8 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(1)
     );
+    println!("ns per lock+increment+unlock, all threads together; in brackets the smallest and");
+    println!("largest per-thread share of the operations (1.00 = a fair share)");
     println!("| lock | 1 thread | 2 threads | 4 threads | 16 threads |");
     println!("|---|---|---|---|---|");
     row::<Mutex<u64, StdPark>>();

@@ -95,11 +95,20 @@ pub mod std_park {
         }
 
         fn spin_limit() -> u32 {
-            // Spinning on one CPU only delays the holder.
+            // Spinning on one CPU only delays the holder. OSPREY_SYNC_SPIN overrides (for
+            // the benchmark).
             static LIMIT: OnceLock<u32> = OnceLock::new();
-            *LIMIT.get_or_init(|| match thread::available_parallelism() {
-                Ok(n) if n.get() > 1 => 64,
-                _ => 0,
+            *LIMIT.get_or_init(|| {
+                if let Some(n) = std::env::var("OSPREY_SYNC_SPIN")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    return n;
+                }
+                match thread::available_parallelism() {
+                    Ok(n) if n.get() > 1 => 64,
+                    _ => 0,
+                }
             })
         }
     }

@@ -91,10 +91,14 @@ impl<P: Park> RawMutex<P> {
         if self.try_lock() {
             return;
         }
+        // Spin only while the holder is alone: with waiters queued the lock will be handed to
+        // them, never freed, so spinning for it is wasted.
         for _ in 0..P::spin_limit() {
             core::hint::spin_loop();
-            if self.count.load(Ordering::Relaxed) == 0 && self.try_lock() {
-                return;
+            match self.count.load(Ordering::Relaxed) {
+                0 if self.try_lock() => return,
+                0 | 1 => {}
+                _ => break,
             }
         }
         self.lock_slow();
@@ -133,7 +137,7 @@ impl<P: Park> RawMutex<P> {
             debug_assert!(woke, "a queued mutex waiter was already woken");
         }
         // Woken means owning: the waker passed the lock without freeing it.
-        me.value.wait(None);
+        me.value.wait_spinning(None, P::spin_limit());
     }
 
     pub(crate) fn try_lock(&self) -> bool {

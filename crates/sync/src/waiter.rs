@@ -45,10 +45,16 @@ impl<P: Park> Waiter<P> {
     /// Sleep until woken, or until `deadline_ns` passes (then the wait is cancelled). True if
     /// woken; false if the deadline won.
     pub(crate) fn wait(&self, deadline_ns: Option<u64>) -> bool {
-        // A wake-up that comes within a short spin costs the waker no real wake (unpark of a
-        // running thread only sets its permit) and this thread no sleep: on SMP that turns a
-        // mutex hand-off between two running threads into a cache-line transfer.
-        for _ in 0..P::spin_limit() {
+        self.wait_spinning(deadline_ns, 0)
+    }
+
+    /// As [`Waiter::wait`], re-checking up to `spins` times before the first park. A mutex
+    /// waiter spins (P::spin_limit): a hand-off that comes within the spin costs the waker no
+    /// real wake (unparking a running thread only sets its permit) and this thread no sleep,
+    /// so between two running threads on SMP a hand-off is a cache-line transfer. Condvar and
+    /// wait-queue waits are typically long and do not spin.
+    pub(crate) fn wait_spinning(&self, deadline_ns: Option<u64>, spins: u32) -> bool {
+        for _ in 0..spins {
             if self.state.load(Ordering::Acquire) == WOKEN {
                 return true;
             }
