@@ -379,3 +379,57 @@ fn wait_queue_stress_no_lost_wakeup() {
     }
     assert_eq!(turn.load(Ordering::SeqCst), 2 * ROUNDS);
 }
+
+#[test]
+fn wait_queue_requeue_moves_sleepers() {
+    // FUTEX_CMP_REQUEUE as glibc's condvar broadcast once used it: wake one, move the rest to
+    // the mutex's queue, where they sleep until that queue is woken.
+    let from = Arc::new(WaitQueue::<StdPark>::new());
+    let to = Arc::new(WaitQueue::<StdPark>::new());
+    let woken = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (from, woken) = (from.clone(), woken.clone());
+            thread::spawn(move || {
+                assert_eq!(from.sleep_if(|| true, None), Sleep::Woken);
+                woken.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    while from.waiters_for_tests() < 4 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(from.requeue(&to, 1, 2), (1, 2));
+    assert_eq!(from.waiters_for_tests(), 1);
+    assert_eq!(to.waiters_for_tests(), 2);
+    thread::sleep(Duration::from_millis(30));
+    assert_eq!(
+        woken.load(Ordering::SeqCst),
+        1,
+        "a moved sleeper woke without a wake"
+    );
+    assert_eq!(to.wake_all(), 2);
+    assert_eq!(from.wake_all(), 1);
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(woken.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn wait_queue_requeued_sleeper_times_out() {
+    let from = Arc::new(WaitQueue::<StdPark>::new());
+    let to = Arc::new(WaitQueue::<StdPark>::new());
+    let t = {
+        let from = from.clone();
+        thread::spawn(move || from.sleep_if(|| true, Some(StdPark::now_ns() + ms(40))))
+    };
+    while from.waiters_for_tests() < 1 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(from.requeue(&to, 0, 1), (0, 1));
+    assert_eq!(t.join().unwrap(), Sleep::TimedOut);
+    // The dead record is skipped by wakes and dropped by the next sleeper.
+    assert!(!to.wake_one());
+    assert!(to.is_empty());
+}

@@ -24,8 +24,49 @@ impl<P: Park> WaitList<P> {
     pub(crate) fn register(&self) -> Arc<Waiter<P>> {
         let me = Arc::new(Waiter::current());
         let queued = me.clone();
-        P::critical(|| self.waiters.lock().push_back(queued));
+        P::critical(|| {
+            let mut waiters = self.waiters.lock();
+            // A record that timed out after `requeue` moved it here could not unlink itself
+            // (it looked in its first list): drop such leftovers from the front as we go.
+            while waiters.front().is_some_and(|w| w.is_cancelled()) {
+                waiters.pop_front();
+            }
+            waiters.push_back(queued)
+        });
         me
+    }
+
+    /// Move up to `n` waiting records, oldest first, to the back of `to` (FUTEX_REQUEUE). How
+    /// many were moved. A moved waiter then sleeps on `to`: woken by `to`'s wakes.
+    pub(crate) fn requeue(&self, to: &WaitList<P>, n: usize) -> usize {
+        if core::ptr::eq(self, to) {
+            return 0;
+        }
+        P::critical(|| {
+            // Both lists locked at once (in address order, so two opposite requeues cannot
+            // deadlock): a moved record is always in one of them, and a wake on either that
+            // runs at the same time finds it, as Linux's requeue under both bucket locks.
+            let self_first = (self as *const Self) < (to as *const Self);
+            let (mut from_list, mut to_list) = if self_first {
+                let a = self.waiters.lock();
+                (a, to.waiters.lock())
+            } else {
+                let b = to.waiters.lock();
+                (self.waiters.lock(), b)
+            };
+            let mut moved = 0;
+            while moved < n {
+                match from_list.pop_front() {
+                    Some(w) if w.is_cancelled() => {}
+                    Some(w) => {
+                        to_list.push_back(w);
+                        moved += 1;
+                    }
+                    None => break,
+                }
+            }
+            moved
+        })
     }
 
     /// Take a record out (after a timeout, or when the waiter no longer needs to sleep).

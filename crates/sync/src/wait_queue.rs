@@ -106,6 +106,15 @@ impl<P: Park> WaitQueue<P> {
         self.waiters.wake_all()
     }
 
+    /// FUTEX_REQUEUE / CMP_REQUEUE: wake up to `wake` sleepers here, then move up to `move_n`
+    /// of the rest to `to`, where they keep sleeping (a later wake on `to` wakes them). Returns
+    /// (woken, moved). A moved sleeper that then times out leaves a dead record in `to`, which
+    /// the next wake or sleep on `to` discards.
+    pub fn requeue(&self, to: &WaitQueue<P>, wake: usize, move_n: usize) -> (usize, usize) {
+        let woken = self.waiters.wake_n(wake);
+        (woken, self.waiters.requeue(&to.waiters, move_n))
+    }
+
     /// Whether nobody sleeps here (a snapshot).
     pub fn is_empty(&self) -> bool {
         self.waiters.is_empty()

@@ -76,6 +76,11 @@ impl<P: Park> Waiter<P> {
         }
     }
 
+    /// Whether the wait was given up (its record may still sit in a list it was moved to).
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.state.load(Ordering::Acquire) == CANCELLED
+    }
+
     /// Give up the wait. False if it was cancelled; true if a waker claimed it first (then the
     /// caller owns that wake-up and must act on it).
     pub(crate) fn cancel(&self) -> bool {
