@@ -137,6 +137,34 @@ fn pingpong_osprey(rounds: u64) -> f64 {
     ns / rounds as f64
 }
 
+/// As `pingpong_osprey`, notifying with the mutex held through `notify_one_locked` (wait
+/// morphing: the waiter is moved into the mutex's queue and woken once, owning it).
+fn pingpong_osprey_morph(rounds: u64) -> f64 {
+    let state = Arc::new((Mutex::<u64, StdPark>::new(0), Condvar::<StdPark>::new()));
+    let other = state.clone();
+    let t = std::thread::spawn(move || {
+        let (m, cv) = &*other;
+        let mut g = m.lock();
+        for r in 0..rounds {
+            cv.wait_while(&mut g, |turn| *turn != 2 * r + 1);
+            *g += 1;
+            cv.notify_one_locked(&g);
+        }
+    });
+    let (m, cv) = &*state;
+    let start = Instant::now();
+    let mut g = m.lock();
+    for r in 0..rounds {
+        *g += 1;
+        cv.notify_one_locked(&g);
+        cv.wait_while(&mut g, |turn| *turn != 2 * r + 2);
+    }
+    drop(g);
+    let ns = start.elapsed().as_nanos() as f64;
+    t.join().unwrap();
+    ns / rounds as f64
+}
+
 fn pingpong_std(rounds: u64) -> f64 {
     let state = Arc::new((std::sync::Mutex::new(0u64), std::sync::Condvar::new()));
     let other = state.clone();

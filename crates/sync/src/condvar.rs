@@ -4,17 +4,23 @@
 //! sleeps; a notifier claims records (oldest first) and unparks them. Because the record is
 //! queued before the mutex is released, a notify that follows a change made under the mutex
 //! always finds the waiter: no lost wake-up. A woken waiter re-takes the mutex through the
-//! mutex's own queue, so `notify_all` does not make the waiters fight: they line up behind the
-//! notifier and the mutex hands itself from one to the next.
+//! mutex's own queue, so `notify_all` does not make the waiters fight.
+//!
+//! `notify_one_locked`/`notify_all_locked`, called with the mutex held, do OSv's *wait
+//! morphing*: instead of waking a waiter that would at once block on the mutex its notifier
+//! holds, they move its record into the mutex's wait queue; it wakes once, when the mutex is
+//! handed to it. (Without the guard the notifier could not know that the mutex outlives the
+//! move; the record names its mutex, so a move into another mutex's queue is refused.)
 
-use crate::mutex::MutexGuard;
+use crate::mutex::{raw_of, MutexGuard};
+use crate::raw_mutex::RawMutex;
 use crate::wait_list::WaitList;
 use crate::Park;
 use core::marker::PhantomData;
 
 /// A condition variable for [`crate::Mutex`]`<T, P>`.
 pub struct Condvar<P: Park> {
-    waiters: WaitList<P>,
+    pub(crate) waiters: WaitList<P>,
     _scheduler: PhantomData<fn() -> P>,
 }
 
@@ -102,19 +108,75 @@ impl<P: Park> Condvar<P> {
         self.waiters.wake_all()
     }
 
+    /// As [`Condvar::notify_one`], called with the mutex held (`guard`): the waiter is moved
+    /// into the mutex's queue instead of being woken, and wakes once, owning the mutex, when
+    /// the mutex is handed to it. Saves the waiter a wake-up and a sleep.
+    pub fn notify_one_locked<T: ?Sized>(&self, guard: &MutexGuard<'_, T, P>) -> bool {
+        let raw = raw_of(guard);
+        while let Some(w) = self.waiters.pop_front() {
+            if self.morph_or_wake(raw, w) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// As [`Condvar::notify_all`], with the mutex held: every waiter is moved into the mutex's
+    /// queue and gets the mutex in turn as it is released. How many were notified.
+    pub fn notify_all_locked<T: ?Sized>(&self, guard: &MutexGuard<'_, T, P>) -> usize {
+        let raw = raw_of(guard);
+        let mut notified = 0;
+        while let Some(w) = self.waiters.pop_front() {
+            notified += usize::from(self.morph_or_wake(raw, w));
+        }
+        notified
+    }
+
+    fn morph_or_wake(&self, held: &RawMutex<P>, w: crate::waiter::Record<P>) -> bool {
+        if w.mutex != held.id() {
+            return w.wake(); // waits with another mutex: a plain wake
+        }
+        if !w.claim_for_move() {
+            return false; // timed out meanwhile
+        }
+        held.enqueue_held(w);
+        true
+    }
+
     /// True if notified, false if the deadline passed.
     fn wait_inner<T: ?Sized>(
         &self,
         guard: &mut MutexGuard<'_, T, P>,
         deadline: Option<u64>,
     ) -> bool {
+        let raw = raw_of(guard);
         // Queued while the mutex is held: a notifier that changes the state under the mutex
         // and then notifies cannot miss us.
-        let me = self.waiters.register();
-        let notified = lock_api::MutexGuard::unlocked(guard, || me.wait(deadline));
+        let me = self.waiters.register_with(raw.id());
+        raw.unlock();
+        // From here until the lock is ours again, `relock` restores it if anything unwinds,
+        // so the guard never outlives its lock.
+        let relock = Relock(raw);
+        let notified = me.wait(deadline);
         if !notified {
             self.waiters.unregister(&me);
         }
+        if me.handed() {
+            // Moved into the mutex's queue by a notify under the lock, then handed the lock by
+            // its unlock: ours already.
+            core::mem::forget(relock);
+        } else {
+            drop(relock);
+        }
         notified
+    }
+}
+
+/// Takes the mutex back when dropped.
+struct Relock<'a, P: Park>(&'a RawMutex<P>);
+
+impl<P: Park> Drop for Relock<'_, P> {
+    fn drop(&mut self) {
+        self.0.lock();
     }
 }

@@ -41,3 +41,22 @@ unsafe impl<P: Park> lock_api::RawMutex for RawMutex<P> {
         RawMutex::is_locked(self)
     }
 }
+
+// SAFETY: `unlock` is already fair: with a waiter queued it hands the lock to the oldest one
+// and never lets another thread take it in between; that is what `unlock_fair` promises.
+unsafe impl<P: Park> lock_api::RawMutexFair for RawMutex<P> {
+    unsafe fn unlock_fair(&self) {
+        RawMutex::unlock(self)
+    }
+}
+
+/// The raw lock under a guard, for [`crate::Condvar`]: its wait releases the lock and gets it
+/// back (re-locking, or by hand-off after a move into the lock's queue) before it returns, and
+/// its notify under the lock only queues a record behind the holder.
+pub(crate) fn raw_of<'a, T: ?Sized, P: Park>(guard: &MutexGuard<'a, T, P>) -> &'a RawMutex<P> {
+    // SAFETY: `raw()` is unsafe only because the raw lock could be unlocked while the guard
+    // still exists. The condvar unlocks it only while it holds the guard by `&mut` (nobody can
+    // reach the data through it meanwhile) and holds the lock again before it gives the guard
+    // back, on every path including unwinding (`Relock` in condvar.rs).
+    unsafe { lock_api::MutexGuard::mutex(guard).raw() }
+}

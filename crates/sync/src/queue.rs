@@ -23,6 +23,13 @@ pub(crate) struct Node<T> {
     next: AtomicPtr<Node<T>>,
 }
 
+impl<T> core::ops::Deref for Node<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
 impl<T> Node<T> {
     pub(crate) fn new(value: T) -> Arc<Self> {
         Arc::new(Node {

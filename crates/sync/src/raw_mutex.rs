@@ -164,6 +164,20 @@ impl<P: Park> RawMutex<P> {
         false
     }
 
+    /// Queue a condvar waiter's record behind the current owner, as if that thread had called
+    /// `lock` (wait morphing). The caller must hold the lock: then no unlock runs and no
+    /// hand-off ticket is out, so counting it and pushing it is all `lock` would have done;
+    /// the record is woken, owning the lock, by a later `unlock` in queue order.
+    pub(crate) fn enqueue_held(&self, record: crate::waiter::Record<P>) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        self.queue.push(record);
+    }
+
+    /// The address that identifies this mutex in a condvar wait record.
+    pub(crate) fn id(&self) -> usize {
+        self as *const Self as usize
+    }
+
     /// Release the lock. The caller must hold it (lock_api guarantees it for the guard).
     pub(crate) fn unlock(&self) {
         if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {

@@ -148,3 +148,42 @@ fn try_lock_against_lock_and_unlock() {
         assert!(!g.lock.is_locked());
     });
 }
+
+#[test]
+fn condvar_record_moved_into_the_queue() {
+    // Wait morphing: B publishes a wait record (as a condvar wait does, lock released) and
+    // sleeps on it; A, holding the lock, moves it into the lock's queue; C locks meanwhile.
+    // B must wake owning the lock, exactly once, in some order with C, and nobody may hang.
+    use crate::waiter::{Record, Waiter};
+    model(|| {
+        let g = Arc::new(Guarded::new());
+        let slot: Arc<loom::sync::Mutex<Option<Record<LoomPark>>>> =
+            Arc::new(loom::sync::Mutex::new(None));
+        let (gb, slot_b) = (g.clone(), slot.clone());
+        let b = thread::spawn(move || {
+            let me = crate::queue::Node::new(Waiter::<LoomPark>::current_with(gb.lock.id()));
+            *slot_b.lock().unwrap() = Some(me.clone());
+            assert!(me.wait(None));
+            assert!(me.handed());
+            gb.bump();
+            gb.lock.unlock();
+        });
+        let gc = g.clone();
+        let c = thread::spawn(move || gc.add_one());
+        g.lock.lock();
+        let record = loop {
+            if let Some(r) = slot.lock().unwrap().take() {
+                break r;
+            }
+            thread::yield_now();
+        };
+        assert!(record.claim_for_move());
+        g.lock.enqueue_held(record);
+        g.bump();
+        g.lock.unlock();
+        b.join().unwrap();
+        c.join().unwrap();
+        assert_eq!(g.get(), 3);
+        assert!(!g.lock.is_locked());
+    });
+}

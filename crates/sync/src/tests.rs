@@ -433,3 +433,150 @@ fn wait_queue_requeued_sleeper_times_out() {
     assert!(!to.wake_one());
     assert!(to.is_empty());
 }
+
+#[test]
+fn condvar_notify_locked_moves_the_waiter_behind_the_holder() {
+    // The waiter is notified while the notifier holds the mutex: it must not run until the
+    // notifier releases the mutex, then it wakes holding the mutex, not timed out.
+    let m = Arc::new(M::new(0u32));
+    let cv = Arc::new(Condvar::<StdPark>::new());
+    let returned = Arc::new(AtomicBool::new(false));
+    let t = {
+        let (m, cv, returned) = (m.clone(), cv.clone(), returned.clone());
+        thread::spawn(move || {
+            let mut g = m.lock();
+            let r = cv.wait_while_until(&mut g, StdPark::now_ns() + ms(10_000), |v| *v == 0);
+            returned.store(true, Ordering::SeqCst);
+            *g += 10;
+            r.timed_out()
+        })
+    };
+    // Wait until the waiter sleeps on the condvar (it released the mutex).
+    loop {
+        let g = m.lock();
+        if !cv.waiters.is_empty() {
+            drop(g);
+            break;
+        }
+        drop(g);
+        thread::sleep(Duration::from_millis(1));
+    }
+    let mut g = m.lock();
+    *g = 1;
+    assert!(cv.notify_one_locked(&g));
+    thread::sleep(Duration::from_millis(30));
+    assert!(
+        !returned.load(Ordering::SeqCst),
+        "the waiter ran while the notifier held the mutex"
+    );
+    drop(g);
+    assert!(!t.join().unwrap());
+    assert_eq!(*m.lock(), 11);
+}
+
+#[test]
+fn condvar_notify_all_locked_hands_the_mutex_to_each_waiter() {
+    let m = Arc::new(M::new((0usize, false)));
+    let cv = Arc::new(Condvar::<StdPark>::new());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (m, cv) = (m.clone(), cv.clone());
+            thread::spawn(move || {
+                let mut g = m.lock();
+                g.0 += 1;
+                cv.wait_while(&mut g, |s| !s.1);
+                g.0 += 100;
+            })
+        })
+        .collect();
+    while m.lock().0 < 8 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let mut g = m.lock();
+    g.1 = true;
+    assert_eq!(cv.notify_all_locked(&g), 8);
+    drop(g);
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(m.lock().0, 808);
+    assert!(!m.is_locked());
+}
+
+#[test]
+fn condvar_notify_locked_with_another_mutex_is_a_plain_wake() {
+    // The waiter waits with mutex A; the notifier holds mutex B. Moving the waiter into B's
+    // queue would hand it B while it believes it holds A: it must be woken normally instead.
+    let a = Arc::new(M::new(false));
+    let b = M::new(());
+    let cv = Arc::new(Condvar::<StdPark>::new());
+    let t = {
+        let (a, cv) = (a.clone(), cv.clone());
+        thread::spawn(move || {
+            let mut g = a.lock();
+            cv.wait_while(&mut g, |ready| !*ready);
+        })
+    };
+    while cv.waiters.is_empty() {
+        thread::sleep(Duration::from_millis(1));
+    }
+    *a.lock() = true;
+    let gb = b.lock();
+    assert!(cv.notify_one_locked(&gb));
+    drop(gb);
+    t.join().unwrap();
+    assert!(!a.is_locked() && !b.is_locked());
+}
+
+#[test]
+fn condvar_timeout_while_notifier_holds_the_mutex() {
+    // The deadline passes while another thread holds the mutex: the waiter cancels, then
+    // queues for the mutex; a later notify under the mutex finds nobody to move.
+    let m = Arc::new(M::new(()));
+    let cv = Arc::new(Condvar::<StdPark>::new());
+    let t = {
+        let (m, cv) = (m.clone(), cv.clone());
+        thread::spawn(move || {
+            let mut g = m.lock();
+            cv.wait_until(&mut g, StdPark::now_ns() + ms(20))
+                .timed_out()
+        })
+    };
+    while cv.waiters.is_empty() {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let g = m.lock();
+    thread::sleep(Duration::from_millis(60));
+    assert!(!cv.notify_one_locked(&g));
+    drop(g);
+    assert!(t.join().unwrap());
+}
+
+#[test]
+fn condvar_ping_pong_with_notify_locked() {
+    // Two threads take turns 20k times, each notifying under the mutex: every turn is a move
+    // into the mutex queue and a hand-off. A lost wake-up hangs; a broken hand-off breaks the
+    // turn count.
+    const ROUNDS: u64 = 20_000;
+    let state = Arc::new((M::new(0u64), Condvar::<StdPark>::new()));
+    let other = state.clone();
+    let t = thread::spawn(move || {
+        let (m, cv) = &*other;
+        let mut g = m.lock();
+        for r in 0..ROUNDS {
+            cv.wait_while(&mut g, |turn| *turn != 2 * r + 1);
+            *g += 1;
+            cv.notify_one_locked(&g);
+        }
+    });
+    let (m, cv) = &*state;
+    let mut g = m.lock();
+    for r in 0..ROUNDS {
+        *g += 1;
+        cv.notify_one_locked(&g);
+        cv.wait_while(&mut g, |turn| *turn != 2 * r + 2);
+    }
+    drop(g);
+    t.join().unwrap();
+    assert_eq!(*m.lock(), 2 * ROUNDS);
+}

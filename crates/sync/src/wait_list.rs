@@ -5,12 +5,13 @@
 //! be many at once; a short critical section is the simple, honest tool for that.
 
 use crate::atomic::Arc;
-use crate::waiter::Waiter;
+use crate::queue::Node;
+use crate::waiter::{Record, Waiter};
 use crate::Park;
 use alloc::collections::VecDeque;
 
 pub(crate) struct WaitList<P: Park> {
-    waiters: spin::Mutex<VecDeque<Arc<Waiter<P>>>>,
+    waiters: spin::Mutex<VecDeque<Record<P>>>,
 }
 
 impl<P: Park> WaitList<P> {
@@ -21,8 +22,13 @@ impl<P: Park> WaitList<P> {
     }
 
     /// Queue a wait record for the calling thread. Once this returns, a `wake_*` will see it.
-    pub(crate) fn register(&self) -> Arc<Waiter<P>> {
-        let me = Arc::new(Waiter::current());
+    pub(crate) fn register(&self) -> Record<P> {
+        self.register_with(0)
+    }
+
+    /// As `register`, for a condvar wait with the mutex at address `mutex`.
+    pub(crate) fn register_with(&self, mutex: usize) -> Record<P> {
+        let me = Node::new(Waiter::current_with(mutex));
         let queued = me.clone();
         P::critical(|| {
             let mut waiters = self.waiters.lock();
@@ -70,14 +76,19 @@ impl<P: Park> WaitList<P> {
     }
 
     /// Take a record out (after a timeout, or when the waiter no longer needs to sleep).
-    pub(crate) fn unregister(&self, me: &Arc<Waiter<P>>) {
+    pub(crate) fn unregister(&self, me: &Record<P>) {
         P::critical(|| self.waiters.lock().retain(|w| !Arc::ptr_eq(w, me)));
+    }
+
+    /// Take the oldest record out, whatever its state.
+    pub(crate) fn pop_front(&self) -> Option<Record<P>> {
+        P::critical(|| self.waiters.lock().pop_front())
     }
 
     /// Wake the oldest waiter still waiting (skipping ones that timed out). True if one was.
     pub(crate) fn wake_one(&self) -> bool {
         loop {
-            let Some(w) = P::critical(|| self.waiters.lock().pop_front()) else {
+            let Some(w) = self.pop_front() else {
                 return false;
             };
             if w.wake() {

@@ -127,7 +127,7 @@ impl<P: Park> WaitQueue<P> {
 
     /// Leave without sleeping. If a waker claimed our record meanwhile, that wake-up was meant
     /// for some sleeper: pass it on rather than swallow it.
-    fn leave(&self, me: &crate::atomic::Arc<crate::waiter::Waiter<P>>) {
+    fn leave(&self, me: &crate::waiter::Record<P>) {
         self.waiters.unregister(me);
         if me.cancel() {
             self.waiters.wake_one();
