@@ -213,6 +213,10 @@ fn main() {
         pingpong_osprey(100_000)
     );
     println!(
+        "| osprey_sync::{{Mutex, Condvar}}, notify_one_locked | {:.0} |",
+        pingpong_osprey_morph(100_000)
+    );
+    println!(
         "| std::sync::{{Mutex, Condvar}} | {:.0} |",
         pingpong_std(100_000)
     );
