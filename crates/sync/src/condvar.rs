@@ -4,7 +4,7 @@
 //! sleeps; a notifier claims records (oldest first) and unparks them. Because the record is
 //! queued before the mutex is released, a notify that follows a change made under the mutex
 //! always finds the waiter: no lost wake-up. A woken waiter re-takes the mutex through the
-//! mutex's own queue, so `notify_all` does not make the waiters fight.
+//! mutex's own queue (after a `notify_all` they all wake, then line up there).
 //!
 //! `notify_one_locked`/`notify_all_locked`, called with the mutex held, do OSv's *wait
 //! morphing*: instead of waking a waiter that would at once block on the mutex its notifier

@@ -11,6 +11,19 @@ use std::vec::Vec;
 
 type M<T> = Mutex<T, StdPark>;
 
+// Kernel locks live in statics: all three constructors are const.
+static STATIC_MUTEX: M<u32> = M::new(7);
+static STATIC_CONDVAR: Condvar<StdPark> = Condvar::new();
+static STATIC_WAIT_QUEUE: WaitQueue<StdPark> = WaitQueue::new();
+
+#[test]
+fn statics_work() {
+    *STATIC_MUTEX.lock() += 1;
+    assert_eq!(*STATIC_MUTEX.lock(), 8);
+    assert!(!STATIC_CONDVAR.notify_one());
+    assert_eq!(STATIC_WAIT_QUEUE.wake_all(), 0);
+}
+
 fn ms(n: u64) -> u64 {
     n * 1_000_000
 }
