@@ -87,8 +87,17 @@ impl<P: Park> RawMutex<P> {
         self.count.load(Ordering::SeqCst)
     }
 
+    /// Take the lock if it is free (count 0). Unlike `try_lock` this never takes a hand-off
+    /// ticket: a ticket is owed to a locker already counted (and to those queued behind it),
+    /// so `lock` leaves it to them and keeps FIFO order.
+    fn acquire_free(&self) -> bool {
+        self.count
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
     pub(crate) fn lock(&self) {
-        if self.try_lock() {
+        if self.acquire_free() {
             return;
         }
         // Spin only while the holder is alone: with waiters queued the lock will be handed to
@@ -96,7 +105,7 @@ impl<P: Park> RawMutex<P> {
         for _ in 0..P::spin_limit() {
             core::hint::spin_loop();
             match self.count.load(Ordering::Relaxed) {
-                0 if self.try_lock() => return,
+                0 if self.acquire_free() => return,
                 0 | 1 => {}
                 _ => break,
             }
@@ -141,11 +150,7 @@ impl<P: Park> RawMutex<P> {
     }
 
     pub(crate) fn try_lock(&self) -> bool {
-        if self
-            .count
-            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
-        {
+        if self.acquire_free() {
             return true;
         }
         // Held, or free with a hand-off ticket out (an unlock found a locker counted but not
