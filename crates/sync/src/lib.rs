@@ -17,22 +17,22 @@ mod atomic;
 mod park;
 mod queue;
 mod raw_mutex;
+mod wait_list;
+mod wait_queue;
 mod waiter;
-// Under loom only the raw mutex is built and model-checked: lock_api wants a `const` initial
-// value, which loom's atomics cannot give, and the spin-locked wait list is outside the model.
+// Under loom the raw mutex and the wait queue are built and model-checked; lock_api (hence
+// Mutex and Condvar) wants a `const` initial value, which loom's atomics cannot give.
 #[cfg(not(loom))]
 mod condvar;
 #[cfg(not(loom))]
 mod mutex;
-#[cfg(not(loom))]
-mod wait_list;
-#[cfg(not(loom))]
-mod wait_queue;
 
 #[cfg(all(test, loom))]
 mod raw_mutex_loom;
 #[cfg(all(test, not(loom)))]
 mod tests;
+#[cfg(all(test, loom))]
+mod wait_queue_loom;
 
 #[cfg(not(loom))]
 pub use condvar::{Condvar, WaitTimeoutResult};
@@ -40,7 +40,6 @@ pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
 pub use park::Park;
 pub use raw_mutex::RawMutex;
-#[cfg(not(loom))]
 pub use wait_queue::{Sleep, WaitQueue};
 
 #[cfg(any(test, feature = "std"))]

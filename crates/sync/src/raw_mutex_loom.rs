@@ -4,7 +4,7 @@
 //! (a wait record left in the queue), a panic (two consumers of the queue) or an assertion.
 //!
 //! Run (a few minutes in release):
-//!   RUSTFLAGS="--cfg loom" cargo test --release -p osprey-sync --lib raw_mutex_loom
+//!   RUSTFLAGS="--cfg loom" cargo test --release -p osprey-sync --lib loom
 //! The default `cargo test` does not build this module.
 
 use crate::raw_mutex::RawMutex;

@@ -1,4 +1,5 @@
-//! Host tests with std threads (StdPark). The loom models are in raw_mutex_loom.rs.
+//! Host tests with std threads (StdPark). The loom models are in raw_mutex_loom.rs and
+//! wait_queue_loom.rs.
 
 use crate::raw_mutex::RawMutex;
 use crate::{Condvar, Mutex, Park, Sleep, StdPark, WaitQueue};

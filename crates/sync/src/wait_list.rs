@@ -10,14 +10,50 @@ use crate::waiter::{Record, Waiter};
 use crate::Park;
 use alloc::collections::VecDeque;
 
+/// The list's lock: `spin::Mutex`, or loom's mutex under the model checker (which must see
+/// every synchronisation to explore it).
+#[cfg(not(loom))]
+struct ListLock<T>(spin::Mutex<T>);
+
+#[cfg(not(loom))]
+impl<T> ListLock<T> {
+    const fn new(value: T) -> Self {
+        ListLock(spin::Mutex::new(value))
+    }
+    fn lock(&self) -> spin::MutexGuard<'_, T> {
+        self.0.lock()
+    }
+}
+
+#[cfg(loom)]
+struct ListLock<T>(loom::sync::Mutex<T>);
+
+#[cfg(loom)]
+impl<T> ListLock<T> {
+    fn new(value: T) -> Self {
+        ListLock(loom::sync::Mutex::new(value))
+    }
+    fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+        self.0.lock().unwrap()
+    }
+}
+
 pub(crate) struct WaitList<P: Park> {
-    waiters: spin::Mutex<VecDeque<Record<P>>>,
+    waiters: ListLock<VecDeque<Record<P>>>,
 }
 
 impl<P: Park> WaitList<P> {
+    #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
         WaitList {
-            waiters: spin::Mutex::new(VecDeque::new()),
+            waiters: ListLock::new(VecDeque::new()),
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
+        WaitList {
+            waiters: ListLock::new(VecDeque::new()),
         }
     }
 
@@ -112,7 +148,7 @@ impl<P: Park> WaitList<P> {
         all.iter().filter(|w| w.wake()).count()
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn len(&self) -> usize {
         P::critical(|| self.waiters.lock().len())
     }

@@ -37,7 +37,16 @@ impl<P: Park> core::fmt::Debug for WaitQueue<P> {
 }
 
 impl<P: Park> WaitQueue<P> {
+    #[cfg(not(loom))]
     pub const fn new() -> Self {
+        WaitQueue {
+            waiters: WaitList::new(),
+            _scheduler: PhantomData,
+        }
+    }
+
+    #[cfg(loom)]
+    pub fn new() -> Self {
         WaitQueue {
             waiters: WaitList::new(),
             _scheduler: PhantomData,
@@ -120,7 +129,7 @@ impl<P: Park> WaitQueue<P> {
         self.waiters.is_empty()
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn waiters_for_tests(&self) -> usize {
         self.waiters.len()
     }

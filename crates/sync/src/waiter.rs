@@ -27,6 +27,7 @@ pub(crate) struct Waiter<P: Park> {
     state: AtomicU8,
     /// For a condvar wait: the address of the mutex it waits with (compared, never followed),
     /// so that a notifier only moves it into the queue of that same mutex. 0 otherwise.
+    #[cfg_attr(loom, allow(dead_code))] // the condvar is not built under loom
     pub(crate) mutex: usize,
 }
 
