@@ -34,7 +34,9 @@ pub trait Park: 'static {
     /// [`crate::Condvar`] keep their waiter list under a spin lock held for a few instructions
     /// (a push, a pop, an unlink) inside this section, so the holder is never preempted (no
     /// lock-holder preemption) and an interrupt handler that wakes a queue cannot spin on a lock
-    /// its own CPU holds. A host implementation can simply call `f`.
+    /// its own CPU holds. It must nest (restore the previous state, not blindly re-enable),
+    /// since an interrupt handler calls it with interrupts already off. A host implementation
+    /// can simply call `f`.
     fn critical<R>(f: impl FnOnce() -> R) -> R;
 
     /// How many times [`crate::Mutex`] re-checks a held lock before it queues and sleeps. Worth

@@ -1,9 +1,9 @@
 //! Loom models of the mutex's lock / unlock / hand-off races. Loom runs every interleaving
-//! (within its bounds) of the threads below and of their atomic accesses, with C11 memory
+//! (with up to 3 preemptions; LOOM_MAX_PREEMPTIONS=5 for a deeper run) of the threads below and of their atomic accesses, with C11 memory
 //! order, and fails on a deadlock (all threads parked: a lost wake-up), a leaked `Arc`
 //! (a wait record left in the queue), a panic (two consumers of the queue) or an assertion.
 //!
-//! Run (a few minutes in release):
+//! Run (seconds in release; about two minutes with LOOM_MAX_PREEMPTIONS=5):
 //!   RUSTFLAGS="--cfg loom" cargo test --release -p osprey-sync --lib loom
 //! The default `cargo test` does not build this module.
 
