@@ -8,6 +8,46 @@
 //!
 //! The scheduler plugs in by implementing [`Park`] (std's park/unpark contract plus a deadline
 //! park and a clock). ARCHITECTURE.md "Kernel locks" explains the design.
+//!
+//! ```
+//! // What a scheduler provides (here over std threads; the kernel's scheduler implements
+//! // the same six functions over its run queues, its timer and cli/sti).
+//! struct MyPark;
+//! impl osprey_sync::Park for MyPark {
+//!     type Token = std::thread::Thread;
+//!     fn current() -> Self::Token { std::thread::current() }
+//!     fn park() { std::thread::park() }
+//!     fn park_until(deadline_ns: u64) {
+//!         let now = Self::now_ns();
+//!         if deadline_ns > now {
+//!             std::thread::park_timeout(std::time::Duration::from_nanos(deadline_ns - now));
+//!         }
+//!     }
+//!     fn unpark(thread: &Self::Token) { thread.unpark() }
+//!     fn now_ns() -> u64 {
+//!         static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+//!         START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+//!     }
+//!     fn critical<R>(f: impl FnOnce() -> R) -> R { f() } // the kernel: preemption + IRQs off
+//! }
+//!
+//! type Mutex<T> = osprey_sync::Mutex<T, MyPark>;
+//! type Condvar = osprey_sync::Condvar<MyPark>;
+//!
+//! static QUEUE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+//! static NOT_EMPTY: Condvar = Condvar::new();
+//!
+//! let consumer = std::thread::spawn(|| {
+//!     let mut q = QUEUE.lock();
+//!     NOT_EMPTY.wait_while(&mut q, |q| q.is_empty());
+//!     q.pop()
+//! });
+//! let mut q = QUEUE.lock();
+//! q.push(42);
+//! NOT_EMPTY.notify_one_locked(&q); // the consumer wakes once, owning the mutex
+//! drop(q);
+//! assert_eq!(consumer.join().unwrap(), Some(42));
+//! ```
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]
 
