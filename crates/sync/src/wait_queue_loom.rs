@@ -80,3 +80,25 @@ fn futex_style_sleep_against_wake() {
         assert!(r == Sleep::Woken || r == Sleep::NotSlept);
     });
 }
+
+#[test]
+fn wake_racing_a_timeout_goes_to_the_next_sleeper() {
+    // LoomPark's clock stands at 0, so a deadline of 0 is already due: S1's wait races its own
+    // cancellation against the wake. Whichever wins, the wake is not lost: if S1 timed out,
+    // it went to S2 (else S2 sleeps forever and loom reports the deadlock).
+    model(|| {
+        let wq = Arc::new(WaitQueue::<LoomPark>::new());
+        let flag = Arc::new(AtomicBool::new(false));
+        let wq1 = wq.clone();
+        let s1 = thread::spawn(move || wq1.sleep_if(|| true, Some(0)));
+        let (wq2, flag2) = (wq.clone(), flag.clone());
+        let s2 = thread::spawn(move || wq2.sleep_if(|| !flag2.load(Ordering::Acquire), None));
+        flag.store(true, Ordering::Release);
+        wq.wake_one();
+        if s1.join().unwrap() == Sleep::Woken {
+            wq.wake_one(); // S1 took the first wake: release S2 (if it slept)
+        }
+        let r2 = s2.join().unwrap();
+        assert!(r2 == Sleep::Woken || r2 == Sleep::NotSlept);
+    });
+}
