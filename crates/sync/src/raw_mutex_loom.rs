@@ -3,7 +3,7 @@
 //! order, and fails on a deadlock (all threads parked: a lost wake-up), a leaked `Arc`
 //! (a wait record left in the queue), a panic (two consumers of the queue) or an assertion.
 //!
-//! Run (seconds in release; about two minutes with LOOM_MAX_PREEMPTIONS=5):
+//! Run (seconds in release; about four minutes with LOOM_MAX_PREEMPTIONS=5):
 //!   RUSTFLAGS="--cfg loom" cargo test --release -p osprey-sync --lib loom
 //! The default `cargo test` does not build this module.
 
