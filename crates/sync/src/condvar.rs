@@ -12,7 +12,7 @@
 //! handed to it. (Without the guard the notifier could not know that the mutex outlives the
 //! move; the record names its mutex, so a move into another mutex's queue is refused.)
 
-use crate::mutex::{raw_of, MutexGuard};
+use crate::mutex::MutexGuard;
 use crate::raw_mutex::RawMutex;
 use crate::wait_list::WaitList;
 use crate::Park;
@@ -112,7 +112,7 @@ impl<P: Park> Condvar<P> {
     /// into the mutex's queue instead of being woken, and wakes once, owning the mutex, when
     /// the mutex is handed to it. Saves the waiter a wake-up and a sleep.
     pub fn notify_one_locked<T: ?Sized>(&self, guard: &MutexGuard<'_, T, P>) -> bool {
-        let raw = raw_of(guard);
+        let raw = guard.mutex().raw();
         while let Some(w) = self.waiters.pop_front() {
             if self.morph_or_wake(raw, w) {
                 return true;
@@ -124,7 +124,7 @@ impl<P: Park> Condvar<P> {
     /// As [`Condvar::notify_all`], with the mutex held: every waiter is moved into the mutex's
     /// queue and gets the mutex in turn as it is released. How many were notified.
     pub fn notify_all_locked<T: ?Sized>(&self, guard: &MutexGuard<'_, T, P>) -> usize {
-        let raw = raw_of(guard);
+        let raw = guard.mutex().raw();
         let mut notified = 0;
         while let Some(w) = self.waiters.pop_front() {
             notified += usize::from(self.morph_or_wake(raw, w));
@@ -149,34 +149,41 @@ impl<P: Park> Condvar<P> {
         guard: &mut MutexGuard<'_, T, P>,
         deadline: Option<u64>,
     ) -> bool {
-        let raw = raw_of(guard);
+        let raw = guard.mutex().raw();
         // Queued while the mutex is held: a notifier that changes the state under the mutex
         // and then notifies cannot miss us.
         let me = self.waiters.register_with(raw.id());
+        guard.release_data();
         raw.unlock();
         // From here until the lock is ours again, `relock` restores it if anything unwinds,
         // so the guard never outlives its lock.
-        let relock = Relock(raw);
+        let mut relock = Relock {
+            guard,
+            owned: false,
+        };
         let notified = me.wait(deadline);
         if !notified {
             self.waiters.unregister(&me);
         }
-        if me.handed() {
-            // Moved into the mutex's queue by a notify under the lock, then handed the lock by
-            // its unlock: ours already.
-            core::mem::forget(relock);
-        } else {
-            drop(relock);
-        }
+        // Moved into the mutex's queue by a notify under the lock, then handed the lock by its
+        // unlock: ours already. Otherwise `relock` takes it.
+        relock.owned = me.handed();
+        drop(relock);
         notified
     }
 }
 
-/// Takes the mutex back when dropped.
-struct Relock<'a, P: Park>(&'a RawMutex<P>);
+/// Takes the mutex back (unless already `owned`) and its data lock when dropped.
+struct Relock<'g, 'a, T: ?Sized, P: Park> {
+    guard: &'g mut MutexGuard<'a, T, P>,
+    owned: bool,
+}
 
-impl<P: Park> Drop for Relock<'_, P> {
+impl<T: ?Sized, P: Park> Drop for Relock<'_, '_, T, P> {
     fn drop(&mut self) {
-        self.0.lock();
+        if !self.owned {
+            self.guard.mutex().raw().lock();
+        }
+        self.guard.reacquire_data();
     }
 }

@@ -1,10 +1,14 @@
 //! osprey-sync: the kernel's sleeping locks, independent of any particular scheduler.
 //!
-//! - [`Mutex`]: OSv's lock-free mutex: an atomic count, a lock-free wait queue, hand-off of the
+//! - [`Mutex`]: OSv's lock-free mutex: an atomic count and hand-off tickets, a FIFO of wait
+//!   records (under a spin lock held for a push or a pop, with interrupts off), hand-off of the
 //!   lock to the oldest waiter on unlock, a short bounded spin and then sleep. Never spins on a
 //!   preempted holder, so it has no lock-holder preemption problem.
 //! - [`Condvar`]: wait / wait_until (deadline) / notify_one / notify_all over that mutex.
 //! - [`WaitQueue`]: sleep until a condition holds or a futex-style wake, with deadlines.
+//!
+//! The crate is entirely safe code (`forbid(unsafe_code)`): the data of a [`Mutex`] lives in a
+//! `spin::Mutex` that only the sleeping lock's owner ever takes (mutex.rs).
 //!
 //! The scheduler plugs in by implementing [`Park`] (std's park/unpark contract plus a deadline
 //! park and a clock). ARCHITECTURE.md "Kernel locks" explains the design.
@@ -49,19 +53,20 @@
 //! assert_eq!(consumer.join().unwrap(), Some(42));
 //! ```
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 
 mod atomic;
+mod list_lock;
 mod park;
 mod queue;
 mod raw_mutex;
 mod wait_list;
 mod wait_queue;
 mod waiter;
-// Under loom the raw mutex and the wait queue are built and model-checked; lock_api (hence
-// Mutex and Condvar) wants a `const` initial value, which loom's atomics cannot give.
+// Under loom the raw mutex and the wait queue are built and model-checked; Mutex and Condvar
+// have `const` constructors, which loom's atomics cannot give.
 #[cfg(not(loom))]
 mod condvar;
 #[cfg(not(loom))]

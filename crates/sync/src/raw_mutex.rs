@@ -1,7 +1,8 @@
-//! The lock-free sleeping mutex (OSv's design, see ARCHITECTURE.md "Kernel locks").
+//! The sleeping hand-off mutex (OSv's lock-free design, see ARCHITECTURE.md "Kernel locks").
 //!
 //! State: `count`, the number of threads that hold the lock or are between `lock` and sleeping
-//! (so 0 means free); `queue`, the lock-free wait queue; `handoff`, a non-zero ticket when an
+//! (so 0 means free); `queue`, the FIFO of wait records (under a spin lock held
+//! for a push or a pop only, queue.rs); `handoff`, a non-zero ticket when an
 //! `unlock` found waiters counted but none queued yet and left the job of passing the lock on to
 //! whoever takes the ticket.
 //!
@@ -15,8 +16,10 @@
 //!   back (then loop and pop). The locker, after pushing, looks at `handoff`; if it takes the
 //!   ticket it is the one to pop (and finds itself or an earlier waiter).
 //!
-//! Nobody ever waits for another thread to make progress: there is no spin on the holder except
-//! the bounded optional one, and a preempted holder only delays its waiters' wake-up.
+//! Nobody ever waits for a lock holder to make progress: there is no spin on the holder except
+//! the bounded optional one, and a preempted holder only delays its waiters' wake-up. The only
+//! other wait is for another CPU's push or pop on the queue's list lock (a few instructions,
+//! interrupts off).
 //!
 //! Only one thread pops the queue at a time: the unlocking owner, or the one thread whose CAS
 //! took the ticket (tickets are unique, 64-bit, never reused). Memory order: SeqCst everywhere on
@@ -25,18 +28,19 @@
 //! that one of the two threads always sees the other.
 
 use crate::atomic::{Arc, AtomicU64, AtomicUsize, Ordering};
-use crate::queue::{Node, Queue};
-use crate::waiter::Waiter;
+use crate::queue::Queue;
+use crate::waiter::{Record, Waiter};
 use crate::Park;
 use core::marker::PhantomData;
 
-/// The raw lock: no data, no guard. Use [`crate::Mutex`]; this is public only as the
-/// `lock_api::RawMutex` type parameter.
+/// The raw lock: no data, no guard. [`crate::Mutex`] wraps it with the data and an RAII
+/// guard; used bare, every `unlock` must follow a `lock` or successful `try_lock` of the same
+/// thread of control (a misuse breaks the lock's accounting, not memory safety).
 pub struct RawMutex<P: Park> {
     count: AtomicUsize,
     handoff: AtomicU64,
     tickets: AtomicU64,
-    queue: Queue<Waiter<P>>,
+    queue: Queue<Record<P>, P>,
     _scheduler: PhantomData<fn() -> P>,
 }
 
@@ -118,7 +122,7 @@ impl<P: Park> RawMutex<P> {
         if self.count.fetch_add(1, Ordering::SeqCst) == 0 {
             return; // freed meanwhile: ours
         }
-        let me = Node::new(Waiter::<P>::current());
+        let me = Arc::new(Waiter::<P>::current());
         self.queue.push(me.clone());
 
         // Hand-off: an unlock that ran between our `fetch_add` and our push may have left the
@@ -142,11 +146,11 @@ impl<P: Park> RawMutex<P> {
                 return;
             }
             // An earlier waiter goes first: pass the lock to it and wait our turn.
-            let woke = first.value.wake();
+            let woke = first.wake();
             debug_assert!(woke, "a queued mutex waiter was already woken");
         }
         // Woken means owning: the waker passed the lock without freeing it.
-        me.value.wait_spinning(None, P::spin_limit());
+        me.wait_spinning(None, P::spin_limit());
     }
 
     pub(crate) fn try_lock(&self) -> bool {
@@ -173,7 +177,7 @@ impl<P: Park> RawMutex<P> {
     /// `lock` (wait morphing). The caller must hold the lock: then no unlock runs and no
     /// hand-off ticket is out, so counting it and pushing it is all `lock` would have done;
     /// the record is woken, owning the lock, by a later `unlock` in queue order.
-    pub(crate) fn enqueue_held(&self, record: crate::waiter::Record<P>) {
+    pub(crate) fn enqueue_held(&self, record: Record<P>) {
         self.count.fetch_add(1, Ordering::SeqCst);
         self.queue.push(record);
     }
@@ -190,7 +194,7 @@ impl<P: Park> RawMutex<P> {
         }
         loop {
             if let Some(next) = self.queue.pop() {
-                let woke = next.value.wake();
+                let woke = next.wake();
                 debug_assert!(woke, "a queued mutex waiter was already woken");
                 return;
             }

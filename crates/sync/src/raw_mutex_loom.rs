@@ -9,29 +9,27 @@
 
 use crate::raw_mutex::RawMutex;
 use crate::LoomPark;
-use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
-/// A counter that loom checks for unsynchronised access: `with_mut` from two threads without
-/// a happens-before edge between them fails the model. So this checks mutual exclusion *and*
-/// that the hand-off publishes the previous owner's writes.
+/// A counter guarded by the lock, checked without any `unsafe`: `inside` is swapped (an RMW,
+/// which always sees the latest value) to catch two holders at once, and `value` is bumped
+/// with *relaxed* load and store, so it carries no ordering of its own: loom lets a relaxed
+/// load read any value not ruled out by happens-before, so if a hand-off failed to publish the
+/// previous owner's writes, some execution would read a stale count and lose an increment.
 struct Guarded {
     lock: RawMutex<LoomPark>,
-    value: UnsafeCell<usize>,
+    inside: AtomicBool,
+    value: AtomicUsize,
 }
-
-// The model's shared state; UnsafeCell access is checked by loom itself.
-#[allow(unsafe_code)]
-// SAFETY: `value` is only touched between `lock.lock()` and `lock.unlock()` (and after all
-// threads are joined); loom's UnsafeCell reports any access the lock fails to order.
-unsafe impl Sync for Guarded {}
 
 impl Guarded {
     fn new() -> Self {
         Guarded {
             lock: RawMutex::new(),
-            value: UnsafeCell::new(0),
+            inside: AtomicBool::new(false),
+            value: AtomicUsize::new(0),
         }
     }
 
@@ -41,16 +39,20 @@ impl Guarded {
         self.lock.unlock();
     }
 
+    /// Called with the lock held.
     fn bump(&self) {
-        // SAFETY: called with the lock held (see `Sync` above).
-        #[allow(unsafe_code)]
-        self.value.with_mut(|v| unsafe { *v += 1 });
+        assert!(
+            !self.inside.swap(true, Ordering::Relaxed),
+            "two holders at once"
+        );
+        let v = self.value.load(Ordering::Relaxed);
+        self.value.store(v + 1, Ordering::Relaxed);
+        self.inside.store(false, Ordering::Relaxed);
     }
 
+    /// Called after every other thread was joined.
     fn get(&self) -> usize {
-        // SAFETY: called after every other thread was joined.
-        #[allow(unsafe_code)]
-        self.value.with(|v| unsafe { *v })
+        self.value.load(Ordering::Relaxed)
     }
 }
 
@@ -161,7 +163,7 @@ fn condvar_record_moved_into_the_queue() {
             Arc::new(loom::sync::Mutex::new(None));
         let (gb, slot_b) = (g.clone(), slot.clone());
         let b = thread::spawn(move || {
-            let me = crate::queue::Node::new(Waiter::<LoomPark>::current_with(gb.lock.id()));
+            let me = Arc::new(Waiter::<LoomPark>::current_with(gb.lock.id()));
             *slot_b.lock().unwrap() = Some(me.clone());
             assert!(me.wait(None));
             assert!(me.handed());

@@ -1,42 +1,14 @@
 //! The waiter list of [`crate::Condvar`] and [`crate::WaitQueue`]: FIFO wait records under a
 //! spin lock that is held for a push, a pop or an unlink, always inside [`Park::critical`]
 //! (preemption and interrupts off), so its holder is never preempted and an interrupt handler
-//! may wake a queue. Unlike the mutex's queue, waiters here leave on a timeout, and wakers may
-//! be many at once; a short critical section is the simple, honest tool for that.
+//! may wake a queue. The mutex's queue (queue.rs) uses the same lock; here, in addition,
+//! waiters leave on a timeout and wakers may be many at once.
 
 use crate::atomic::Arc;
-use crate::queue::Node;
+use crate::list_lock::ListLock;
 use crate::waiter::{Record, Waiter};
 use crate::Park;
 use alloc::collections::VecDeque;
-
-/// The list's lock: `spin::Mutex`, or loom's mutex under the model checker (which must see
-/// every synchronisation to explore it).
-#[cfg(not(loom))]
-struct ListLock<T>(spin::Mutex<T>);
-
-#[cfg(not(loom))]
-impl<T> ListLock<T> {
-    const fn new(value: T) -> Self {
-        ListLock(spin::Mutex::new(value))
-    }
-    fn lock(&self) -> spin::MutexGuard<'_, T> {
-        self.0.lock()
-    }
-}
-
-#[cfg(loom)]
-struct ListLock<T>(loom::sync::Mutex<T>);
-
-#[cfg(loom)]
-impl<T> ListLock<T> {
-    fn new(value: T) -> Self {
-        ListLock(loom::sync::Mutex::new(value))
-    }
-    fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-        self.0.lock().unwrap()
-    }
-}
 
 pub(crate) struct WaitList<P: Park> {
     waiters: ListLock<VecDeque<Record<P>>>,
@@ -64,7 +36,7 @@ impl<P: Park> WaitList<P> {
 
     /// As `register`, for a condvar wait with the mutex at address `mutex`.
     pub(crate) fn register_with(&self, mutex: usize) -> Record<P> {
-        let me = Node::new(Waiter::current_with(mutex));
+        let me = Arc::new(Waiter::current_with(mutex));
         let queued = me.clone();
         P::critical(|| {
             let mut waiters = self.waiters.lock();

@@ -1,12 +1,11 @@
 //! A wait record: one sleeping thread and the state a waker changes before unparking it.
 
 use crate::atomic::{Arc, AtomicU8, Ordering};
-use crate::queue::Node;
 use crate::Park;
 
-/// A shared wait record, linkable into the mutex's lock-free queue (a condvar record moves
-/// there on a notify under the mutex) and kept in the condvar's and wait queue's lists.
-pub(crate) type Record<P> = Arc<Node<Waiter<P>>>;
+/// A shared wait record, queued in the mutex's wait queue (a condvar record moves there on a
+/// notify under the mutex) or in a condvar's or wait queue's list.
+pub(crate) type Record<P> = Arc<Waiter<P>>;
 
 const WAITING: u8 = 0;
 const WOKEN: u8 = 1;
