@@ -7,6 +7,8 @@ taken while the shared host is in the same state. Sections (--only picks some):
 
   syscall   bench-syscall (getppid through syscall()): ns per call; -m 256M
   mmap      mmap-touch: ns per page fault; -m 1G (the Linux guest cannot back 256 MiB in 256M)
+  threads   futex-pingpong (ns per round trip), pthread-cond (ns per switch), spawn-threads
+            (us per create+join); both pinned to one vCPU, -smp 1, -m 256M
   boot      (a) Osprey's guest-measured PVH entry -> "entering the app" (--bootchart),
             (b) wall time of `osprey run hello` vs (c) QEMU running an empty PVH kernel
             (the floor), in pairs; (d) the Linux guest's LG_INIT, from every Linux boot here
@@ -33,7 +35,9 @@ ap.add_argument("--mmap-rounds", type=int, default=2)
 ap.add_argument("--syscall-mem", default="256M")
 ap.add_argument("--micro-mem", default="1G")
 ap.add_argument("--boot-mem", default="64M", help="-m of the hello / floor pair (osprey's default)")
-ap.add_argument("--only", default="syscall,mmap,boot,size,mem")
+ap.add_argument("--only", default="syscall,mmap,threads,boot,size,mem")
+ap.add_argument("--pingpong-n", type=int, default=100000)
+ap.add_argument("--spawn-rounds", type=int, default=4)
 ap.add_argument("--json", default=None, help="also write the raw figures here")
 a = ap.parse_args()
 only = set(a.only.split(","))
@@ -282,6 +286,10 @@ if "syscall" in only:
     micro_pairs("syscall", "syscall", a.syscall_n, a.syscall_mem)
 if "mmap" in only:
     micro_pairs("mmap-touch", "mmap-touch", a.mmap_rounds, a.micro_mem)
+if "threads" in only:
+    micro_pairs("futex-pingpong", "futex-pingpong", a.pingpong_n, a.syscall_mem)
+    micro_pairs("pthread-cond", "pthread-cond", a.pingpong_n, a.syscall_mem)
+    micro_pairs("spawn-threads", "spawn-threads", a.spawn_rounds, a.syscall_mem)
 if "boot" in only:
     boot()
 if "size" in only:
@@ -292,10 +300,12 @@ log("# end, %s" % load())
 
 # ---- summary ----
 log("\n# summary: median [min-max] over the runs above")
-for name, unit, goal in (("syscall", "ns/call", 0.2), ("mmap-touch", "ns/fault", 0.3)):
+for name, unit, goal in (("syscall", "ns/call", 0.2), ("mmap-touch", "ns/fault", 0.3),
+                         ("futex-pingpong", "ns/round trip", 0.25), ("pthread-cond", "ns/switch", 0.2),
+                         ("spawn-threads", "us/thread", 0.3)):
     if name in R:
         x = R[name]
-        log("| %s (%s, -m %s, %d pairs) | Osprey %s | Linux %s | ratio %s | goal <= %.1fx | host %s |"
+        log("| %s (%s, -m %s, %d pairs) | Osprey %s | Linux %s | ratio %s | goal <= %.2fx | host %s |"
             % (name, unit, x["mem"], len(x["ratio"]), fmt(x["osprey"]), fmt(x["linux"]), fmt(x["ratio"], 3), goal, fmt(x["host"])))
 if "bootchart" in R:
     b = R["bootchart"]

@@ -6,7 +6,7 @@
 #   bench/run.sh measure    only measure (after a build)
 #   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
 #                           summed per function: under TCG boot time follows that count
-# Knobs (environment): ONLY=syscall,mmap,boot,size,mem (sections), REPS=7 (pairs per micro
+# Knobs (environment): ONLY=syscall,mmap,threads,boot,size,mem (sections), REPS=7 (pairs per micro
 # benchmark), BOOT_REPS=10, SYSCALL_N=4000000, MMAP_ROUNDS=2, QEMU=qemu-system-x86_64,
 # KVER=6.1.0-56-amd64 (the Debian kernel package of the Linux guest).
 # Outputs (never committed) go to target/bench/: the programs, the floor kernel, the Linux guest
@@ -18,7 +18,7 @@ T=$ROOT/target/bench
 LG=$T/linux-guest
 KVER=${KVER:-6.1.0-56-amd64}
 QEMU=${QEMU:-qemu-system-x86_64}
-MICROS="syscall mmap-touch hello"
+MICROS="syscall mmap-touch hello futex-pingpong pthread-cond spawn-threads"
 
 deps() {  # what the build needs, installed from Debian when missing
   local p pk=
@@ -45,7 +45,7 @@ build() {
   cp "$kernel" "$T/osprey-kernel" && echo "$kernel" >"$T/osprey-kernel.path"
   (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' + uncommitted changes in crates/')") >"$T/osprey.version"
   mkdir -p "$T/micro" "$LG"
-  for p in $MICROS; do gcc -O2 -Wall -static -o "$T/micro/$p" "$HERE/micro/$p.c"; done
+  for p in $MICROS; do gcc -O2 -Wall -static -pthread -o "$T/micro/$p" "$HERE/micro/$p.c"; done
   gcc -O2 -Wall -o "$T/tsckhz" "$HERE/micro/tsckhz.c"
   # the floor: an empty PVH kernel that exits QEMU at its first instruction
   as --64 -o "$T/empty-pvh.o" "$HERE/empty-pvh.S"
@@ -90,7 +90,7 @@ measure() {
     --stripped "$T/osprey-kernel.stripped" --micro "$T/micro" --floor "$T/empty-pvh" \
     --vmlinux "$LG/vmlinux" --initrd "$LG/initrd.cpio" --tsc-khz "$("$T/tsckhz")" --qemu "$QEMU" \
     --reps "${REPS:-7}" --boot-reps "${BOOT_REPS:-10}" --syscall-n "${SYSCALL_N:-4000000}" \
-    --mmap-rounds "${MMAP_ROUNDS:-2}" --only "${ONLY:-syscall,mmap,boot,size,mem}" --json "$out.json" \
+    --mmap-rounds "${MMAP_ROUNDS:-2}" --only "${ONLY:-syscall,mmap,threads,boot,size,mem}" --json "$out.json" \
     | tee "$out.txt"
   echo "results: $out.txt $out.json"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Osprey needs, only when it is missing (idempotent):
 #   qemu-system-x86_64, gcc, musl-gcc, a static /bin/busybox, binutils (as, ld, nm), cpio,
-#   strace, and the Rust target x86_64-unknown-none (when rustup is there).
+#   strace, python3, sqlite3, and the Rust target x86_64-unknown-none (when rustup is there).
 # Debian 12 / Ubuntu (apt-get). Runs as root, or through sudo when it is available.
 set -euo pipefail
 
@@ -28,6 +28,8 @@ need 'command -v cpio' cpio
 need 'command -v strace' strace
 # Debian's own python3 (the dynamic-program tests run /usr/bin/python3, not a pyenv shim).
 need '[ -x /usr/bin/python3 ]' python3
+# Debian's sqlite3 (the shared-mapping tests run it in WAL mode and compare with the host).
+need '[ -x /usr/bin/sqlite3 ]' sqlite3
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -48,7 +50,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3)"
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, sqlite3)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -102,8 +102,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_mem)]
     pub mem: Option<u64>,
 
-    /// Virtual CPUs (1-255), passed to QEMU as -smp. The kernel uses one CPU today; SMP lands
-    /// later.
+    /// Virtual CPUs (1-255), passed to QEMU as -smp. The kernel starts them all; the app's
+    /// threads run on the first one until the scheduler lands.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u8).range(1..=255))]
     pub cpus: u8,

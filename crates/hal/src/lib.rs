@@ -19,6 +19,7 @@ pub mod boot;
 pub mod cpu;
 pub mod dev;
 pub mod mm;
+pub mod task;
 pub mod time;
 pub mod trap;
 

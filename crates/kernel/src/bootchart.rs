@@ -9,12 +9,15 @@ const MAX: usize = 24;
 
 struct Marks {
     entry_tsc: u64,
+    /// How many of the hal's milestones `init` copied (an AP may add more later).
+    hal_copied: usize,
     marks: [(&'static str, u64); MAX],
     n: usize,
 }
 
 static MARKS: Mutex<Marks> = Mutex::new(Marks {
     entry_tsc: 0,
+    hal_copied: 0,
     marks: [("", 0); MAX],
     n: 0,
 });
@@ -22,7 +25,9 @@ static MARKS: Mutex<Marks> = Mutex::new(Marks {
 pub fn init(entry_tsc: u64) {
     let mut m = MARKS.lock();
     m.entry_tsc = entry_tsc;
-    for (name, t) in osprey_hal::boot::milestones() {
+    let hal = osprey_hal::boot::milestones();
+    m.hal_copied = hal.len();
+    for (name, t) in hal {
         let n = m.n;
         if n < MAX {
             m.marks[n] = (name, t);
@@ -41,10 +46,18 @@ pub fn mark(name: &'static str) {
     }
 }
 
-/// Sends every milestone as a Bootchart frame.
+/// Sends every milestone as a Bootchart frame, in time order (the hal's late ones, such as
+/// "all CPUs online" from an AP, merged in).
 pub fn report() {
     let m = MARKS.lock();
-    for &(name, t) in &m.marks[..m.n] {
+    let mut all: alloc::vec::Vec<(&str, u64)> = m.marks[..m.n].to_vec();
+    all.extend(
+        osprey_hal::boot::milestones()
+            .into_iter()
+            .skip(m.hal_copied),
+    );
+    all.sort_by_key(|&(_, t)| t);
+    for (name, t) in all {
         let ns = osprey_hal::time::tsc_to_ns(t.saturating_sub(m.entry_tsc));
         let mut payload = alloc::vec::Vec::with_capacity(8 + name.len());
         payload.extend_from_slice(&ns.to_le_bytes());

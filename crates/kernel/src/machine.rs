@@ -46,6 +46,18 @@ fn since_boot_ns() -> u64 {
     osprey_hal::time::tsc_to_ns(t)
 }
 
+/// CLOCK_MONOTONIC: nanoseconds since the PVH entry.
+pub fn monotonic_ns() -> u64 {
+    since_boot_ns()
+}
+
+/// The TSC value at which CLOCK_MONOTONIC reads `ns`.
+pub fn tsc_at(ns: u64) -> u64 {
+    BOOT_TSC
+        .load(Ordering::Relaxed)
+        .saturating_add(osprey_hal::time::ns_to_tsc(ns))
+}
+
 /// Ends the VM with `status`, after the boot chart if asked for.
 pub fn shutdown(status: i32) -> ! {
     if crate::BOOTCHART.load(Ordering::Relaxed) {
@@ -66,6 +78,14 @@ impl Machine for KernelMachine {
 
     fn copy_to_user(&self, dst: u64, src: &[u8]) -> Result<(), Errno> {
         usercopy::copy_to_user(dst, src).map_err(|_| Errno::EFAULT)
+    }
+
+    fn read_u32(&self, addr: u64) -> Result<u32, Errno> {
+        usercopy::read_u32(addr).map_err(|_| Errno::EFAULT)
+    }
+
+    fn cmpxchg_u32(&self, addr: u64, expected: u32, new: u32) -> Result<u32, Errno> {
+        usercopy::cmpxchg_u32(addr, expected, new).map_err(|_| Errno::EFAULT)
     }
 
     fn fill_user(&self, dst: u64, byte: u8, len: usize) -> Result<(), Errno> {
@@ -99,7 +119,7 @@ impl Machine for KernelMachine {
     fn idle(&self, until_ns: u64) {
         // The UART raises no interrupt yet, so wake at least every 200 us to look at it.
         let soon = since_boot_ns().saturating_add(200_000).min(until_ns);
-        self.sleep_until(soon);
+        crate::sched::park(Some(soon));
     }
 
     fn milestone(&self, name: &'static str) {
@@ -129,8 +149,39 @@ impl Machine for KernelMachine {
     }
 
     fn sleep_until(&self, deadline_ns: u64) {
-        let tsc = BOOT_TSC.load(Ordering::Relaxed) + osprey_hal::time::ns_to_tsc(deadline_ns);
-        osprey_hal::time::sleep_until(tsc, &|| false);
+        crate::sched::sleep_until(deadline_ns);
+    }
+
+    fn spawn_thread(
+        &self,
+        thread: alloc::sync::Arc<osprey_linux::thread::Thread>,
+        stack: u64,
+        tls: Option<u64>,
+    ) -> Result<(), Errno> {
+        // The child resumes the caller's system call: same registers, rax = 0, its own stack.
+        let mut frame = osprey_hal::trap::syscall_frame().ok_or(Errno::EINVAL)?;
+        frame.rax = 0;
+        if stack != 0 {
+            frame.rsp = stack;
+        }
+        let fs = tls.unwrap_or_else(osprey_hal::cpu::fs_base);
+        crate::sched::spawn(thread, &frame, fs)
+    }
+
+    fn park(&self, deadline_ns: Option<u64>) {
+        crate::sched::park(deadline_ns);
+    }
+
+    fn unpark(&self, tid: i32) {
+        crate::sched::unpark(tid);
+    }
+
+    fn yield_now(&self) {
+        crate::sched::yield_now();
+    }
+
+    fn exit_thread(&self) -> ! {
+        crate::sched::exit_current()
     }
 
     fn random(&self, buf: &mut [u8]) {
@@ -143,6 +194,10 @@ impl Machine for KernelMachine {
 
     fn fs_base(&self) -> u64 {
         osprey_hal::cpu::fs_base()
+    }
+
+    fn file_pages(&self) -> alloc::sync::Arc<dyn osprey_vfs::PageAllocator> {
+        alloc::sync::Arc::new(crate::file_pages::FramePages)
     }
 
     fn memory(&self) -> (u64, u64) {
@@ -162,7 +217,7 @@ impl Machine for KernelMachine {
     }
 
     fn cpus(&self) -> u32 {
-        1
+        osprey_hal::cpu::cpu_count() as u32
     }
 
     fn cpuinfo(&self) -> alloc::string::String {

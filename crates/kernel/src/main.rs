@@ -9,10 +9,12 @@ extern crate alloc;
 
 mod bootchart;
 mod cpuinfo;
+mod file_pages;
 mod logger;
 mod machine;
 mod page_table;
 mod rng;
+mod sched;
 mod stdin;
 mod traps;
 mod vdso;
@@ -21,7 +23,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use alloc::boxed::Box;
 use osprey_hal::dev::{power, serial};
-use osprey_hal::trap::{self, Handlers, KernelStack};
+use osprey_hal::trap::{self, Handlers};
 use osprey_linux::{BootError, Linux};
 use osprey_proto::frame::Tag;
 use osprey_proto::launch::{flags, Launch};
@@ -32,9 +34,6 @@ osprey_hal::kernel_main!(main, traps::syscall);
 
 /// `--bootchart` was asked for.
 pub static BOOTCHART: AtomicBool = AtomicBool::new(false);
-
-/// Size of the app thread's kernel stack (system calls and traps run on it).
-const KERNEL_STACK: usize = 64 * 1024;
 
 fn on_launch(l: &Launch) {
     logger::set_verbose(l.has(flags::VERBOSE));
@@ -65,8 +64,13 @@ fn main(info: osprey_hal::BootInfo) -> ! {
             machine::set_winsize(c, r);
         }
     }
-    if cmdline::get(info.cmdline, cmdline::PANIC) == Some("boot") {
-        panic!("panic=boot on the kernel command line");
+    match cmdline::get(info.cmdline, cmdline::PANIC) {
+        Some("boot") => panic!("panic=boot on the kernel command line"),
+        // A panic on another CPU must stop this one and still be reported.
+        Some("ap") => osprey_hal::cpu::smp::set_ap_entry(|cpu| {
+            panic!("panic=ap on the kernel command line (CPU {cpu})")
+        }),
+        _ => {}
     }
     trap::set_handlers(Handlers { trap: traps::trap });
 
@@ -90,13 +94,29 @@ fn main(info: osprey_hal::BootInfo) -> ! {
         }
     };
     bootchart::mark("app loaded");
-    let kstack: &'static KernelStack = Box::leak(Box::new(KernelStack::new(KERNEL_STACK)));
+    // The boot flow becomes the idle thread; the program's first thread starts with Linux's
+    // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
+    sched::init();
+    let frame = trap::TrapFrame {
+        rip: entry.rip,
+        rsp: entry.rsp,
+        rflags: 0x202,
+        ..Default::default()
+    };
+    let linux = traps::LINUX.get().expect("booted above");
+    if let Err(e) = sched::spawn(linux.main_thread(), &frame, 0) {
+        let msg = alloc::format!("osprey: cannot start the program's thread: {e}\n");
+        serial::write_frame(Tag::Stderr as u8, msg.as_bytes());
+        machine::shutdown(126);
+    }
     bootchart::mark("entering the app");
-    trap::enter_app(kstack, entry.rip, entry.rsp)
+    sched::idle_loop()
 }
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    // The other CPUs stop first, so this report is the only one and nothing runs on.
+    osprey_hal::cpu::smp::stop_other_cpus();
     let msg = alloc::format!("{info}\nbacktrace: {}", osprey_hal::cpu::backtrace());
     serial::write_frame_unlocked(Tag::Panic as u8, msg.as_bytes());
     power::exit(osprey_proto::DEBUG_EXIT_PANIC)

@@ -2,7 +2,9 @@
 
 use osprey_abi::Errno;
 use osprey_hal::mm::paging::{self, Perm as HwPerm};
-use osprey_mm::{PageTable, Perm};
+use osprey_mm::{PageTable, Perm, SharedPage};
+
+use crate::file_pages::FramePage;
 
 /// The app's half of the one page table. A unit value: the tables themselves are the
 /// hardware's, reached through the hal.
@@ -25,6 +27,12 @@ impl PageTable for HalPageTable {
         paging::user_map_with(va, hw(perm), data).map_err(|_| Errno::ENOMEM)
     }
 
+    fn map_shared(&mut self, va: u64, perm: Perm, page: &SharedPage) -> Result<(), Errno> {
+        // Every ramfs page in this kernel is a FramePage (Machine::file_pages).
+        let page = page.downcast_ref::<FramePage>().ok_or(Errno::ENODEV)?;
+        paging::user_map_shared(va, &page.0, hw(perm)).map_err(|_| Errno::ENOMEM)
+    }
+
     fn is_mapped(&self, va: u64) -> bool {
         paging::user_translate(va).is_some()
     }
@@ -40,16 +48,8 @@ impl PageTable for HalPageTable {
     fn move_range(&mut self, from: u64, to: u64, len: u64) {
         let mut off = 0;
         while off < len {
-            if let Some((_, perm)) = paging::user_translate(from + off) {
-                if let Some(frame) = paging::user_take(from + off) {
-                    // The destination is empty, so mapping cannot need a frame for itself
-                    // except for page-table pages; if those run out the page is lost, as an
-                    // out-of-memory mremap would fail on Linux.
-                    if paging::user_map(to + off, frame, perm).is_err() {
-                        osprey_hal::mm::frames::free(frame);
-                    }
-                }
-            }
+            // Keeps each page's rights and, for a file page, the page table's handle on it.
+            paging::user_move(from + off, to + off);
             off += osprey_mm::PAGE_SIZE;
         }
     }

@@ -65,8 +65,8 @@ pub fn read(buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
         if let Some(r) = r {
             return r;
         }
-        let deadline = osprey_hal::time::tsc() + osprey_hal::time::ns_to_tsc(200_000);
-        osprey_hal::time::sleep_until(deadline, &|| false);
+        // No UART interrupt yet: look again in 200 us, letting other threads run meanwhile.
+        crate::sched::sleep_until(crate::machine::monotonic_ns() + 200_000);
     }
 }
 

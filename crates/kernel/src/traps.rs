@@ -23,7 +23,12 @@ pub fn syscall(f: &mut TrapFrame) {
         return;
     };
     let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
-    f.rax = linux.syscall(f.rax as usize, &args) as u64;
+    let nr = f.rax as usize;
+    f.rax = crate::sched::with_linux_thread(|t| match t {
+        Some(t) => linux.syscall(t, nr, &args),
+        None => osprey_abi::Errno::ENOSYS.as_ret(),
+    }) as u64;
+    crate::sched::at_syscall_exit();
 }
 
 fn crash(f: &TrapFrame, signal: i32, code: i32, addr: u64) -> ! {
@@ -98,6 +103,11 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
             };
             crash(f, sig, code, addr)
         }
-        Trap::Interrupt { .. } => true,
+        Trap::Interrupt { vector } => {
+            if vector == osprey_hal::dev::lapic::TIMER_VECTOR {
+                crate::sched::on_timer(f.from_app());
+            }
+            true
+        }
     }
 }

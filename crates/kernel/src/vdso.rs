@@ -18,7 +18,10 @@ const EFAULT: i64 = -14;
 /// the rest of the vDSO; shows under --strace, as Linux's fallback does).
 fn fallback(nr: usize, a0: u64, a1: u64) -> i64 {
     match crate::traps::LINUX.get() {
-        Some(l) => l.syscall(nr, &[a0, a1, 0, 0, 0, 0]) as i64,
+        Some(l) => crate::sched::with_linux_thread(|t| match t {
+            Some(t) => l.syscall(t, nr, &[a0, a1, 0, 0, 0, 0]) as i64,
+            None => -38,
+        }),
         None => -38,
     }
 }

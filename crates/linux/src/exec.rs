@@ -24,6 +24,8 @@ pub const STACK_SIZE: u64 = 8 << 20;
 pub struct InodeFile {
     inode: Arc<dyn Inode>,
     path: Vec<u8>,
+    /// Opened for writing without O_APPEND: a shared mapping may be writable.
+    writable: bool,
 }
 
 impl InodeFile {
@@ -31,8 +33,35 @@ impl InodeFile {
         Arc::new(InodeFile {
             inode: file.inode().clone(),
             path: file.path(),
+            writable: file.writable() && file.flags() & osprey_abi::fcntl::O_APPEND == 0,
         })
     }
+}
+
+/// How /proc/self/maps (and so osprey-mm) identifies the file behind `md`.
+pub fn file_id_of(md: &osprey_vfs::Metadata) -> (u32, u32, u64) {
+    (
+        ((md.dev >> 8) & 0xfff) as u32,
+        ((md.dev & 0xff) | ((md.dev >> 12) & !0xff)) as u32,
+        md.ino,
+    )
+}
+
+/// After `inode` shrank (truncate, ftruncate, open with O_TRUNC): the pages of its shared
+/// mappings past the new end go, so touching them is SIGBUS as on Linux.
+pub fn file_truncated(p: &Process, inode: &Arc<dyn Inode>) {
+    if !inode.shares_pages() {
+        return;
+    }
+    let md = inode.metadata();
+    let (major, minor, ino) = file_id_of(&md);
+    let mut mm = p.mm.lock();
+    let (space, pt) = mm.parts();
+    space.file_truncated(
+        pt,
+        |id| id.dev_major == major && id.dev_minor == minor && id.ino == ino,
+        md.size,
+    );
 }
 
 impl MappedFile for InodeFile {
@@ -41,13 +70,25 @@ impl MappedFile for InodeFile {
     }
 
     fn id(&self) -> FileId {
-        let md = self.inode.metadata();
+        let (dev_major, dev_minor, ino) = file_id_of(&self.inode.metadata());
         FileId {
-            dev_major: ((md.dev >> 8) & 0xfff) as u32,
-            dev_minor: ((md.dev & 0xff) | ((md.dev >> 12) & !0xff)) as u32,
-            ino: md.ino,
+            dev_major,
+            dev_minor,
+            ino,
             path: String::from_utf8_lossy(&self.path).into_owned(),
         }
+    }
+
+    fn shares_pages(&self) -> bool {
+        self.inode.shares_pages()
+    }
+
+    fn shared_page(&self, offset: u64) -> Result<osprey_mm::SharedPage, Errno> {
+        Ok(self.inode.shared_page(offset)?.as_any_arc())
+    }
+
+    fn opened_for_write(&self) -> bool {
+        self.writable
     }
 }
 

@@ -13,6 +13,8 @@ extern crate alloc;
 pub mod chacha;
 pub mod console;
 pub mod exec;
+pub mod futex;
+pub mod iowait;
 pub mod machine;
 pub mod memory;
 pub mod process;
@@ -20,6 +22,7 @@ pub mod procfs;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
+pub mod thread;
 #[cfg(test)]
 mod testing;
 pub mod uaccess;
@@ -40,7 +43,8 @@ pub use machine::{Machine, Stream};
 
 use crate::console::{Console, Kind};
 use crate::memory::Memory;
-use crate::process::{Creds, FsState, Process, SignalState, ThreadState};
+use crate::process::{Creds, FsState, Process, SignalState};
+use crate::thread::Thread;
 use crate::syscall::Ctx;
 
 /// The running system: the machine and the app's process.
@@ -116,9 +120,10 @@ impl Linux {
             }
         });
         m.milestone("linux: start");
+        iowait::init(m);
         // Like tmpfs, files may take at most half of RAM: beyond that writes get ENOSPC
         // rather than leaving the kernel without memory.
-        let rootfs = RamFs::with_limit(clock.clone(), m.memory().0 / 2);
+        let rootfs = RamFs::with_pages(clock.clone(), m.memory().0 / 2, m.file_pages());
         osprey_vfs::cpio::unpack_static(initrd, &rootfs.root())
             .map_err(|e| BootError::Initramfs(alloc::format!("{e:?}")))?;
         m.milestone("initramfs unpacked");
@@ -202,26 +207,35 @@ impl Linux {
             creds: Mutex::new(Creds::root()),
             rlimits: Mutex::new(process::default_rlimits(total)),
             signals: Mutex::new(SignalState::new()),
-            thread: Mutex::new(ThreadState {
-                clear_child_tid: 0,
-                robust_list: 0,
-                robust_list_len: 0,
-                name: comm_of(&launch.exe),
-            }),
+            threads: Mutex::new(alloc::collections::BTreeMap::new()),
+            next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
+            futexes: futex::FutexTable::new(),
             start_ns: m.monotonic_ns(),
             auxv: Mutex::new(Vec::new()),
             exe_bias: Mutex::new(0),
             hostname,
         };
         let p: &'static Process = Box::leak(Box::new(p));
+        p.threads.lock().insert(
+            process::PID,
+            Arc::new(Thread::new(process::PID, comm_of(&launch.exe), 0)),
+        );
         let sys_root = sysfs::build(m, clock.clone());
         p.vfs
             .mount(&p.vfs.root(), b"/sys", sys_root, "sysfs", "sysfs")
             .map_err(|e| BootError::Initramfs(alloc::format!("mount /sys: {e}")))?;
-        let proc_root = procfs::build(p, m, clock);
+        let proc_root = procfs::build(p, m, clock.clone());
         p.vfs
             .mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc")
             .map_err(|e| BootError::Initramfs(alloc::format!("mount /proc: {e}")))?;
+        // /dev/shm, a tmpfs (mode 1777) as on Linux: shm_open and sem_open (python's
+        // multiprocessing locks) create files there and map them MAP_SHARED. Mounted last so
+        // that the other mounts keep their ids and device numbers.
+        let shm = RamFs::with_pages(clock, m.memory().0 / 2, m.file_pages());
+        let _ = shm.root().chmod(0o1777);
+        p.vfs
+            .mount(&p.vfs.root(), b"/dev/shm", shm.root(), "tmpfs", "tmpfs")
+            .map_err(|e| BootError::Initramfs(alloc::format!("mount /dev/shm: {e}")))?;
         Ok((Linux { m, p }, launch))
     }
 
@@ -229,20 +243,31 @@ impl Linux {
     /// load page-faults (the stack is written through demand paging), so the kernel must be
     /// able to reach this `Linux` from its fault handler first.
     pub fn start(&self, launch: &Launch) -> Result<exec::Entry, BootError> {
-        exec::load(&self.ctx(), &launch.exe, &launch.argv, &launch.envp).map_err(BootError::Exec)
+        let main = self.main_thread();
+        exec::load(&self.ctx(&main), &launch.exe, &launch.argv, &launch.envp)
+            .map_err(BootError::Exec)
     }
 
-    pub fn ctx(&self) -> Ctx<'_> {
+    /// The context of thread `t` (for calls made on its behalf).
+    pub fn ctx<'a>(&'a self, t: &'a Thread) -> Ctx<'a> {
         Ctx {
             m: self.m,
             p: self.p,
+            t,
         }
     }
 
-    /// Runs system call `nr`; the value for rax.
+    /// The first thread (tid = pid), made at boot.
+    pub fn main_thread(&self) -> Arc<Thread> {
+        self.p
+            .thread(process::PID)
+            .expect("the main thread exists until the app ends")
+    }
+
+    /// Runs system call `nr` for thread `t`; the value for rax.
     #[inline(always)]
-    pub fn syscall(&self, nr: usize, args: &[u64; 6]) -> isize {
-        syscall::dispatch(&self.ctx(), nr, args)
+    pub fn syscall(&self, t: &Thread, nr: usize, args: &[u64; 6]) -> isize {
+        syscall::dispatch(&self.ctx(t), nr, args)
     }
 
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal

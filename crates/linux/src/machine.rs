@@ -17,6 +17,21 @@ pub trait Machine: Send + Sync {
     fn copy_from_user(&self, src: u64, dst: &mut [u8]) -> Result<(), Errno>;
     /// Copies to app memory. EFAULT if any byte is not writable app memory.
     fn copy_to_user(&self, dst: u64, src: &[u8]) -> Result<(), Errno>;
+    /// Reads the aligned 32-bit word at `addr` (futexes). EFAULT if unreadable or unaligned.
+    fn read_u32(&self, addr: u64) -> Result<u32, Errno> {
+        let mut b = [0u8; 4];
+        self.copy_from_user(addr, &mut b)?;
+        Ok(u32::from_ne_bytes(b))
+    }
+    /// Atomically (against every CPU) replaces the aligned word at `addr` with `new` if it
+    /// holds `expected`; returns the value it held.
+    fn cmpxchg_u32(&self, addr: u64, expected: u32, new: u32) -> Result<u32, Errno> {
+        let old = self.read_u32(addr)?;
+        if old == expected {
+            self.copy_to_user(addr, &new.to_ne_bytes())?;
+        }
+        Ok(old)
+    }
     /// Fills app memory with a byte.
     fn fill_user(&self, dst: u64, byte: u8, len: usize) -> Result<(), Errno>;
 
@@ -57,12 +72,41 @@ pub trait Machine: Send + Sync {
     /// Cryptographically strong random bytes.
     fn random(&self, buf: &mut [u8]);
 
+    /// Starts a new thread of the app, named `thread` (its tid). It resumes the current
+    /// system call's registers with rax = 0, rsp = `stack` (0: the caller's) and FS base
+    /// `tls` (None: the caller's), and a copy of the caller's vector state, as `clone` does.
+    /// ENOMEM when the kernel cannot make it.
+    fn spawn_thread(
+        &self,
+        thread: alloc::sync::Arc<crate::thread::Thread>,
+        stack: u64,
+        tls: Option<u64>,
+    ) -> Result<(), Errno>;
+    /// Sleeps the calling thread until [`Machine::unpark`] names it, CLOCK_MONOTONIC reaches
+    /// `deadline_ns`, or for no reason: callers re-check what they wait for.
+    fn park(&self, deadline_ns: Option<u64>);
+    /// Wakes thread `tid` from [`Machine::park`] (or makes its next park return at once).
+    fn unpark(&self, tid: i32);
+    /// Lets other runnable threads run (sched_yield).
+    fn yield_now(&self);
+    /// Ends the calling thread (the Linux layer did its exit work); other threads go on.
+    fn exit_thread(&self) -> !;
+    /// The CPU the caller runs on.
+    fn cpu_id(&self) -> u32 {
+        0
+    }
+
     /// The app's FS base (TLS).
     fn set_fs_base(&self, v: u64);
     fn fs_base(&self) -> u64;
 
     /// Total and free RAM in bytes.
     fn memory(&self) -> (u64, u64);
+    /// Where ramfs file pages come from: memory the page tables can map, so that MAP_SHARED
+    /// mappings map the file's own pages. Default: heap pages (host tests, which map nothing).
+    fn file_pages(&self) -> alloc::sync::Arc<dyn osprey_vfs::PageAllocator> {
+        alloc::sync::Arc::new(osprey_vfs::HeapPages)
+    }
     /// The vDSO's functions (name, address the app can call); none: no vDSO is mapped.
     fn vdso_symbols(&self) -> alloc::vec::Vec<(&'static str, u64)> {
         alloc::vec::Vec::new()

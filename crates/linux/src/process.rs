@@ -4,15 +4,19 @@
 //! handler holds the memory lock while copying to or from app memory (a copy may page-fault,
 //! and the fault handler takes that lock).
 
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicI32, Ordering};
 
 use osprey_abi::process::*;
-use osprey_abi::{KernelSigaction, Rlimit, Stack};
+use osprey_abi::{KernelSigaction, Rlimit};
 use osprey_vfs::{Dentry, FdTable, Vfs};
 use spin::Mutex;
 
+use crate::futex::FutexTable;
 use crate::memory::Memory;
+use crate::thread::Thread;
 
 /// The app's process id. The app is PID 1 of its VM, like a container's init; its parent is 0.
 pub const PID: i32 = 1;
@@ -32,19 +36,12 @@ pub struct Creds {
     pub groups: Vec<u32>,
 }
 
+/// Signal state the threads share (per-thread masks and pending sets are in [`Thread`]).
 pub struct SignalState {
     /// Dispositions, index = signal number - 1.
     pub actions: [KernelSigaction; 64],
-    pub mask: u64,
-    pub altstack: Stack,
-}
-
-pub struct ThreadState {
-    pub clear_child_tid: u64,
-    pub robust_list: u64,
-    pub robust_list_len: usize,
-    /// PR_SET_NAME (comm), 15 bytes + NUL.
-    pub name: [u8; 16],
+    /// Signals sent to the process (kill) and not yet delivered to a thread.
+    pub pending: u64,
 }
 
 pub struct Process {
@@ -63,7 +60,12 @@ pub struct Process {
     pub creds: Mutex<Creds>,
     pub rlimits: Mutex<[Rlimit; RLIM_NLIMITS as usize]>,
     pub signals: Mutex<SignalState>,
-    pub thread: Mutex<ThreadState>,
+    /// The live threads by tid; the first has tid == pid.
+    pub threads: Mutex<BTreeMap<i32, Arc<Thread>>>,
+    /// The next thread id to hand out.
+    pub next_tid: AtomicI32,
+    /// Futex wait queues.
+    pub futexes: FutexTable,
     /// CLOCK_MONOTONIC at start, for times() and /proc/self/stat.
     pub start_ns: u64,
     /// uname nodename, /etc/hostname.
@@ -139,13 +141,7 @@ impl SignalState {
     pub fn new() -> SignalState {
         SignalState {
             actions: [KernelSigaction::default(); 64],
-            mask: 0,
-            altstack: Stack {
-                ss_sp: 0,
-                ss_flags: osprey_abi::signal::SS_DISABLE,
-                __pad0: 0,
-                ss_size: 0,
-            },
+            pending: 0,
         }
     }
 }
@@ -153,5 +149,23 @@ impl SignalState {
 impl Default for SignalState {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl Process {
+    /// The thread with id `tid`, if it is alive.
+    pub fn thread(&self, tid: i32) -> Option<Arc<Thread>> {
+        self.threads.lock().get(&tid).cloned()
+    }
+
+    /// Number of live threads.
+    pub fn thread_count(&self) -> usize {
+        self.threads.lock().len()
+    }
+
+    /// A new thread id (Linux hands them out upwards from the pid; they are not reused here
+    /// until 2^31 threads have been made).
+    pub fn alloc_tid(&self) -> i32 {
+        self.next_tid.fetch_add(1, Ordering::Relaxed)
     }
 }

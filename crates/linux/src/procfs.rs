@@ -137,7 +137,7 @@ fn with_nl(s: &[u8]) -> Vec<u8> {
 }
 
 fn comm(p: &Process) -> Vec<u8> {
-    let name = p.thread.lock().name;
+    let name = p.thread(PID).map(|t| t.name()).unwrap_or_default();
     let n = name.iter().position(|&b| b == 0).unwrap_or(name.len());
     with_nl(&name[..n])
 }
@@ -161,7 +161,7 @@ fn status(p: &Process) -> Vec<u8> {
     let s = format!(
         "Name:\t{}\nUmask:\t{:04o}\nState:\tR (running)\nTgid:\t{PID}\nNgid:\t0\nPid:\t{PID}\nPPid:\t0\n\
 TracerPid:\t0\nUid:\t{uid}\t{uid}\t{uid}\t{uid}\nGid:\t{gid}\t{gid}\t{gid}\t{gid}\nFDSize:\t64\nGroups:\t\n\
-VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nVmData:\t{:8} kB\nVmStk:\t{:8} kB\nThreads:\t1\n\
+VmPeak:\t{:8} kB\nVmSize:\t{:8} kB\nVmRSS:\t{:8} kB\nVmData:\t{:8} kB\nVmStk:\t{:8} kB\nThreads:\t{}\n\
 SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\n\
 SigCgt:\t{:016x}\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
         String::from_utf8_lossy(name.strip_suffix(b"\n").unwrap_or(&name)),
@@ -171,7 +171,8 @@ SigCgt:\t{:016x}\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvolunta
         st.resident_pages * 4,
         st.heap_bytes / 1024,
         crate::exec::STACK_SIZE / 1024,
-        sig.mask,
+        p.thread_count(),
+        p.thread(PID).map_or(0, |t| t.mask()),
         ign,
         cgt,
     );

@@ -78,6 +78,7 @@ fn arg(
         ArgFmt::Rlimit => s::rlimit_resource(out, v as u32),
         ArgFmt::Madvise => s::madvise_advice(out, v as i32),
         ArgFmt::Futex => s::futex_op(out, v as i32),
+        ArgFmt::CloneFlags => s::clone_flags(out, v),
         ArgFmt::AccessMode => s::access_mode(out, v as u32),
     }
 }

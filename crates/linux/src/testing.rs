@@ -20,7 +20,8 @@ use osprey_vfs::{Clock, Dentry, DevFs, FdTable, OpenFile, RamFs, Timespec, Vfs};
 use crate::console::{Console, Kind};
 use crate::machine::{Machine, Stream};
 use crate::memory::Memory;
-use crate::process::{self, Creds, FsState, Process, SignalState, ThreadState};
+use crate::process::{self, Creds, FsState, Process, SignalState};
+use crate::thread::Thread;
 use crate::syscall::Ctx;
 
 const PAGE: u64 = 4096;
@@ -48,6 +49,12 @@ pub struct FakeMachine {
     pub strace_lines: Mutex<Vec<String>>,
     rng: Mutex<u64>,
     fs_base: AtomicU64,
+    /// How far the fake clock has moved past MONOTONIC_NS (parks and sleeps move it).
+    elapsed: AtomicU64,
+    /// Threads started with spawn_thread: (tid, stack, tls).
+    pub spawned: Mutex<Vec<(i32, u64, Option<u64>)>>,
+    /// Threads unparked, in order.
+    pub unparked: Mutex<Vec<i32>>,
 }
 
 impl FakeMachine {
@@ -56,6 +63,11 @@ impl FakeMachine {
         m.next.store(0x1000_0000, Ordering::Relaxed);
         *m.rng.lock().unwrap() = 0x9e37_79b9_7f4a_7c15;
         m
+    }
+
+    fn advance_to(&self, deadline_ns: u64) {
+        let want = deadline_ns.saturating_sub(MONOTONIC_NS);
+        self.elapsed.fetch_max(want, Ordering::Relaxed);
     }
 
     /// A leaked machine, for `&'static dyn Machine` users (devices, procfs).
@@ -206,12 +218,37 @@ impl Machine for FakeMachine {
         self.strace_lines.lock().unwrap().push(line.into());
     }
     fn monotonic_ns(&self) -> u64 {
-        MONOTONIC_NS
+        MONOTONIC_NS + self.elapsed.load(Ordering::Relaxed)
     }
     fn realtime_ns(&self) -> u64 {
         REALTIME_NS
     }
-    fn sleep_until(&self, _deadline_ns: u64) {}
+    fn sleep_until(&self, deadline_ns: u64) {
+        self.advance_to(deadline_ns);
+    }
+    fn spawn_thread(
+        &self,
+        thread: std::sync::Arc<crate::thread::Thread>,
+        stack: u64,
+        tls: Option<u64>,
+    ) -> Result<(), Errno> {
+        self.spawned.lock().unwrap().push((thread.tid, stack, tls));
+        Ok(())
+    }
+    fn park(&self, deadline_ns: Option<u64>) {
+        // One thread: nobody else can unpark it, so only a deadline ends the park.
+        match deadline_ns {
+            Some(d) => self.advance_to(d),
+            None => panic!("osprey-test: park with no deadline and no other thread"),
+        }
+    }
+    fn unpark(&self, tid: i32) {
+        self.unparked.lock().unwrap().push(tid);
+    }
+    fn yield_now(&self) {}
+    fn exit_thread(&self) -> ! {
+        panic!("osprey-test: exit_thread")
+    }
     fn random(&self, buf: &mut [u8]) {
         let mut s = self.rng.lock().unwrap();
         for b in buf {
@@ -260,6 +297,14 @@ impl PageTable for NullPt {
     fn map_with(&mut self, _va: u64, _perm: Perm, _data: &[u8]) -> Result<(), Errno> {
         Ok(())
     }
+    fn map_shared(
+        &mut self,
+        _va: u64,
+        _perm: Perm,
+        _page: &osprey_mm::SharedPage,
+    ) -> Result<(), Errno> {
+        Ok(())
+    }
     fn is_mapped(&self, _va: u64) -> bool {
         false
     }
@@ -275,6 +320,8 @@ impl PageTable for NullPt {
 pub struct TestEnv {
     pub m: &'static FakeMachine,
     pub p: &'static Process,
+    /// The calling thread (the main one).
+    pub t: &'static Thread,
 }
 
 impl TestEnv {
@@ -332,29 +379,34 @@ impl TestEnv {
             creds: spin::Mutex::new(Creds::root()),
             rlimits: spin::Mutex::new(process::default_rlimits(MEM_TOTAL)),
             signals: spin::Mutex::new(SignalState::new()),
-            thread: spin::Mutex::new(ThreadState {
-                clear_child_tid: 0,
-                robust_list: 0,
-                robust_list_len: 0,
-                name: *b"test\0\0\0\0\0\0\0\0\0\0\0\0",
-            }),
+            threads: spin::Mutex::new(std::collections::BTreeMap::new()),
+            next_tid: core::sync::atomic::AtomicI32::new(process::PID + 1),
+            futexes: crate::futex::FutexTable::new(),
             start_ns: MONOTONIC_NS,
             hostname: b"osprey".to_vec(),
             auxv: spin::Mutex::new(Vec::new()),
             exe_bias: spin::Mutex::new(0),
         };
         let p: &'static Process = Box::leak(Box::new(p));
+        let main = std::sync::Arc::new(Thread::new(
+            process::PID,
+            *b"test\0\0\0\0\0\0\0\0\0\0\0\0",
+            0,
+        ));
+        p.threads.lock().insert(process::PID, main.clone());
+        let t: &'static Thread = Box::leak(Box::new(main));
         let proc_root = crate::procfs::build(p, md, clock);
         p.vfs
             .mount(&p.vfs.root(), b"/proc", proc_root, "proc", "proc")
             .unwrap();
-        TestEnv { m, p }
+        TestEnv { m, p, t }
     }
 
     pub fn cx(&self) -> Ctx<'_> {
         Ctx {
             m: self.m,
             p: self.p,
+            t: self.t,
         }
     }
 

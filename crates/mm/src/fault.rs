@@ -80,6 +80,17 @@ impl AddressSpace {
         let perm = vma.perm;
         match &vma.backing {
             Backing::Anonymous => pt.map_zeroed(page, perm).map_err(|_| Fault::OutOfMemory)?,
+            Backing::File { file, offset, .. } if vma.shared && file.shares_pages() => {
+                // The file's own page: nothing is copied, so the mapping and the file stay
+                // one. ENXIO: the page lies past the end of the file; ENOSPC: tmpfs full.
+                let off = offset + (page - vma.start);
+                let shared = file.shared_page(off).map_err(|e| match e {
+                    Errno::ENOMEM => Fault::OutOfMemory,
+                    _ => Fault::Bus,
+                })?;
+                pt.map_shared(page, perm, &shared)
+                    .map_err(|_| Fault::OutOfMemory)?;
+            }
             Backing::File {
                 file,
                 offset,

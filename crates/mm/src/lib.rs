@@ -5,8 +5,9 @@
 //! in the host tests.
 //!
 //! Paging is on demand: `mmap` only records a VMA; the first touch of a page faults, and
-//! [`AddressSpace::handle_fault`] maps a zeroed page (anonymous) or a private copy of the file
-//! page (file-backed).
+//! [`AddressSpace::handle_fault`] maps a zeroed page (anonymous), a private copy of the file
+//! page (MAP_PRIVATE), or the file's own page (MAP_SHARED of a file whose pages can be shared:
+//! see [`MappedFile::shared_page`]).
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
@@ -20,13 +21,14 @@ mod maps;
 mod mmap;
 mod mprotect;
 mod mremap;
+mod shared;
 mod space;
 mod vma;
 
 pub use fault::{Access, Fault};
 pub use flags::{PAGE_SIZE, TASK_SIZE};
 pub use space::{AddressSpace, MemStats};
-pub use vma::{Backing, FileId, MappedFile, Perm, Vma};
+pub use vma::{Backing, FileId, MappedFile, Perm, SharedPage, Vma};
 
 use osprey_abi::Errno;
 
@@ -42,6 +44,12 @@ pub trait PageTable {
     /// Allocate a frame, fill it with `data` (`data.len() <= 4096`, the rest zero) and map it
     /// at `va` with `perm`. `va` is not mapped when this is called.
     fn map_with(&mut self, va: u64, perm: Perm, data: &[u8]) -> Result<(), Errno>;
+    /// Map the file page `page` (from [`MappedFile::shared_page`]) at `va` with `perm`
+    /// without copying it: the page table keeps its own reference to the page while it is
+    /// mapped, and unmapping drops that reference instead of freeing memory. `va` is not
+    /// mapped when this is called. Err(ENOMEM) when out of frames for the tables themselves;
+    /// Err(ENODEV) for a page this page table cannot map.
+    fn map_shared(&mut self, va: u64, perm: Perm, page: &SharedPage) -> Result<(), Errno>;
     /// Whether a frame is mapped at `va` (including one made inaccessible by an empty `perm`).
     fn is_mapped(&self, va: u64) -> bool;
     /// Unmap every mapped page in `[start, end)` and free the frames; holes are fine.
@@ -62,3 +70,5 @@ pub trait PageTable {
 mod fake;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_shared;

@@ -9,8 +9,10 @@ use crate::{Access, PageTable};
 impl AddressSpace {
     /// madvise(2). DONTNEED (and DONTNEED_LOCKED) drop the private pages of the range so they
     /// fault back in zeroed (anonymous) or re-read from the file; FREE does the same on
-    /// private anonymous memory (EINVAL elsewhere); REMOVE zeroes writable shared memory
-    /// (EINVAL elsewhere); POPULATE_READ/WRITE fault the pages in; the other known advice is
+    /// private anonymous memory (EINVAL elsewhere); REMOVE zeroes writable shared anonymous
+    /// memory (EINVAL on other memory, EOPNOTSUPP on shared file mappings: no hole punching);
+    /// DONTNEED leaves shared mappings as they are (their pages are the file's or the shared
+    /// memory's, so dropping and refaulting them would give back the same bytes); POPULATE_READ/WRITE fault the pages in; the other known advice is
     /// accepted and ignored. Unknown advice is EINVAL. Like Linux, the advice is applied to
     /// the mapped parts and ENOMEM is returned afterwards if the range had holes.
     pub fn madvise<P: PageTable + ?Sized>(
@@ -70,6 +72,17 @@ impl AddressSpace {
                     if !self.vmas.get(&k).is_some_and(ok) {
                         return Err(Errno::EINVAL);
                     }
+                }
+                // REMOVE on a shared file mapping punches a hole in the file on Linux; the
+                // ramfs has no hole punching (no fallocate), so say so as Linux does for file
+                // systems without it.
+                if advice == MADV_REMOVE
+                    && self
+                        .keys_in(addr, end)
+                        .iter()
+                        .any(|k| self.vmas.get(k).is_some_and(|v| !v.backing.is_anonymous()))
+                {
+                    return Err(Errno::EOPNOTSUPP);
                 }
                 for k in self.keys_in(addr, end) {
                     let Some(v) = self.vmas.get(&k) else { continue };

@@ -31,9 +31,11 @@ impl AddressSpace {
     /// ignores the fd then) or a file backing carrying the (page-aligned) offset.
     ///
     /// Maps nothing: pages appear on first touch, except with MAP_POPULATE / MAP_LOCKED.
-    /// MAP_SHARED of a file is accepted only without PROT_WRITE (it then behaves as a private
-    /// snapshot: later writes to the file are not seen through pages already touched); with
-    /// PROT_WRITE it is refused with ENODEV. MAP_SHARED anonymous memory is ordinary memory
+    /// MAP_SHARED of a file maps the file's own pages when the file [shares
+    /// pages](crate::MappedFile::shares_pages) (ramfs): stores through it and `write()` see
+    /// each other. With PROT_WRITE it needs a file opened for writing (EACCES otherwise, as
+    /// Linux); of a file that cannot share its pages it is refused with ENODEV, and read-only
+    /// it is a snapshot copied on first touch. MAP_SHARED anonymous memory is ordinary memory
     /// (there is no fork to share it with).
     pub fn mmap<P: PageTable + ?Sized>(
         &mut self,
@@ -78,8 +80,15 @@ impl AddressSpace {
             if offset.checked_add(len).is_none() {
                 return Err(Errno::EOVERFLOW);
             }
+        }
+        if let Backing::File { file, .. } = &backing {
             if shared && prot & PROT_WRITE != 0 {
-                return Err(Errno::ENODEV);
+                if !file.opened_for_write() {
+                    return Err(Errno::EACCES);
+                }
+                if !file.shares_pages() {
+                    return Err(Errno::ENODEV);
+                }
             }
         }
         if flags & MAP_HUGETLB != 0 {
@@ -119,7 +128,7 @@ impl AddressSpace {
 
         if flags & (MAP_POPULATE | MAP_LOCKED) != 0 && !perm.is_empty() {
             // Linux ignores population failures here (the memory is still mapped).
-            let access = if perm.contains(Perm::WRITE) && !shared {
+            let access = if perm.contains(Perm::WRITE) {
                 Access::Write
             } else {
                 Access::Read

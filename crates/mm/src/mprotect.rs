@@ -10,7 +10,8 @@ use crate::PageTable;
 impl AddressSpace {
     /// mprotect(2): EINVAL for an unaligned address or unknown bits; ENOMEM if any part of
     /// the range is unmapped (checked before anything changes); EACCES when asking for write
-    /// access to a MAP_SHARED file mapping (only read-only shared file mappings exist).
+    /// access to a MAP_SHARED file mapping whose file was not opened for writing (or cannot
+    /// share its pages).
     /// Already-present pages get the new permission at once.
     pub fn mprotect<P: PageTable + ?Sized>(
         &mut self,
@@ -42,8 +43,11 @@ impl AddressSpace {
         }
         let perm = Perm::from_prot(prot);
         if perm.contains(Perm::WRITE)
-            && !self.covered(addr, end, |v| {
-                !(v.shared && matches!(v.backing, Backing::File { .. }))
+            && !self.covered(addr, end, |v| match &v.backing {
+                Backing::File { file, .. } if v.shared => {
+                    file.opened_for_write() && file.shares_pages()
+                }
+                _ => true,
             })
         {
             return Err(Errno::EACCES);

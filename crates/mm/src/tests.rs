@@ -29,6 +29,9 @@ fn touch(a: &mut AddressSpace, pt: &mut FakePt, va: u64, b: u8) {
 
 struct MemFile {
     data: Vec<u8>,
+    /// Opened for writing (a shared writable mapping is then refused with ENODEV, not EACCES:
+    /// this file cannot share its pages).
+    rw: bool,
 }
 
 impl MappedFile for MemFile {
@@ -47,11 +50,15 @@ impl MappedFile for MemFile {
             path: String::from("/usr/bin/cat"),
         }
     }
+    fn opened_for_write(&self) -> bool {
+        self.rw
+    }
 }
 
 fn mem_file(len: usize) -> Arc<dyn MappedFile> {
     Arc::new(MemFile {
         data: (0..len).map(|i| (i / 4096) as u8 + 1).collect(),
+        rw: false,
     })
 }
 
@@ -167,8 +174,25 @@ fn mmap_argument_errors() {
         ),
         Errno::EINVAL
     );
-    // File offset must be page aligned; shared writable file mappings are refused.
+    // File offset must be page aligned; shared writable mappings need a file opened for
+    // writing (EACCES) that can share its pages (ENODEV).
     let f = mem_file(8192);
+    assert_eq!(
+        a.mmap(
+            &mut pt,
+            0,
+            4096,
+            RW,
+            MAP_SHARED,
+            Backing::file(f.clone(), 0)
+        )
+        .unwrap_err(),
+        Errno::EACCES
+    );
+    let f: Arc<dyn MappedFile> = Arc::new(MemFile {
+        data: alloc::vec![1; 8192],
+        rw: true,
+    });
     assert_eq!(
         a.mmap(
             &mut pt,

@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
+use core::any::Any;
 use osprey_abi::Errno;
 
 use crate::flags::{PROT_EXEC, PROT_READ, PROT_WRITE};
@@ -34,12 +35,35 @@ pub struct FileId {
     pub path: String,
 }
 
-/// A file that can back a private mapping: pages are copied from it when first touched.
+/// A page of a file as the page-table implementation knows it (the kernel: a frame of the
+/// ramfs). The memory manager only passes it from [`MappedFile::shared_page`] to
+/// [`crate::PageTable::map_shared`].
+pub type SharedPage = Arc<dyn Any + Send + Sync>;
+
+/// A file that can back a mapping. A private mapping copies pages from it when they are first
+/// touched; a shared one maps the file's own pages when it [shares pages](Self::shares_pages).
 pub trait MappedFile: Send + Sync {
     /// Read up to `buf.len()` bytes at `offset`; `Ok(0)` at or past the end of the file.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, Errno>;
     /// Identity for /proc/self/maps (asked once, at mmap time).
     fn id(&self) -> FileId;
+    /// Whether the file's contents live in pages a MAP_SHARED mapping can map itself, so that
+    /// stores through it and `write()` meet. Otherwise a shared mapping can only be read-only,
+    /// and is a snapshot. Default: false.
+    fn shares_pages(&self) -> bool {
+        false
+    }
+    /// The file's page at `offset` (page aligned), for a MAP_SHARED mapping. ENXIO when it
+    /// starts at or past the end of the file (SIGBUS), ENOMEM/ENOSPC when no page can be had.
+    fn shared_page(&self, offset: u64) -> Result<SharedPage, Errno> {
+        let _ = offset;
+        Err(Errno::ENODEV)
+    }
+    /// Whether the open file behind the mapping allows writing through a shared mapping
+    /// (opened for writing and not O_APPEND: Linux's VM_MAYWRITE). Default: false.
+    fn opened_for_write(&self) -> bool {
+        false
+    }
 }
 
 /// What fills a page on its first touch.
@@ -105,8 +129,8 @@ pub struct Vma {
     pub start: u64,
     pub end: u64,
     pub perm: Perm,
-    /// MAP_SHARED. Without fork, shared anonymous memory behaves like private memory; shared
-    /// file mappings are only allowed read-only (see `AddressSpace::mmap`).
+    /// MAP_SHARED. Without fork, shared anonymous memory behaves like private memory; a shared
+    /// file mapping maps the file's own pages (see `AddressSpace::mmap`).
     pub shared: bool,
     pub growsdown: bool,
     /// Set up by the kernel ([vdso], [vvar]): never grown by mremap, never merged.
@@ -136,6 +160,11 @@ impl Vma {
             Backing::File { offset, .. } => Some(offset + (addr - self.start)),
             Backing::Anonymous => None,
         }
+    }
+
+    /// A MAP_SHARED mapping of a file whose pages it maps directly.
+    pub fn maps_file_pages(&self) -> bool {
+        self.shared && matches!(&self.backing, Backing::File { file, .. } if file.shares_pages())
     }
 
     /// Private anonymous memory (where MADV_FREE is allowed).

@@ -35,8 +35,12 @@ pub mod cmdline {
     pub const TSC_KHZ: &str = "tsc_khz";
     /// `winsize=COLSxROWS`: the host terminal's size, for the app's TIOCGWINSZ.
     pub const WINSIZE: &str = "winsize";
-    /// `panic=boot`: the kernel panics on purpose once booted (tests of the panic path).
+    /// `panic=boot`: the kernel panics on purpose once booted; `panic=ap`: every other CPU
+    /// panics as soon as it runs the kernel's AP entry (tests of the panic path).
     pub const PANIC: &str = "panic";
+    /// `selftest=tlb`: the hal checks at boot that TLB shootdowns reach the other CPUs and
+    /// reports on stderr (tests of SMP).
+    pub const SELFTEST: &str = "selftest";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {

@@ -235,6 +235,22 @@ pub trait Inode: AsAny {
         None
     }
 
+    /// Whether [`Inode::shared_page`] works: the file's contents live in pages a MAP_SHARED
+    /// mapping can map (ramfs files). Default: false.
+    fn shares_pages(&self) -> bool {
+        false
+    }
+
+    /// The page holding file bytes `[offset, offset + 4096)` (`offset` page aligned), made
+    /// part of the file if it was a hole or still in the boot image, for a MAP_SHARED mapping
+    /// to map: stores through the mapping and `write` then change the same memory. ENXIO when
+    /// the page starts at or past the end of the file (the mapping's SIGBUS), ENOSPC/ENOMEM
+    /// when no page can be had. Default: ENODEV.
+    fn shared_page(&self, offset: u64) -> Result<Arc<dyn crate::page::FilePage>> {
+        let _ = offset;
+        Err(Errno::ENODEV)
+    }
+
     /// Sets the size (`truncate`, `O_TRUNC`). Default: EISDIR for a directory, EINVAL otherwise.
     fn truncate(&self, len: u64) -> Result<()> {
         let _ = len;

@@ -12,6 +12,7 @@
 //! * [`fdtable`]: per-process descriptor tables ([`FdTable`]).
 //! * [`devfs`], [`synthetic`]: /dev and the building blocks for /proc and /sys.
 //! * [`cpio`]: unpacking the initramfs into a ramfs.
+//! * [`page`]: the pages of file contents that MAP_SHARED mappings map.
 //!
 //! It is `no_std` + `alloc` and host-testable; interior mutability uses `spin` locks, and no
 //! lock of this crate is held while a caller-supplied closure (clock, RNG, /proc generator)
@@ -30,6 +31,7 @@ pub mod file;
 pub mod inode;
 pub mod meta;
 pub mod mount;
+pub mod page;
 pub mod path;
 pub mod ramfs;
 pub mod synthetic;
@@ -47,6 +49,7 @@ pub use file::{dirent64_reclen, OpenFile};
 pub use inode::{Clock, DirEntry, FileType, Inode, Metadata, SetTime, Timespec};
 pub use meta::alloc_dev;
 pub use mount::MountInfo;
+pub use page::{FilePage, HeapPages, PageAllocator};
 pub use path::{LastKind, ParentLookup};
 pub use ramfs::RamFs;
 pub use synthetic::{DynamicDir, StaticDir, SynthFs, SyntheticFile, SyntheticLink};

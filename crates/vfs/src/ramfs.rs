@@ -2,8 +2,11 @@
 //! `/tmp`.
 //!
 //! Regular files keep their bytes in 4 KiB pages in a `BTreeMap`, so appending never copies the
-//! file, `ftruncate` to a large size allocates nothing (holes read as zeros) and mmap can later
-//! work page by page. Directories keep names in a map plus a per-directory sequence number for
+//! file and `ftruncate` to a large size allocates nothing (holes read as zeros). The pages come
+//! from the file system's [`PageAllocator`] (frames, in the kernel) and are reference counted:
+//! a MAP_SHARED mapping maps the very page the file holds ([`Inode::shared_page`]), so stores
+//! through the mapping and `write()` see each other. A truncated page leaves the file but lives
+//! on while a mapping still holds it (the Linux layer then unmaps it: SIGBUS on next touch). Directories keep names in a map plus a per-directory sequence number for
 //! every entry: the sequence number is the `getdents64` cursor, which stays valid while entries
 //! are added or removed.
 //!
@@ -12,16 +15,15 @@
 //! at once (rename, rmdir) first take the file system's `tree_lock`, so they cannot deadlock
 //! against each other; everything else holds one directory lock at a time.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
-use alloc::vec;
 use alloc::vec::Vec;
 use spin::{Mutex, MutexGuard};
 
 use crate::consts::*;
 use crate::inode::{Clock, DirEntry, FileType, Inode, Metadata, SetTime, Timespec};
 use crate::meta::{alloc_dev, InoAllocator, MetaCell};
+use crate::page::{FilePage, HeapPages, PageAllocator};
 use crate::{Errno, Result};
 
 /// Page size of file contents.
@@ -44,6 +46,8 @@ struct FsShared {
     /// At most this many pages (tmpfs's `size=`): writes beyond get ENOSPC instead of
     /// exhausting the kernel's memory.
     page_limit: u64,
+    /// Where file pages come from.
+    pages: Arc<dyn PageAllocator>,
 }
 
 impl FsShared {
@@ -55,6 +59,21 @@ impl FsShared {
             })
             .map(|_| ())
             .map_err(|_| Errno::ENOSPC)
+    }
+
+    /// A new charged page holding `base`'s bytes of page `idx` (zeros past its end).
+    fn new_page(&self, idx: u64, base: &[u8]) -> Result<Arc<dyn FilePage>> {
+        self.charge_page()?;
+        let Some(page) = self.pages.alloc_zeroed() else {
+            self.uncharge_pages(1);
+            return Err(Errno::ENOSPC);
+        };
+        let start = (idx as usize).saturating_mul(PAGE);
+        if start < base.len() {
+            let n = (base.len() - start).min(PAGE);
+            page.write(0, &base[start..start + n]);
+        }
+        Ok(page)
     }
 
     fn uncharge_pages(&self, n: u64) {
@@ -78,6 +97,12 @@ impl RamFs {
     /// A ramfs that holds at most `max_bytes` of file data (rounded up to pages); a write that
     /// would need more fails with ENOSPC, as on a full tmpfs.
     pub fn with_limit(clock: Clock, max_bytes: u64) -> RamFs {
+        Self::with_pages(clock, max_bytes, Arc::new(HeapPages))
+    }
+
+    /// A ramfs whose file pages come from `pages` (the kernel passes frames, which shared
+    /// mappings can map).
+    pub fn with_pages(clock: Clock, max_bytes: u64, pages: Arc<dyn PageAllocator>) -> RamFs {
         let shared = Arc::new(FsShared {
             dev: alloc_dev(),
             inos: InoAllocator::new(1),
@@ -85,6 +110,7 @@ impl RamFs {
             tree_lock: Mutex::new(()),
             pages_used: core::sync::atomic::AtomicU64::new(0),
             page_limit: max_bytes.div_ceil(PAGE as u64),
+            pages,
         });
         let now = (shared.clock)();
         let root = RamNode::new(&shared, S_IFDIR | 0o755, 0, now, Weak::new(), Kind::dir());
@@ -103,16 +129,19 @@ impl RamFs {
 }
 
 /// Contents of a regular file: sparse pages plus the logical size. Bytes of a page beyond
-/// `size` are always zero, so growing the file exposes zeros.
+/// `size` read as zero: `write` and `truncate` zero them before the file grows over them (a
+/// store through a shared mapping may have put bytes there, which POSIX says never reach the
+/// file).
 ///
 /// A file unpacked from the initramfs starts with `base`: its bytes inside the boot image,
 /// shared rather than copied (unpacking a 30 MB runtime would otherwise copy 30 MB at boot).
-/// A page present in `pages` overrides `base`; the first write to a page copies it out of
-/// `base` (copy on write), and truncation below `base`'s end shortens `base`.
+/// A page present in `pages` overrides `base`; the first write to a page, or a shared mapping
+/// of it, copies it out of `base` (copy on write), and truncation below `base`'s end shortens
+/// `base`.
 #[derive(Default)]
 struct FileData {
     size: u64,
-    pages: BTreeMap<u64, Box<[u8]>>,
+    pages: BTreeMap<u64, Arc<dyn FilePage>>,
     base: &'static [u8],
 }
 
@@ -129,7 +158,7 @@ impl FileData {
             let chunk = (PAGE - in_page).min(n - done);
             let dst = &mut buf[done..done + chunk];
             match self.pages.get(&idx) {
-                Some(page) => dst.copy_from_slice(&page[in_page..in_page + chunk]),
+                Some(page) => page.read(in_page, dst),
                 None => self.read_base(pos, dst),
             }
             done += chunk;
@@ -137,34 +166,47 @@ impl FileData {
         n
     }
 
+    /// The page `idx`, made part of the file (from `base`, or zeroed) if it was not.
+    fn page(&mut self, idx: u64, fs: &FsShared) -> Result<&Arc<dyn FilePage>> {
+        if !self.pages.contains_key(&idx) {
+            let page = fs.new_page(idx, self.base)?;
+            self.pages.insert(idx, page);
+        }
+        self.pages.get(&idx).ok_or(Errno::EIO)
+    }
+
+    /// The file is about to grow past `size`: the tail of its last page, which a shared
+    /// mapping may have written, must read as zeros from now on.
+    fn zero_tail(&self) {
+        let tail = (self.size % PAGE as u64) as usize;
+        if tail != 0 {
+            if let Some(page) = self.pages.get(&(self.size / PAGE as u64)) {
+                page.zero(tail, PAGE);
+            }
+        }
+    }
+
     fn write(&mut self, offset: u64, buf: &[u8], fs: &FsShared) -> Result<usize> {
         let end = offset.checked_add(buf.len() as u64).ok_or(Errno::EFBIG)?;
         if end > MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
+        }
+        if end > self.size {
+            self.zero_tail();
         }
         let mut done = 0;
         while done < buf.len() {
             let pos = offset + done as u64;
             let (idx, in_page) = (pos / PAGE as u64, (pos % PAGE as u64) as usize);
             let chunk = (PAGE - in_page).min(buf.len() - done);
-            let base = self.base;
-            if !self.pages.contains_key(&idx) {
-                if let Err(e) = fs.charge_page() {
+            match self.page(idx, fs) {
+                Ok(page) => page.write(in_page, &buf[done..done + chunk]),
+                Err(e) => {
                     // A short write if some of it fit, as on a full file system.
                     self.size = self.size.max(offset + done as u64);
                     return if done > 0 { Ok(done) } else { Err(e) };
                 }
             }
-            let page = self.pages.entry(idx).or_insert_with(|| {
-                let mut p = vec![0u8; PAGE].into_boxed_slice();
-                let start = (idx as usize).saturating_mul(PAGE);
-                if start < base.len() {
-                    let n = (base.len() - start).min(PAGE);
-                    p[..n].copy_from_slice(&base[start..start + n]);
-                }
-                p
-            });
-            page[in_page..in_page + chunk].copy_from_slice(&buf[done..done + chunk]);
             done += chunk;
         }
         self.size = self.size.max(end);
@@ -189,12 +231,25 @@ impl FileData {
             fs.uncharge_pages(dropped.len() as u64);
             let tail = (len % PAGE as u64) as usize;
             if tail != 0 {
-                if let Some(page) = self.pages.get_mut(&(len / PAGE as u64)) {
-                    page[tail..].fill(0);
+                if let Some(page) = self.pages.get(&(len / PAGE as u64)) {
+                    page.zero(tail, PAGE);
                 }
             }
+        } else if len > self.size {
+            self.zero_tail();
         }
         self.size = len;
+    }
+
+    /// For a shared mapping: the page at `offset` (page aligned), ENXIO past the end.
+    fn shared_page(&mut self, offset: u64, fs: &FsShared) -> Result<Arc<dyn FilePage>> {
+        if !offset.is_multiple_of(PAGE as u64) {
+            return Err(Errno::EINVAL);
+        }
+        if offset >= self.size {
+            return Err(Errno::ENXIO);
+        }
+        self.page(offset / PAGE as u64, fs).cloned()
     }
 }
 
@@ -447,6 +502,17 @@ impl Inode for RamNode {
         f.base = data;
         f.size = data.len() as u64;
         Ok(())
+    }
+
+    fn shares_pages(&self) -> bool {
+        self.file().is_some()
+    }
+
+    fn shared_page(&self, offset: u64) -> Result<Arc<dyn FilePage>> {
+        let Some(f) = self.file() else {
+            return Err(Errno::ENODEV);
+        };
+        f.lock().shared_page(offset, &self.fs)
     }
 
     fn static_contents(&self) -> Option<&'static [u8]> {

@@ -195,7 +195,8 @@ impl Vfs {
     }
 
     /// `truncate`: EISDIR for a directory, EINVAL for a negative length or a non-file.
-    pub fn truncate(&self, base: &Arc<Dentry>, path: &[u8], len: i64) -> Result<()> {
+    /// Returns the truncated inode (the caller shrinks its shared mappings).
+    pub fn truncate(&self, base: &Arc<Dentry>, path: &[u8], len: i64) -> Result<Arc<dyn Inode>> {
         if len < 0 {
             return Err(Errno::EINVAL);
         }
@@ -207,7 +208,8 @@ impl Vfs {
         if !m.is_regular() {
             return Err(Errno::EINVAL);
         }
-        d.inode().truncate(len as u64)
+        d.inode().truncate(len as u64)?;
+        Ok(d.inode().clone())
     }
 
     /// Finds where a new name goes: EEXIST for `.`, `..`, `/` or an existing name (even a

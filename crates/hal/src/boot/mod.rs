@@ -5,9 +5,27 @@ use core::arch::global_asm;
 
 use crate::{cpu, dev, mm, time, trap};
 
+mod acpi;
 mod start_info;
 
+pub use acpi::IoApic;
 pub use start_info::MemoryRegion;
+
+/// What the MADT says (None: no usable ACPI tables), read at boot on a VM with several CPUs
+/// and on first use otherwise.
+static TOPOLOGY: spin::Once<Option<acpi::Topology>> = spin::Once::new();
+static RSDP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+fn topology() -> Option<&'static acpi::Topology> {
+    TOPOLOGY
+        .call_once(|| acpi::discover(RSDP.load(core::sync::atomic::Ordering::Relaxed)))
+        .as_ref()
+}
+
+/// The I/O APICs the firmware lists.
+pub fn ioapics() -> &'static [IoApic] {
+    topology().map_or(&[], |t| &t.ioapics[..t.nioapics])
+}
 
 global_asm!(include_str!("pvh.S"), options(att_syntax));
 
@@ -35,9 +53,9 @@ pub struct BootInfo {
 
 /// Called by `pvh.S` in long mode, on the boot stack, with the direct map and kernel map live.
 /// TSC values at the hal's boot steps, for `--bootchart`.
-static MARKS: spin::Mutex<([(&str, u64); 8], usize)> = spin::Mutex::new(([("", 0); 8], 0));
+static MARKS: spin::Mutex<([(&str, u64); 12], usize)> = spin::Mutex::new(([("", 0); 12], 0));
 
-fn mark(name: &'static str) {
+pub(crate) fn mark(name: &'static str) {
     let t = time::tsc();
     let mut m = MARKS.lock();
     let n = m.1;
@@ -47,7 +65,8 @@ fn mark(name: &'static str) {
     }
 }
 
-/// The hal's boot milestones: (name, TSC).
+/// The hal's boot milestones: (name, TSC). An AP may add "hal: all CPUs online" at any time
+/// after the kernel's main has started.
 pub fn milestones() -> alloc::vec::Vec<(&'static str, u64)> {
     let m = MARKS.lock();
     m.0[..m.1].to_vec()
@@ -63,12 +82,45 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
     mark("hal: memory");
+    RSDP.store(si.rsdp, core::sync::atomic::Ordering::Relaxed);
+    // A VM that says it has one CPU needs no MADT at boot (half a millisecond under TCG).
+    let topology = match dev::fw_cfg::cpu_count() {
+        Some(1) => None,
+        _ => {
+            let t = topology();
+            mark("hal: ACPI MADT");
+            t
+        }
+    };
     cpu::init_boot_cpu();
     mark("hal: cpu");
     trap::init();
     mm::heap::init();
     time::init();
     mark("hal: traps, timer");
+    if let Some(t) = topology {
+        // The command line is read in place later (BootInfo::cmdline).
+        let cmdline = match si.cmdline.as_ptr() as u64 {
+            v if (mm::DIRECT_MAP_BASE..mm::KERNEL_VMA).contains(&v) => MemoryRegion {
+                start: v - mm::DIRECT_MAP_BASE,
+                end: v - mm::DIRECT_MAP_BASE + si.cmdline.len() as u64 + 1,
+            },
+            _ => MemoryRegion::default(),
+        };
+        let [a, b] = si.reserved();
+        if cpu::smp::start_aps(&t.lapic_ids[..t.ncpus], si.memory, &[a, b, cmdline]) {
+            mark("hal: APs started");
+        }
+    }
+    if osprey_proto::cmdline::get(si.cmdline, osprey_proto::cmdline::SELFTEST) == Some("tlb") {
+        match cpu::tlb::selftest() {
+            Ok(aps) => {
+                let msg = alloc::format!("osprey: selftest tlb: ok on {aps} APs\n");
+                dev::serial::write_frame(osprey_proto::frame::Tag::Stderr as u8, msg.as_bytes());
+            }
+            Err(e) => panic!("selftest tlb failed: {e}"),
+        }
+    }
     // SAFETY: reading a u64 that pvh.S wrote before paging was on; nothing writes it later.
     let entry_tsc = unsafe { core::ptr::addr_of!(osprey_boot_tsc).read_volatile() };
     let info = BootInfo {

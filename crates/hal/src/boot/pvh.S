@@ -119,6 +119,8 @@ boot_gdtr:
 .p2align 12
 .global osprey_boot_pml4
 osprey_boot_pml4:    .skip 4096
+/* boot_pdpt_low outlives the boot: the AP trampoline's identity map (cpu/smp.rs). */
+.global boot_pdpt_low
 boot_pdpt_low:       .skip 4096
 boot_pdpt_direct:    .skip 4096
 boot_pdpt_kernel:    .skip 4096

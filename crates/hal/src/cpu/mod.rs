@@ -2,6 +2,10 @@
 
 pub mod gdt;
 pub mod percpu;
+pub mod smp;
+pub mod tlb;
+
+pub use percpu::{apic_id, cpu_count, cpu_id, MAX_CPUS};
 
 use core::arch::asm;
 
@@ -27,9 +31,8 @@ pub fn features() -> Features {
     *FEATURES.get().expect("cpu features read before init")
 }
 
-/// Brings the boot CPU to the state the app expects: SSE and AVX usable (CR4.OSFXSR,
-/// OSXMMEXCPT, OSXSAVE + XCR0), FPU initialised, write protection on, FSGSBASE on when present
-/// (so FS base switches are a `wrfsbase`), then the GDT/TSS with IST stacks.
+/// Reads the boot CPU's features, brings it to the state the app expects (see
+/// [`init_cpu_state`]), then loads its GDT/TSS with IST stacks.
 pub(crate) fn init_boot_cpu() {
     let id = CpuId::new();
     let fi = id.get_feature_info();
@@ -45,7 +48,23 @@ pub(crate) fn init_boot_cpu() {
         hwcap: raw_cpuid::cpuid!(1).edx,
     };
     FEATURES.call_once(|| f);
+    init_cpu_state();
+    gdt::init();
+}
 
+/// An application processor: the same control-register and vector state as the boot CPU,
+/// then its own GDT/TSS with its own IST stacks.
+pub(crate) fn init_ap() {
+    init_cpu_state();
+    gdt::init_ap();
+}
+
+/// SSE and AVX usable (CR4.OSFXSR, OSXMMEXCPT, OSXSAVE + XCR0), FPU initialised, write
+/// protection on, FSGSBASE on when present (so FS base switches are a `wrfsbase`). Every CPU
+/// runs this, so the app's threads see the same state wherever they run.
+fn init_cpu_state() {
+    let id = CpuId::new();
+    let f = features();
     let mut cr0 = Cr0::read();
     cr0.remove(Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED);
     cr0.insert(Cr0Flags::MONITOR_COPROCESSOR | Cr0Flags::NUMERIC_ERROR | Cr0Flags::WRITE_PROTECT);
@@ -90,7 +109,7 @@ pub(crate) fn init_boot_cpu() {
     unsafe {
         asm!("fninit", "ldmxcsr [{}]", in(reg) &mxcsr, options(nostack));
     }
-    gdt::init();
+    crate::task::fpu::init();
 }
 
 /// Sets the app's FS base (its TLS pointer).
@@ -106,7 +125,14 @@ pub fn set_fs_base(v: u64) {
 
 /// The app's FS base.
 pub fn fs_base() -> u64 {
-    x86_64::registers::model_specific::FsBase::read().as_u64()
+    if FEATURES.get().is_some_and(|f| f.fsgsbase) {
+        let v: u64;
+        // SAFETY: FSGSBASE is enabled in CR4 (init_boot_cpu); reads a register only.
+        unsafe { asm!("rdfsbase {}", out(reg) v, options(nomem, nostack, preserves_flags)) };
+        v
+    } else {
+        x86_64::registers::model_specific::FsBase::read().as_u64()
+    }
 }
 
 /// 64 random bits from the CPU (RDRAND), if it has them.

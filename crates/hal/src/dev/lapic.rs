@@ -1,5 +1,8 @@
 //! The local APIC (xAPIC, MMIO through the direct map): the one-shot timer, TSC-deadline mode
-//! when the CPU has it, and end-of-interrupt.
+//! when the CPU has it, end-of-interrupt, and inter-processor interrupts.
+//!
+//! Every CPU's LAPIC answers at the same physical address, each CPU seeing its own, so the
+//! functions here act on the calling CPU's LAPIC: the timer is per CPU by construction.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -12,7 +15,16 @@ pub const SPURIOUS_VECTOR: u8 = 0xff;
 
 const IA32_APIC_BASE: u32 = 0x1b;
 const IA32_TSC_DEADLINE: u32 = 0x6e0;
+const REG_ID: usize = 0x20;
 const REG_EOI: usize = 0xb0;
+const REG_ICR_LOW: usize = 0x300;
+const REG_ICR_HIGH: usize = 0x310;
+const ICR_DELIVERY_PENDING: u32 = 1 << 12;
+const ICR_LEVEL_ASSERT: u32 = 1 << 14;
+const ICR_MODE_NMI: u32 = 0b100 << 8;
+const ICR_MODE_INIT: u32 = 0b101 << 8;
+const ICR_MODE_STARTUP: u32 = 0b110 << 8;
+const ICR_ALL_BUT_SELF: u32 = 0b11 << 18;
 const REG_SVR: usize = 0xf0;
 const REG_TPR: usize = 0x80;
 const REG_LVT_TIMER: usize = 0x320;
@@ -40,6 +52,8 @@ fn read(off: usize) -> u32 {
     unsafe { reg(off).read_volatile() }
 }
 
+/// Enables the calling CPU's LAPIC (software enable, spurious vector, all priorities accepted)
+/// with its timer masked. Every CPU runs this once.
 pub(crate) fn init() {
     // SAFETY: reading IA32_APIC_BASE has no side effects.
     let base = unsafe { Msr::new(IA32_APIC_BASE).read() } & 0x000f_ffff_ffff_f000;
@@ -58,9 +72,23 @@ pub fn eoi() {
     }
 }
 
+/// The TSC deadline the timer is armed for; 0 when it is not armed (never armed, disarmed,
+/// or fired). Lets the scheduler skip reprogramming the device when nothing changes.
+static ARMED_AT: AtomicU64 = AtomicU64::new(0);
+
+pub fn armed_at() -> u64 {
+    ARMED_AT.load(Ordering::Relaxed)
+}
+
+/// The timer interrupt arrived: nothing is armed any more.
+pub(crate) fn fired() {
+    ARMED_AT.store(0, Ordering::Relaxed);
+}
+
 /// Arms the timer to fire once at TSC value `deadline`. `tsc_now` and the calibrated rates
 /// convert for the count-down mode.
 pub fn arm_at_tsc(deadline: u64) {
+    ARMED_AT.store(deadline.max(1), Ordering::Relaxed);
     if DEADLINE_MODE.load(Ordering::Relaxed) {
         write(REG_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
         // SAFETY: TSC-deadline mode is supported (CPUID) and selected in the LVT.
@@ -74,18 +102,87 @@ pub fn arm_at_tsc(deadline: u64) {
     }
 }
 
+/// Arms the timer to fire within microseconds, whatever its mode, without needing its rate.
+pub(crate) fn arm_soon() {
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        arm_at_tsc(crate::time::tsc() + 1000);
+    } else {
+        write(REG_LVT_TIMER, TIMER_VECTOR as u32);
+        write(REG_TIMER_INIT, 1000);
+    }
+}
+
+/// Whether a timer armed with `arm_soon` (or `arm_at_tsc`) has expired.
+pub(crate) fn timer_expired() -> bool {
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        // SAFETY: reading the TSC-deadline MSR, present in this mode; the CPU clears it when
+        // the timer fires.
+        unsafe { Msr::new(IA32_TSC_DEADLINE).read() == 0 }
+    } else {
+        read(REG_TIMER_CUR) == 0
+    }
+}
+
 /// Disarms the timer.
 pub fn disarm() {
+    ARMED_AT.store(0, Ordering::Relaxed);
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
     write(REG_TIMER_INIT, 0);
 }
 
 /// Starts the count-down timer from its maximum, masked, for calibration.
 pub(crate) fn start_calibration() {
+    ARMED_AT.store(0, Ordering::Relaxed);
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
     write(REG_TIMER_INIT, u32::MAX);
 }
 
 pub(crate) fn current_count() -> u32 {
     read(REG_TIMER_CUR)
+}
+
+/// The calling CPU's local APIC ID.
+pub fn id() -> u32 {
+    read(REG_ID) >> 24
+}
+
+/// Writes the interrupt command register: destination `apic_id` (ignored with a shorthand),
+/// then the low word, which sends. Interrupts are off in between so that an interrupt handler
+/// on this CPU sending an IPI of its own cannot mix its destination with ours.
+fn send(apic_id: u32, low: u32) {
+    let on = x86_64::instructions::interrupts::are_enabled();
+    x86_64::instructions::interrupts::disable();
+    while read(REG_ICR_LOW) & ICR_DELIVERY_PENDING != 0 {
+        core::hint::spin_loop();
+    }
+    write(REG_ICR_HIGH, apic_id << 24);
+    write(REG_ICR_LOW, low);
+    if on {
+        x86_64::instructions::interrupts::enable();
+    }
+}
+
+/// A fixed interrupt `vector` to the CPU whose LAPIC ID is `apic_id`.
+pub fn send_ipi(apic_id: u32, vector: u8) {
+    send(apic_id, ICR_LEVEL_ASSERT | vector as u32);
+}
+
+/// A fixed interrupt `vector` to every CPU but the caller.
+pub fn broadcast_ipi(vector: u8) {
+    send(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | vector as u32);
+}
+
+/// An NMI to the CPU whose LAPIC ID is `apic_id` (it arrives even with interrupts off).
+pub fn send_nmi(apic_id: u32) {
+    send(apic_id, ICR_LEVEL_ASSERT | ICR_MODE_NMI);
+}
+
+/// INIT to `apic_id`: the CPU resets and waits for a STARTUP IPI.
+pub(crate) fn send_init(apic_id: u32) {
+    send(apic_id, ICR_LEVEL_ASSERT | ICR_MODE_INIT);
+}
+
+/// STARTUP to `apic_id`: a CPU waiting after INIT starts in real mode at `page` << 12.
+pub(crate) fn send_startup(apic_id: u32, page: u8) {
+    send(apic_id, ICR_LEVEL_ASSERT | ICR_MODE_STARTUP | page as u32);
 }

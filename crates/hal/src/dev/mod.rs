@@ -1,6 +1,7 @@
-//! Devices the kernel drives by port or MMIO: the serial console, the PIT, the local APIC and
-//! QEMU's debug-exit port.
+//! Devices the kernel drives by port or MMIO: the serial console, the PIT, the local APIC,
+//! QEMU's debug-exit port and (for the CPU count) QEMU's fw_cfg.
 
+pub(crate) mod fw_cfg;
 pub mod lapic;
 pub mod pit;
 pub mod power;

@@ -3,6 +3,7 @@
 pub mod frames;
 pub mod heap;
 pub mod paging;
+pub mod shared_frame;
 pub mod usercopy;
 
 /// Start of the direct map of all physical memory.

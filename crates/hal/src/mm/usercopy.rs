@@ -43,6 +43,30 @@ osprey_userfill_insn:
 osprey_userfill_fixup:
     mov %rcx, %rax
     ret
+
+// One aligned 32-bit word, for futexes: a single load or a locked compare-exchange instead of
+// a byte loop (rep movsb runs byte by byte under TCG), and atomic against other CPUs.
+// Both return the word zero-extended in rax, or bit 32 set if the access faulted.
+.global osprey_user_read_u32
+.global osprey_user_read_u32_insn
+.global osprey_user_word_fixup
+// rdi = address.
+osprey_user_read_u32:
+osprey_user_read_u32_insn:
+    mov (%rdi), %eax
+    ret
+osprey_user_word_fixup:
+    mov $0x100000000, %rax
+    ret
+
+.global osprey_user_cmpxchg_u32
+.global osprey_user_cmpxchg_u32_insn
+// rdi = address, esi = expected, edx = new; returns the old value.
+osprey_user_cmpxchg_u32:
+    mov %esi, %eax
+osprey_user_cmpxchg_u32_insn:
+    lock cmpxchg %edx, (%rdi)
+    ret
 "#,
     options(att_syntax)
 );
@@ -54,6 +78,44 @@ extern "C" {
     static osprey_usercopy_fixup: u8;
     static osprey_userfill_insn: u8;
     static osprey_userfill_fixup: u8;
+    fn osprey_user_read_u32(addr: *const u32) -> u64;
+    fn osprey_user_cmpxchg_u32(addr: *mut u32, expected: u32, new: u32) -> u64;
+    static osprey_user_read_u32_insn: u8;
+    static osprey_user_cmpxchg_u32_insn: u8;
+    static osprey_user_word_fixup: u8;
+}
+
+fn word_ok(addr: u64) -> bool {
+    addr % 4 == 0 && user_range_ok(addr, 4)
+}
+
+fn word_result(v: u64) -> Result<u32, BadAddress> {
+    if v >> 32 != 0 {
+        Err(BadAddress)
+    } else {
+        Ok(v as u32)
+    }
+}
+
+/// Reads the aligned 32-bit word at app address `addr` with one load.
+pub fn read_u32(addr: u64) -> Result<u32, BadAddress> {
+    if !word_ok(addr) {
+        return Err(BadAddress);
+    }
+    // SAFETY: an aligned word entirely in the app's half; a fault in the load is caught by the
+    // fixup table.
+    word_result(unsafe { osprey_user_read_u32(addr as *const u32) })
+}
+
+/// Atomically replaces the aligned word at app address `addr` with `new` if it holds
+/// `expected`; returns the value it held (equal to `expected` when the swap happened).
+pub fn cmpxchg_u32(addr: u64, expected: u32, new: u32) -> Result<u32, BadAddress> {
+    if !word_ok(addr) {
+        return Err(BadAddress);
+    }
+    // SAFETY: as in read_u32; the locked instruction writes only that word, and write-protected
+    // app pages fault (CR0.WP) into the fixup or are made writable by the fault handler.
+    word_result(unsafe { osprey_user_cmpxchg_u32(addr as *mut u32, expected, new) })
 }
 
 /// An app address range could not be accessed.
@@ -131,6 +193,14 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
         (
             core::ptr::addr_of!(osprey_userfill_insn),
             core::ptr::addr_of!(osprey_userfill_fixup),
+        ),
+        (
+            core::ptr::addr_of!(osprey_user_read_u32_insn),
+            core::ptr::addr_of!(osprey_user_word_fixup),
+        ),
+        (
+            core::ptr::addr_of!(osprey_user_cmpxchg_u32_insn),
+            core::ptr::addr_of!(osprey_user_word_fixup),
         ),
     ];
     pairs

@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use x86_64::registers::control::Cr2;
 use x86_64::registers::model_specific::Msr;
 
-use crate::cpu::gdt;
+use crate::cpu::{gdt, smp};
 use crate::mm::{usercopy, USER_END};
 
 mod idt;
@@ -126,6 +126,8 @@ extern "C" {
     fn osprey_resume_frame(frame: *const TrapFrame) -> !;
 }
 
+/// Loads the IDT (built once, shared by every CPU) and this CPU's SYSCALL MSRs. Every CPU runs
+/// this.
 pub(crate) fn init() {
     idt::init();
     // SYSCALL loads CS from STAR[47:32] and SS = CS + 8: our kernel selectors, since the app
@@ -170,9 +172,24 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
                 exec: e & 16 != 0,
             }
         }
+        // #NM: a lazily switched thread touched the vector unit (task::on_device_not_available).
+        7 if crate::task::on_device_not_available() => return,
         0..=31 => Trap::Exception { vector },
         crate::dev::lapic::SPURIOUS_VECTOR => return,
+        smp::WAKE_VECTOR => {
+            crate::dev::lapic::eoi();
+            return;
+        }
+        smp::HALT_VECTOR => smp::halt_forever(),
+        crate::cpu::tlb::TLB_VECTOR => {
+            crate::cpu::tlb::serve();
+            crate::dev::lapic::eoi();
+            return;
+        }
         _ => {
+            if vector == crate::dev::lapic::TIMER_VECTOR {
+                crate::dev::lapic::fired();
+            }
             crate::dev::lapic::eoi();
             Trap::Interrupt { vector }
         }
@@ -202,6 +219,10 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
 
 #[no_mangle]
 extern "C" fn osprey_hal_fatal_trap(frame: &mut TrapFrame) {
+    // The NMI another CPU sends when it panics or shuts down (smp::stop_other_cpus).
+    if frame.vector == 2 && smp::stopping() {
+        smp::halt_forever();
+    }
     let what = match frame.vector {
         2 => "non-maskable interrupt",
         8 => "double fault",
@@ -235,7 +256,18 @@ impl KernelStack {
         }
     }
 
-    fn bounds(&self) -> (u64, u64) {
+    /// A stack of `size` bytes (at least 4 KiB), or None when the heap cannot give it.
+    pub fn try_new(size: usize) -> Option<KernelStack> {
+        let size = size.max(4096);
+        let mut v = alloc::vec::Vec::new();
+        v.try_reserve_exact(size).ok()?;
+        v.resize(size, 0u8);
+        Some(KernelStack {
+            mem: v.into_boxed_slice(),
+        })
+    }
+
+    pub(crate) fn bounds(&self) -> (u64, u64) {
         let b = self.mem.as_ptr() as u64;
         (b, (b + self.mem.len() as u64) & !15)
     }
@@ -245,6 +277,7 @@ impl KernelStack {
 /// them; rdx = 0 means no function for atexit), interrupts on. Syscalls and traps from the app
 /// run on `kstack`, which lives as long as the app.
 pub fn enter_app(kstack: &'static KernelStack, rip: u64, rsp: u64) -> ! {
+    crate::cpu::tlb::join_app_cpus();
     let (bottom, top) = kstack.bounds();
     crate::cpu::percpu::set_kernel_stack(bottom, top);
     let frame = TrapFrame {

@@ -10,6 +10,7 @@ use osprey_abi::Errno;
 
 use crate::machine::Machine;
 use crate::process::Process;
+use crate::thread::Thread;
 use crate::uaccess::UserPtr;
 
 mod table;
@@ -27,10 +28,11 @@ pub use table::{dispatch, syscall_args};
 /// What a handler returns.
 pub type SysResult = Result<usize, Errno>;
 
-/// Everything a handler may use: the machine and the process.
+/// Everything a handler may use: the machine, the process and the calling thread.
 pub struct Ctx<'a> {
-    pub m: &'a dyn Machine,
+    pub m: &'static dyn Machine,
     pub p: &'a Process,
+    pub t: &'a Thread,
 }
 
 /// A file descriptor argument (an `int` in the ABI: the upper 32 bits are ignored).
@@ -88,6 +90,7 @@ pub enum ArgFmt {
     Rlimit,
     Madvise,
     Futex,
+    CloneFlags,
     AccessMode,
     /// argv/envp-style array of strings.
     StrArray,

@@ -195,7 +195,14 @@ syscalls! {
     SYS_MLOCKALL => mem::mlock::sys_mlockall / 1 [Int];
     SYS_MUNLOCKALL => mem::mlock::sys_munlockall / 0 [];
     // the task and its identity
+    SYS_CLONE => task::clone::sys_clone / 5 [CloneFlags, Ptr, Ptr, Ptr, Ptr];
+    SYS_CLONE3 => task::clone::sys_clone3 / 2 [Ptr, UInt];
+    SYS_FORK => task::clone::sys_fork / 0 [];
+    SYS_VFORK => task::clone::sys_vfork / 0 [];
     SYS_EXIT => task::exit::sys_exit / 1 [Int];
+    SYS_TIMERFD_CREATE => time::timerfd::sys_timerfd_create / 2 [ClockId, UInt];
+    SYS_TIMERFD_SETTIME => time::timerfd::sys_timerfd_settime / 4 [Fd, UInt, Ptr, Ptr];
+    SYS_TIMERFD_GETTIME => time::timerfd::sys_timerfd_gettime / 2 [Fd, Ptr];
     SYS_EXIT_GROUP => task::exit::sys_exit_group / 1 [Int];
     SYS_GETPID => task::ids::sys_getpid / 0 [];
     SYS_GETTID => task::ids::sys_gettid / 0 [];

@@ -6,6 +6,7 @@ mod file;
 mod path;
 mod proc_dev;
 mod ramfs;
+mod shared_pages;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

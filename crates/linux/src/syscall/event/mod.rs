@@ -1,7 +1,6 @@
 //! Readiness: poll, ppoll, select, pselect6. (epoll, eventfd and the network's readiness come
-//! with issue 5.) With one thread, the only things that become ready while a caller waits are
-//! the console's input and time, so a blocked call checks its descriptors each time the
-//! machine's idle wait returns (input arrived, or a short timer).
+//! with issue 5.) A blocked call re-checks its descriptors whenever `iowait` says something
+//! changed (another thread wrote a pipe, an end closed), and every 200 us for the console.
 
 pub mod poll;
 pub mod select;
@@ -17,16 +16,7 @@ use super::Ctx;
 pub fn wait_until<T>(
     cx: &Ctx,
     deadline_ns: Option<u64>,
-    mut ready: impl FnMut() -> Result<Option<T>, Errno>,
+    ready: impl FnMut() -> Result<Option<T>, Errno>,
 ) -> Result<Option<T>, Errno> {
-    loop {
-        if let Some(v) = ready()? {
-            return Ok(Some(v));
-        }
-        let now = cx.m.monotonic_ns();
-        if deadline_ns.is_some_and(|d| now >= d) {
-            return Ok(None);
-        }
-        cx.m.idle(deadline_ns.unwrap_or(u64::MAX));
-    }
+    crate::iowait::wait_until(cx, deadline_ns, ready)
 }

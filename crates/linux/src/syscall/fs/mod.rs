@@ -147,3 +147,14 @@ pub fn name_at(cx: &Ctx, dirfd: i32, path: UserPtr<u8>) -> Result<(Arc<Dentry>, 
 pub fn umask(cx: &Ctx) -> u32 {
     cx.p.fs.lock().umask
 }
+
+/// Device and inode numbers for an anonymous inode (timerfd, signalfd, eventfd...): one device
+/// for all of them, like Linux's anon_inodefs, and a fresh inode number each.
+pub fn anon_inode_id() -> (u64, u64) {
+    static DEV: spin::Once<u64> = spin::Once::new();
+    static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+    (
+        *DEV.call_once(osprey_vfs::alloc_dev),
+        INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+    )
+}

@@ -88,6 +88,10 @@ fn do_open(cx: &Ctx, dirfd: i32, path: UserPtr<u8>, flags: u32, mode: u32) -> Sy
     let base = at_base(cx, dirfd, &path)?;
     // The vfs answers EOPNOTSUPP for O_TMPFILE: ramfs has no unnamed files yet.
     let file = cx.p.vfs.open(&base, &path, flags & !O_CLOEXEC, mode)?;
+    if flags & O_TRUNC != 0 {
+        // Shared mappings of the file must not keep pages past its new (zero) end.
+        crate::exec::file_truncated(cx.p, file.inode());
+    }
     let fd = cx.p.files.insert(file, flags & O_CLOEXEC != 0)?;
     Ok(fd as usize)
 }

@@ -5,12 +5,10 @@
 //! Linux. Ends count themselves; when the last writer goes, reads return 0 at the end of the
 //! data; when the last reader goes, writes fail with EPIPE (SIGPIPE is not delivered yet).
 //!
-//! Blocking: the kernel runs one thread, so a blocking read of an empty pipe whose writer is
-//! still open (or a blocking write to a full pipe) could never complete: it would hang
-//! forever on Linux, which nothing can observe. Osprey returns EAGAIN instead and logs a
-//! warning that the call would have blocked forever. With `O_NONBLOCK`, EAGAIN is the Linux
-//! answer anyway. A blocking write that fits only partly writes what fits and returns that
-//! count (Linux would block for the rest).
+//! Blocking: the pipe itself answers EAGAIN when a read finds it empty with a writer still
+//! open, or a write finds no room; the system calls (`rw.rs`) then wait for readiness
+//! (`crate::iowait`) unless the file is O_NONBLOCK, and a blocking write goes on until all
+//! of it is written, as on Linux. Every change of a pipe's state notifies the waiters.
 
 use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
@@ -121,14 +119,14 @@ impl Pipe {
             if r.writers == 0 {
                 return Ok(0);
             }
-            drop(r);
-            log::warn!("read of an empty pipe with a live writer would block forever: EAGAIN");
             return Err(Errno::EAGAIN);
         }
         let n = buf.len().min(r.data.len());
         for (d, s) in buf[..n].iter_mut().zip(r.data.drain(..n)) {
             *d = s;
         }
+        drop(r);
+        crate::iowait::notify();
         Ok(n)
     }
 
@@ -143,12 +141,12 @@ impl Pipe {
         let space = r.capacity.saturating_sub(r.data.len());
         // Writes up to PIPE_BUF are atomic: all or nothing.
         if space == 0 || (buf.len() <= PIPE_BUF && space < buf.len()) {
-            drop(r);
-            log::warn!("write to a full pipe would block until a read that cannot come: EAGAIN");
             return Err(Errno::EAGAIN);
         }
         let n = buf.len().min(space);
         r.data.extend(&buf[..n]);
+        drop(r);
+        crate::iowait::notify();
         Ok(n)
     }
 
@@ -221,9 +219,12 @@ impl PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        let mut r = self.pipe.ring.lock();
-        r.readers -= self.read as usize;
-        r.writers -= self.write as usize;
+        {
+            let mut r = self.pipe.ring.lock();
+            r.readers -= self.read as usize;
+            r.writers -= self.write as usize;
+        }
+        crate::iowait::notify();
     }
 }
 

@@ -3,6 +3,7 @@
 //! pointer midway returns what was done so far (as Linux does) or EFAULT if nothing was.
 
 use osprey_abi::Errno;
+use osprey_vfs::OpenFile;
 
 use super::{file, MAX_RW_COUNT};
 use crate::syscall::{Ctx, SysResult};
@@ -67,13 +68,45 @@ pub fn write_from_user(
     Ok(done)
 }
 
+/// Whether calls on `f` block (a stream opened without O_NONBLOCK: pipes today).
+fn blocks(f: &OpenFile) -> bool {
+    !f.seekable() && !f.nonblocking()
+}
+
+/// `read(2)` of a chunk: on a blocking stream, waits for data (or end of file) when there is
+/// none yet and nothing was read before in this call.
+pub fn read_chunk(cx: &Ctx, f: &OpenFile, buf: &mut [u8], first: bool) -> Result<usize, Errno> {
+    if first && blocks(f) {
+        crate::iowait::retry_blocking(cx, || f.read(buf))
+    } else {
+        f.read(buf)
+    }
+}
+
+/// `write(2)` of a chunk: on a blocking stream, all of it, waiting for room as needed; a
+/// failure after part of it was written returns that part.
+pub fn write_chunk(cx: &Ctx, f: &OpenFile, buf: &[u8]) -> Result<usize, Errno> {
+    if !blocks(f) {
+        return f.write(buf);
+    }
+    let mut done = 0;
+    while done < buf.len() {
+        match crate::iowait::retry_blocking(cx, || f.write(&buf[done..])) {
+            Ok(n) => done += n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
 pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
     let f = file(cx, fd)?;
     if count == 0 {
         f.read(&mut [])?;
         return Ok(0);
     }
-    read_into_user(cx, buf.addr(), count, |b, _| f.read(b))
+    read_into_user(cx, buf.addr(), count, |b, done| read_chunk(cx, &f, b, done == 0))
 }
 
 pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
@@ -82,7 +115,7 @@ pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult
         f.write(&[])?;
         return Ok(0);
     }
-    write_from_user(cx, buf.addr(), count, |b, _| f.write(b))
+    write_from_user(cx, buf.addr(), count, |b, _| write_chunk(cx, &f, b))
 }
 
 pub fn sys_pread64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {

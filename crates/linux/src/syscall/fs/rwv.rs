@@ -163,7 +163,7 @@ fn do_readv(cx: &Ctx, f: &OpenFile, segs: &[(u64, usize)], offset: Option<i64>) 
     // A stream: never ask for more once something came, unless it is already there.
     while done < want {
         let n = (want - done).min(tmp.len());
-        let got = match f.read(&mut tmp[..n]) {
+        let got = match super::rw::read_chunk(cx, f, &mut tmp[..n], done == 0) {
             Ok(g) => g,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -214,7 +214,7 @@ fn do_writev(cx: &Ctx, f: &OpenFile, segs: &[(u64, usize)], offset: Option<i64>)
                 let pos = off.checked_add(done as i64).ok_or(Errno::EINVAL)?;
                 f.pwrite(&tmp[..got], pos)
             }
-            None => f.write(&tmp[..got]),
+            None => super::rw::write_chunk(cx, f, &tmp[..got]),
         };
         let wrote = match r {
             Ok(w) => w,

@@ -1,10 +1,14 @@
-//! mmap, munmap. A file mapping is private and demand-paged from the file (copy on fault);
-//! read-only MAP_SHARED file mappings behave the same; writable shared file mappings are
-//! refused by osprey-mm with ENODEV until the page cache exists (issue 3).
+//! mmap, munmap. A private file mapping is demand-paged from the file (copy on fault); a
+//! MAP_SHARED mapping of a ramfs file maps the file's own pages (osprey-mm asks `InodeFile`
+//! for them), so the mapping and read()/write() see each other; writable shared mappings of
+//! other files (/proc) are refused with ENODEV. /dev/zero maps anonymous memory.
 
 use osprey_abi::Errno;
 use osprey_mm::flags::{MAP_ANONYMOUS, PROT_EXEC, PROT_READ, PROT_WRITE};
 use osprey_mm::Backing;
+
+use osprey_vfs::consts::makedev;
+use osprey_vfs::FileType;
 
 use crate::exec::InodeFile;
 use crate::syscall::{fs::file, Ctx, SysResult};
@@ -35,10 +39,15 @@ pub fn sys_mmap(
         if !f.readable() {
             return Err(Errno::EACCES);
         }
-        if !f.metadata().is_regular() {
+        let md = f.metadata();
+        if md.file_type() == FileType::CharDevice && md.rdev == makedev(1, 5) {
+            // /dev/zero: anonymous memory, shared or private, as Linux gives.
+            Backing::Anonymous
+        } else if !md.is_regular() {
             return Err(Errno::ENODEV);
+        } else {
+            Backing::file(InodeFile::new(&f), offset)
         }
-        Backing::file(InodeFile::new(&f), offset)
     };
     let mut mm = cx.p.mm.lock();
     let (space, pt) = mm.parts();

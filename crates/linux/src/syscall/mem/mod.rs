@@ -9,3 +9,6 @@ pub mod mmap;
 pub mod mprotect;
 pub mod mremap;
 pub mod msync;
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,7 @@ pub fn sys_sigaltstack(cx: &Ctx, ss: UserPtr<Stack>, old: UserPtr<Stack>) -> Sys
         None => None,
     };
     let prev = {
-        let mut st = cx.p.signals.lock();
+        let mut st = cx.t.signals.lock();
         let prev = st.altstack;
         if let Some(s) = new {
             st.altstack = if s.ss_flags & SS_DISABLE != 0 {

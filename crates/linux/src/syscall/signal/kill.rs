@@ -53,7 +53,7 @@ pub fn sys_tkill(cx: &Ctx, tid: i32, sig: i32) -> SysResult {
     if tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if tid != PID {
+    if cx.p.thread(tid).is_none() {
         return Err(Errno::ESRCH);
     }
     send_self(cx, sig)

@@ -21,7 +21,7 @@ pub fn sys_rt_sigprocmask(
         None => None,
     };
     let old = {
-        let mut s = cx.p.signals.lock();
+        let mut s = cx.t.signals.lock();
         let old = s.mask;
         if let Some(n) = new {
             s.mask = match how {

@@ -1,13 +1,16 @@
-//! futex, for a process with one thread (issue 4 replaces this with wait queues shared by many
-//! threads). With a single thread nobody else can be waiting, so wakes wake no one (0) and the
-//! requeue operations move no one; a wait whose value no longer matches is EAGAIN; a wait with
-//! a timeout sleeps until it and returns ETIMEDOUT; a wait without one could only be ended by
-//! another thread or a signal, neither of which exists yet, so it blocks for good, as Linux
-//! would (the kernel log says why). Arguments are checked as Linux checks them.
+//! futex: wait, wake, requeue, wake-op and the bitset variants, on the wait queues of
+//! [`crate::futex::FutexTable`]. Arguments are checked as Linux checks them; a wait ends with
+//! 0 (woken), EAGAIN (the word had changed), ETIMEDOUT or EINTR (a signal for the thread).
+//! The priority-inheritance operations answer ENOSYS, which makes glibc use its plain
+//! futex-based mutexes instead (PTHREAD_PRIO_INHERIT mutexes then fail to initialise).
+//!
+//! FUTEX_WAKE_OP's read-modify-write of the second word is a compare-exchange loop on app
+//! memory (`Machine::cmpxchg_u32`), atomic against threads on other CPUs.
 
 use osprey_abi::futex::*;
 use osprey_abi::{Errno, Timespec};
 
+use crate::futex::WaitEnd;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
@@ -39,33 +42,21 @@ fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> S
             })
         }
     };
-    let cur = UserPtr::<u32>::new(uaddr).read(cx.m)?;
-    if cur != val {
-        return Err(Errno::EAGAIN);
-    }
-    match deadline {
-        Some(d) => {
-            cx.m.sleep_until(d);
-            Err(Errno::ETIMEDOUT)
-        }
-        None => {
-            log::warn!(
-                "futex wait at {uaddr:#x} with no other thread to wake it: blocked for good"
-            );
-            loop {
-                cx.m.idle(u64::MAX);
-            }
-        }
+    match cx.p.futexes.wait(cx.m, cx.t, uaddr, val, deadline, bitset)? {
+        WaitEnd::Woken => Ok(0),
+        WaitEnd::TimedOut => Err(Errno::ETIMEDOUT),
+        WaitEnd::Interrupted => Err(Errno::EINTR),
     }
 }
 
-/// FUTEX_WAKE_OP's operation on the word at `uaddr2`, then its comparison of the old value.
-fn wake_op(cx: &Ctx, uaddr2: u64, encoded: u32) -> Result<(), Errno> {
-    check_addr(uaddr2)?;
+/// FUTEX_WAKE_OP's operation on the word at `uaddr2`; returns its comparison of the old value
+/// (whether waiters on `uaddr2` are woken too).
+fn wake_op(cx: &Ctx, uaddr2: u64, encoded: u32) -> Result<bool, Errno> {
     let op = (encoded >> 28) & 0x7;
     let shift = encoded & (8 << 28) != 0;
     let cmp = (encoded >> 24) & 0xf;
     let mut oparg = (encoded >> 12) & 0xfff;
+    let cmparg = encoded & 0xfff;
     if shift {
         if oparg > 31 {
             return Err(Errno::EINVAL);
@@ -75,18 +66,31 @@ fn wake_op(cx: &Ctx, uaddr2: u64, encoded: u32) -> Result<(), Errno> {
     if op > 4 || cmp > 5 {
         return Err(Errno::ENOSYS);
     }
-    let p = UserPtr::<u32>::new(uaddr2);
-    let old = p.read(cx.m)?;
-    let new = match op {
-        0 => oparg,
-        1 => old.wrapping_add(oparg),
-        2 => old | oparg,
-        3 => old & !oparg,
-        _ => old ^ oparg,
-    };
-    p.write(cx.m, &new)?;
-    // The comparison decides whether waiters on uaddr2 are woken: there are none.
-    Ok(())
+    // An atomic read-modify-write, as Linux's (other threads may touch the word meanwhile).
+    let mut old = cx.m.read_u32(uaddr2)?;
+    loop {
+        let new = match op {
+            0 => oparg,
+            1 => old.wrapping_add(oparg),
+            2 => old | oparg,
+            3 => old & !oparg,
+            _ => old ^ oparg,
+        };
+        let seen = cx.m.cmpxchg_u32(uaddr2, old, new)?;
+        if seen == old {
+            break;
+        }
+        old = seen;
+    }
+    let (a, b) = (old as i32, cmparg as i32);
+    Ok(match cmp {
+        0 => a == b,
+        1 => a != b,
+        2 => a < b,
+        3 => a <= b,
+        4 => a > b,
+        _ => a >= b,
+    })
 }
 
 pub fn sys_futex(
@@ -98,39 +102,44 @@ pub fn sys_futex(
     uaddr2: u64,
     val3: u32,
 ) -> SysResult {
+    // For the requeue and wake-op commands the timeout argument is a count.
+    let val2 = timeout as u32;
     match op & FUTEX_CMD_MASK {
         FUTEX_WAIT => wait(cx, op, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY),
         FUTEX_WAIT_BITSET => wait(cx, op, uaddr, val, timeout, val3),
         FUTEX_WAKE => {
             check_addr(uaddr)?;
-            Ok(0)
+            Ok(cx
+                .p
+                .futexes
+                .wake(cx.m, uaddr, val as usize, FUTEX_BITSET_MATCH_ANY))
         }
         FUTEX_WAKE_BITSET => {
             check_addr(uaddr)?;
             if val3 == 0 {
                 return Err(Errno::EINVAL);
             }
-            Ok(0)
+            Ok(cx.p.futexes.wake(cx.m, uaddr, val as usize, val3))
         }
-        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+        cmd @ (FUTEX_REQUEUE | FUTEX_CMP_REQUEUE) => {
             check_addr(uaddr)?;
             check_addr(uaddr2)?;
-            if (val as i32) < 0 || (timeout as i32) < 0 {
+            if (val as i32) < 0 || (val2 as i32) < 0 {
                 return Err(Errno::EINVAL);
             }
-            if op & FUTEX_CMD_MASK == FUTEX_CMP_REQUEUE
-                && UserPtr::<u32>::new(uaddr).read(cx.m)? != val3
-            {
-                return Err(Errno::EAGAIN);
-            }
-            Ok(0)
+            let expect = (cmd == FUTEX_CMP_REQUEUE).then_some(val3);
+            cx.p
+                .futexes
+                .requeue(cx.m, uaddr, val as usize, uaddr2, val2 as usize, expect)
         }
         FUTEX_WAKE_OP => {
             check_addr(uaddr)?;
-            wake_op(cx, uaddr2, val3)?;
-            Ok(0)
+            check_addr(uaddr2)?;
+            cx.p.futexes.wake_op(cx.m, uaddr, val as usize, uaddr2, val2 as usize, || {
+                wake_op(cx, uaddr2, val3)
+            })
         }
-        // Priority-inheritance futexes: glibc falls back on ENOSYS (issue 4 may add them).
+        // Priority-inheritance futexes: glibc falls back on ENOSYS.
         _ => Err(Errno::ENOSYS),
     }
 }

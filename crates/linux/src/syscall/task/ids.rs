@@ -11,8 +11,8 @@ pub fn sys_getpid(_cx: &Ctx) -> SysResult {
     Ok(PID as usize)
 }
 
-pub fn sys_gettid(_cx: &Ctx) -> SysResult {
-    Ok(PID as usize)
+pub fn sys_gettid(cx: &Ctx) -> SysResult {
+    Ok(cx.t.tid as usize)
 }
 
 pub fn sys_getppid(_cx: &Ctx) -> SysResult {

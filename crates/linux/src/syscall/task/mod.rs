@@ -1,6 +1,7 @@
 //! The task: exit, identity, TLS and thread bookkeeping, limits, scheduling.
 
 pub mod arch_prctl;
+pub mod clone;
 pub mod exit;
 pub mod futex;
 pub mod ids;

@@ -23,14 +23,14 @@ pub fn sys_prctl(
                 Errno::ENAMETOOLONG => Ok(alloc::vec::Vec::new()),
                 e => Err(e),
             })?;
-            let mut t = cx.p.thread.lock();
-            t.name = [0; 16];
+            let mut t = cx.t.name.lock();
+            *t = [0; 16];
             let n = name.len().min(15);
-            t.name[..n].copy_from_slice(&name[..n]);
+            t[..n].copy_from_slice(&name[..n]);
             Ok(0)
         }
         PR_GET_NAME => {
-            let name = cx.p.thread.lock().name;
+            let name = cx.t.name();
             cx.m.copy_to_user(arg2, &name)?;
             Ok(0)
         }

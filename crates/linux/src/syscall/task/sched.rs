@@ -1,18 +1,19 @@
-//! sched_yield, sched_getaffinity/setaffinity, getcpu. One thread on CPU 0 today; the
-//! affinity mask reports every CPU the VM has.
+//! sched_yield, sched_getaffinity/setaffinity, getcpu. The affinity mask reports every CPU the
+//! VM has; setting one is accepted when it names at least one of them (threads are not pinned
+//! yet).
 
 use osprey_abi::Errno;
 
-use crate::process::PID;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
-pub fn sys_sched_yield(_cx: &Ctx) -> SysResult {
+pub fn sys_sched_yield(cx: &Ctx) -> SysResult {
+    cx.m.yield_now();
     Ok(0)
 }
 
 pub fn sys_sched_getaffinity(cx: &Ctx, pid: i32, len: usize, mask: UserPtr<u8>) -> SysResult {
-    if pid != 0 && pid != PID {
+    if pid != 0 && cx.p.thread(pid).is_none() {
         return Err(Errno::ESRCH);
     }
     // Linux copies whole longs and needs room for its nr_cpu_ids bits.
@@ -30,7 +31,7 @@ pub fn sys_sched_getaffinity(cx: &Ctx, pid: i32, len: usize, mask: UserPtr<u8>) 
 }
 
 pub fn sys_sched_setaffinity(cx: &Ctx, pid: i32, len: usize, mask: UserPtr<u8>) -> SysResult {
-    if pid != 0 && pid != PID {
+    if pid != 0 && cx.p.thread(pid).is_none() {
         return Err(Errno::ESRCH);
     }
     let mut buf = alloc::vec![0u8; len.min(1024)];
@@ -45,7 +46,7 @@ pub fn sys_sched_setaffinity(cx: &Ctx, pid: i32, len: usize, mask: UserPtr<u8>) 
 
 pub fn sys_getcpu(cx: &Ctx, cpu: UserPtr<u32>, node: UserPtr<u32>, _cache: u64) -> SysResult {
     if let Some(c) = cpu.nullable() {
-        c.write(cx.m, &0)?;
+        c.write(cx.m, &cx.m.cpu_id())?;
     }
     if let Some(n) = node.nullable() {
         n.write(cx.m, &0)?;

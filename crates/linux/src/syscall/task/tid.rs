@@ -1,9 +1,9 @@
-//! set_tid_address, set_robust_list, get_robust_list: recorded for thread exit (the futex wake
-//! on clear_child_tid and robust-list cleanup run when threads exit; issue 4).
+//! set_tid_address, set_robust_list, get_robust_list: per-thread words used when the thread
+//! exits (clear_child_tid is zeroed and futex-woken; the robust list's futexes are released;
+//! see `exit.rs`).
 
 use osprey_abi::Errno;
 
-use crate::process::PID;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
@@ -11,28 +11,28 @@ use crate::uaccess::UserPtr;
 const ROBUST_LIST_HEAD_LEN: usize = 24;
 
 pub fn sys_set_tid_address(cx: &Ctx, tidptr: UserPtr<i32>) -> SysResult {
-    cx.p.thread.lock().clear_child_tid = tidptr.addr();
-    Ok(PID as usize)
+    cx.t
+        .clear_child_tid
+        .store(tidptr.addr(), core::sync::atomic::Ordering::Relaxed);
+    Ok(cx.t.tid as usize)
 }
 
 pub fn sys_set_robust_list(cx: &Ctx, head: UserPtr<u8>, len: usize) -> SysResult {
     if len != ROBUST_LIST_HEAD_LEN {
         return Err(Errno::EINVAL);
     }
-    let mut t = cx.p.thread.lock();
-    t.robust_list = head.addr();
-    t.robust_list_len = len;
+    *cx.t.robust_list.lock() = (head.addr(), len);
     Ok(0)
 }
 
 pub fn sys_get_robust_list(cx: &Ctx, pid: i32, head: UserPtr<u64>, len: UserPtr<u64>) -> SysResult {
-    if pid != 0 && pid != PID {
-        return Err(Errno::ESRCH);
-    }
-    let (h, l) = {
-        let t = cx.p.thread.lock();
-        (t.robust_list, t.robust_list_len as u64)
+    let t = if pid == 0 {
+        None
+    } else {
+        Some(cx.p.thread(pid).ok_or(Errno::ESRCH)?)
     };
+    let (h, l) = *t.as_deref().unwrap_or(cx.t).robust_list.lock();
+    let l = l as u64;
     head.write(cx.m, &h)?;
     len.write(cx.m, &l)?;
     Ok(0)

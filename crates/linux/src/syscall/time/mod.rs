@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod sleep;
+pub mod timerfd;
 
 use osprey_abi::{Errno, Timespec};
 

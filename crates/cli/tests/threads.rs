@@ -1,0 +1,91 @@
+//! Threads: C pthreads (glibc static, static-pie, musl), raw futexes, pipes between threads
+//! (blocking reads and writes, poll woken by a writer), a 64-thread contended mutex with an
+//! exact total, and Rust's std (static and dynamic) — each compared with the
+//! same program on the host.
+
+#[macro_use]
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+
+each_variant!(pthreads_mutex_condvar_rwlock_barrier_tls, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("threads", v)));
+    assert!(vm.out().ends_with("done\n"), "{}", vm.show());
+});
+
+each_variant!(raw_futex_timeouts_and_ping_pong, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("futex", v)));
+    assert!(vm.out().contains("ping-pong rounds=2000 bad=0"), "{}", vm.show());
+});
+
+each_variant!(pipes_between_threads_block_and_wake, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("thread_pipes", v)));
+    assert!(vm.out().contains("poll woke: n=1 revents_in=1"), "{}", vm.show());
+});
+
+each_variant!(spinning_threads_are_preempted, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("preempt", v)));
+    assert!(vm.out().contains("both spinners ran"), "{}", vm.show());
+});
+
+each_variant!(vector_registers_are_per_thread, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("fpu_threads", v)));
+    assert!(vm.out().contains("switches: exact"), "{}", vm.show());
+    assert!(vm.out().contains("clobbering thread: kept"), "{}", vm.show());
+});
+
+each_variant!(sixty_four_threads_exact_total, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("thread_stress", v)));
+    assert!(
+        vm.out().contains("total=6400000 expected=6400000"),
+        "{}",
+        vm.show()
+    );
+});
+
+/// Compiles tests/programs/rust_threads.rs with the host's rustc (static or dynamic glibc).
+fn rust_program(static_crt: bool) -> PathBuf {
+    let src = programs_dir().join("rust_threads.rs");
+    let out = build_dir().join(if static_crt {
+        "rust_threads-static"
+    } else {
+        "rust_threads-dynamic"
+    });
+    std::fs::create_dir_all(build_dir()).unwrap();
+    let fresh = |p: &PathBuf| {
+        let m = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        matches!((m(p), m(&src)), (Some(b), Some(s)) if b >= s)
+    };
+    if !fresh(&out) {
+        let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
+        let mut cmd = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
+        cmd.args(["-O", "--edition", "2021", "-o"]).arg(&tmp).arg(&src);
+        if static_crt {
+            cmd.args(["-C", "target-feature=+crt-static"]);
+        }
+        let r = cmd.output().expect("running rustc");
+        assert!(
+            r.status.success(),
+            "rustc failed: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        std::fs::rename(&tmp, &out).unwrap();
+    }
+    out
+}
+
+#[test]
+fn rust_std_threads_static() {
+    let (vm, _) = same_as_native(&Guest::new(rust_program(true)));
+    assert!(vm.out().contains("mutex total=80000"), "{}", vm.show());
+    assert!(vm.err().contains("expected panic in a thread"), "{}", vm.show());
+}
+
+#[test]
+fn rust_std_threads_dynamic() {
+    let (vm, _) = same_as_native(&Guest::new(rust_program(false)));
+    assert!(vm.out().contains("barrier leaders=1"), "{}", vm.show());
+}

@@ -1,0 +1,12 @@
+//! Timers and sleeping: timerfd (periodic, one-shot, absolute on CLOCK_REALTIME, blocking and
+//! non-blocking reads, poll), compared with the host.
+
+#[macro_use]
+mod common;
+
+use common::*;
+
+each_variant!(timerfd_periodic_one_shot_poll_and_errors, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("timerfd", v)));
+    assert!(vm.out().contains("one-shot read: 8 n=1"), "{}", vm.show());
+});

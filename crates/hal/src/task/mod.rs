@@ -1,0 +1,348 @@
+//! Threads at the hardware level: a kernel stack, a saved stack pointer, the app's FS base,
+//! vector state and syscall frame, and the switch between two of them.
+//!
+//! The scheduler (in the kernel crate) decides who runs; this module only makes a switch safe.
+//! Each CPU holds a strong reference to the thread it runs (`current`, in the per-CPU block).
+//! [`switch_to`] moves that reference to the incoming thread and, once the switch is complete,
+//! hands the outgoing one to the kernel's switch hook on the incoming side: only then is its
+//! stack pointer saved, so only then may it be put on a run queue (where another CPU could
+//! pick it) or dropped (freeing its stack, which is no longer in use).
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::any::Any;
+use core::arch::global_asm;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use x86_64::instructions::interrupts;
+
+use crate::cpu::{gdt, percpu};
+use crate::trap::{KernelStack, TrapFrame};
+
+pub mod fpu;
+
+use fpu::FpuArea;
+
+global_asm!(include_str!("switch.S"), options(att_syntax));
+
+extern "C" {
+    fn osprey_context_switch(save_rsp: *mut u64, next_rsp: u64);
+    fn osprey_thread_trampoline();
+}
+
+/// A thread of execution: the app's threads, and each CPU's boot flow (its idle thread).
+pub struct Thread {
+    /// Never reused: names whose vector state the CPU's registers hold.
+    uid: u64,
+    /// The stack pointer while the thread is not running.
+    saved_rsp: UnsafeCell<u64>,
+    /// Owned kernel stack; None for a CPU's boot flow, which runs on the boot stack.
+    _stack: Option<KernelStack>,
+    /// [bottom, top) of the kernel stack, for the per-CPU entry fields.
+    bounds: (u64, u64),
+    /// The app's FS base while not running.
+    fs_base: UnsafeCell<u64>,
+    /// The per-CPU "system call in progress" frame while not running.
+    syscall_frame: UnsafeCell<u64>,
+    /// The app's vector state; None for kernel-only threads. Authoritative unless
+    /// `fpu.active` (then the registers hold a newer one).
+    fpu: Option<UnsafeCell<FpuArea>>,
+    /// Lazy vector-state bookkeeping, touched only by the CPU running the thread.
+    fpu_lazy: UnsafeCell<FpuLazy>,
+    /// What the scheduler keeps about the thread.
+    payload: Box<dyn Any + Send + Sync>,
+}
+
+// SAFETY: the UnsafeCell fields are written only by the CPU that switches the thread out and
+// read by the CPU that switches it in, and the scheduler orders those two (the hook that
+// publishes an outgoing thread runs after its state is saved; taking it from a run queue
+// synchronises with that through the queue's lock).
+unsafe impl Sync for Thread {}
+// SAFETY: as above; the kernel stack and vector area are plain owned memory.
+unsafe impl Send for Thread {}
+
+static NEXT_UID: AtomicU64 = AtomicU64::new(1);
+/// Versions of saved vector states: unique across threads and saves, never 0.
+static NEXT_FPU_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// Lazy vector-state switching. A switch to an app thread sets CR0.TS instead of restoring its
+/// state; the first vector instruction traps (#NM) and only then is the state restored
+/// (skipped when the registers still hold it: `version` matches the CPU's `fpu_loaded`). A
+/// thread that did not trap since it was switched in has not changed its state, so switching
+/// it out saves nothing. A thread that trapped on each of its last few runs is switched in
+/// eagerly (restored, TS clear), as Linux once did: a trap per switch costs more than it saves
+/// for threads that always use the vector unit.
+#[derive(Default)]
+struct FpuLazy {
+    /// The registers hold the thread's live state (it used them since it was switched in).
+    active: bool,
+    /// Version of the state in the area; the CPU whose `fpu_loaded` equals it holds a copy.
+    version: u64,
+    /// Consecutive runs that used the vector unit.
+    streak: u8,
+}
+
+/// Runs in a row that used the vector unit before a thread is switched in eagerly.
+const EAGER_AFTER: u8 = 3;
+
+fn new_fpu_version() -> u64 {
+    NEXT_FPU_VERSION.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Thread {
+    /// Makes the flow of control calling this (a CPU's boot flow) a thread and the CPU's
+    /// current one. Call once per CPU, before any `switch_to` on it.
+    pub fn adopt_boot_flow(payload: Box<dyn Any + Send + Sync>) -> Arc<Thread> {
+        let t = Arc::new(Thread {
+            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
+            saved_rsp: UnsafeCell::new(0),
+            _stack: None,
+            bounds: percpu::kernel_stack(),
+            fs_base: UnsafeCell::new(0),
+            syscall_frame: UnsafeCell::new(0),
+            fpu: None,
+            fpu_lazy: UnsafeCell::new(FpuLazy::default()),
+            payload,
+        });
+        let old = percpu::replace_current(Arc::into_raw(t.clone()) as u64);
+        assert!(old == 0, "adopt_boot_flow called twice on one CPU");
+        t
+    }
+
+    /// A new app thread that starts with the registers of `frame` (a copy of a system call's
+    /// frame with rax = 0 and a new rsp, for `clone`; or the program's entry state), the given
+    /// FS base, and a copy of the calling thread's vector state (as `clone` gives the child).
+    /// None when memory is short.
+    pub fn new_app(
+        frame: &TrapFrame,
+        fs_base: u64,
+        stack_size: usize,
+        payload: Box<dyn Any + Send + Sync>,
+    ) -> Option<Arc<Thread>> {
+        let stack = KernelStack::try_new(stack_size)?;
+        let (bottom, top) = stack.bounds();
+        let mut f = *frame;
+        f.cs = gdt::KERNEL_CS as u64;
+        f.ss = gdt::KERNEL_DS as u64;
+        // The frame at the top of the stack; below it what `osprey_context_switch` pops: six
+        // callee-saved registers (r12 = the frame) and the return address, the trampoline.
+        let frame_at = top - core::mem::size_of::<TrapFrame>() as u64;
+        debug_assert!(frame_at % 16 == 0);
+        let ret_at = frame_at - 8;
+        let rsp = ret_at - 6 * 8;
+        let regs: [u64; 7] = [
+            0,        // r15
+            0,        // r14
+            0,        // r13
+            frame_at, // r12
+            0,        // rbx
+            0,        // rbp
+            osprey_thread_trampoline as *const () as u64,
+        ];
+        // SAFETY: the stack is ours alone (just allocated, not yet running), and both writes
+        // lie inside it: [rsp, top) with rsp = top - frame - 56 > bottom for any real stack
+        // size (KernelStack::try_new refuses tiny ones). Alignment: frame_at is 16-aligned.
+        unsafe {
+            (frame_at as *mut TrapFrame).write(f);
+            (rsp as *mut [u64; 7]).write(regs);
+        }
+        let fpu = copy_current_fpu()?;
+        Some(Arc::new(Thread {
+            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
+            saved_rsp: UnsafeCell::new(rsp),
+            _stack: Some(stack),
+            bounds: (bottom, top),
+            fs_base: UnsafeCell::new(fs_base),
+            syscall_frame: UnsafeCell::new(0),
+            fpu: Some(UnsafeCell::new(fpu)),
+            fpu_lazy: UnsafeCell::new(FpuLazy {
+                active: false,
+                version: new_fpu_version(),
+                streak: 0,
+            }),
+            payload,
+        }))
+    }
+
+    /// What the scheduler attached to this thread.
+    pub fn payload(&self) -> &(dyn Any + Send + Sync) {
+        &*self.payload
+    }
+
+    /// Whether this thread runs app code (it has vector state and an FS base).
+    pub fn is_app(&self) -> bool {
+        self.fpu.is_some()
+    }
+}
+
+/// Runs `f` with the thread this CPU is running. The reference cannot escape `f`; it stays
+/// valid across switches inside `f`, because the thread is the one running `f`: while it is
+/// switched out someone holds it (a run queue, a wait list), and if nobody did it could never
+/// run again, so `f` would never continue.
+#[inline]
+pub fn with_current<R>(f: impl FnOnce(&Thread) -> R) -> R {
+    let p = percpu::current() as *const Thread;
+    assert!(!p.is_null(), "no current thread on this CPU");
+    // SAFETY: the per-CPU block holds a strong reference to the running thread (Arc::into_raw
+    // in adopt_boot_flow / switch_to), so it is alive; see above for why it stays alive
+    // while `f` runs.
+    f(unsafe { &*p })
+}
+
+/// A copy of the running thread's vector state (Linux gives a clone child its parent's).
+fn copy_current_fpu() -> Option<FpuArea> {
+    with_current(|t| {
+        // SAFETY: the running thread's cells are touched only by this CPU, which is here.
+        let (area, lazy) = unsafe { (t.fpu.as_ref().map(|a| &*a.get()), &*t.fpu_lazy.get()) };
+        match area {
+            Some(a) if !lazy.active => a.duplicate(),
+            // Live in the registers (or a kernel thread: the registers' initial state).
+            _ => FpuArea::from_registers(),
+        }
+    })
+}
+
+/// #NM (device not available): the running thread used a vector instruction with CR0.TS set.
+/// Loads its state unless the registers still hold it. Returns false if the CPU had TS clear
+/// (not a lazy-switch trap).
+pub(crate) fn on_device_not_available() -> bool {
+    fpu::clear_ts();
+    percpu::set_ts_flag(false);
+    with_current(|t| {
+        if let Some(area) = &t.fpu {
+            // SAFETY: the running thread's cells are touched only by this CPU, with interrupts
+            // off (we are in a trap handler).
+            unsafe {
+                let lazy = &mut *t.fpu_lazy.get();
+                if percpu::fpu_loaded() != lazy.version {
+                    (*area.get()).restore();
+                    percpu::set_fpu_loaded(lazy.version);
+                }
+                lazy.active = true;
+                lazy.streak = lazy.streak.saturating_add(1);
+            }
+        }
+    });
+    true
+}
+
+/// A new strong reference to the running thread.
+pub fn current() -> Arc<Thread> {
+    let p = percpu::current() as *const Thread;
+    assert!(!p.is_null(), "no current thread on this CPU");
+    // SAFETY: `p` came from Arc::into_raw and the per-CPU block still owns that reference;
+    // incrementing first makes from_raw's reference an extra one.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Arc::from_raw(p)
+    }
+}
+
+/// The kernel's hook, called on the incoming thread right after each switch with the
+/// outgoing thread (whose state is now fully saved).
+static SWITCH_HOOK: AtomicUsize = AtomicUsize::new(0);
+
+pub fn set_switch_hook(hook: fn(Arc<Thread>)) {
+    SWITCH_HOOK.store(hook as usize, Ordering::Release);
+}
+
+fn finish_switch() {
+    let prev = percpu::replace_previous(0) as *const Thread;
+    if prev.is_null() {
+        return;
+    }
+    // SAFETY: switch_to moved the outgoing thread's reference (from Arc::into_raw) into the
+    // `previous` slot; taking it out of the slot transfers ownership here.
+    let prev = unsafe { Arc::from_raw(prev) };
+    let h = SWITCH_HOOK.load(Ordering::Acquire);
+    if h != 0 {
+        // SAFETY: the only non-zero value stored is a `fn(Arc<Thread>)` (set_switch_hook).
+        let h = unsafe { core::mem::transmute::<usize, fn(Arc<Thread>)>(h) };
+        h(prev);
+    }
+}
+
+/// Stops running the current thread and runs `next` (which must not be running on any CPU:
+/// the scheduler guarantees it by taking threads from its queues). Returns when some CPU
+/// switches back to this thread. Interrupts are off during the switch and come back as they
+/// were.
+pub fn switch_to(next: Arc<Thread>) {
+    let were_on = interrupts::are_enabled();
+    interrupts::disable();
+    let prev_raw = percpu::current() as *const Thread;
+    let next_raw = Arc::into_raw(next);
+    if prev_raw == next_raw {
+        // SAFETY: undoes the into_raw just above.
+        drop(unsafe { Arc::from_raw(next_raw) });
+        if were_on {
+            interrupts::enable();
+        }
+        return;
+    }
+    // SAFETY: the per-CPU block owns a reference to the running thread; `next` is alive (we
+    // hold the reference made by into_raw above).
+    let (prev, next) = unsafe { (&*prev_raw, &*next_raw) };
+    // SAFETY (all cell accesses below): `prev` is running on this CPU and `next` is not
+    // running anywhere (the caller's contract), so nobody else touches their cells now.
+    unsafe {
+        if let Some(area) = &prev.fpu {
+            *prev.fs_base.get() = crate::cpu::fs_base();
+            let lazy = &mut *prev.fpu_lazy.get();
+            if lazy.active {
+                // It used the registers (so TS is clear): its state changed; save it. The
+                // registers keep a copy of this version.
+                (*area.get()).save();
+                lazy.version = new_fpu_version();
+                percpu::set_fpu_loaded(lazy.version);
+                lazy.active = false;
+            } else {
+                lazy.streak = 0;
+            }
+        }
+        *prev.syscall_frame.get() = percpu::syscall_frame_addr();
+        percpu::set_kernel_stack(next.bounds.0, next.bounds.1);
+        percpu::set_syscall_frame_addr(*next.syscall_frame.get());
+        if let Some(area) = &next.fpu {
+            let lazy = &mut *next.fpu_lazy.get();
+            if lazy.streak >= EAGER_AFTER {
+                if percpu::ts_set() {
+                    fpu::clear_ts();
+                    percpu::set_ts_flag(false);
+                }
+                if percpu::fpu_loaded() != lazy.version {
+                    (*area.get()).restore();
+                    percpu::set_fpu_loaded(lazy.version);
+                }
+                lazy.active = true;
+            } else if !percpu::ts_set() {
+                fpu::set_ts();
+                percpu::set_ts_flag(true);
+            }
+            crate::cpu::set_fs_base(*next.fs_base.get());
+        }
+        percpu::replace_current(next_raw as u64);
+        percpu::replace_previous(prev_raw as u64);
+        osprey_context_switch(prev.saved_rsp.get(), *next.saved_rsp.get());
+    }
+    // Back on `prev`, switched to by someone.
+    finish_switch();
+    if were_on {
+        interrupts::enable();
+    }
+}
+
+/// Ends the current thread for good: switches to `next` and never comes back. The switch hook
+/// receives the ended thread and should drop it (which frees its kernel stack). The caller must
+/// have dropped everything it owns on this stack first: nothing here unwinds.
+pub fn exit_to(next: Arc<Thread>) -> ! {
+    switch_to(next);
+    panic!("an exited thread was switched back to");
+}
+
+/// First Rust code of a new thread (from the trampoline), interrupts off.
+#[no_mangle]
+extern "C" fn osprey_hal_thread_first_run() {
+    finish_switch();
+    interrupts::enable();
+}

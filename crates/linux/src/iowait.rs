@@ -1,0 +1,96 @@
+//! Waiting for I/O readiness: blocking reads and writes of pipes, poll and select.
+//!
+//! One wait list for the whole app. Whatever changes the readiness of a file (a pipe gains
+//! data or room, an end closes) calls [`notify`], which bumps an event count and unparks every
+//! registered waiter; each waiter re-checks its own condition. A thundering herd in principle,
+//! but the app's threads are few and each check is cheap; per-file wait queues can replace it
+//! when sockets (issue 5) make the lists long. The stdin console has no interrupt yet, so
+//! waiters also look again every 200 us (`Machine::idle`).
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering::SeqCst};
+
+use osprey_abi::Errno;
+use spin::{Mutex, Once};
+
+use crate::machine::Machine;
+use crate::syscall::Ctx;
+
+struct IoWait {
+    events: AtomicU64,
+    waiters: Mutex<Vec<i32>>,
+}
+
+static IO: IoWait = IoWait {
+    events: AtomicU64::new(0),
+    waiters: Mutex::new(Vec::new()),
+};
+
+static MACHINE: Once<&'static dyn Machine> = Once::new();
+
+/// Gives the wait list the machine that unparks threads (once, at boot).
+pub fn init(m: &'static dyn Machine) {
+    MACHINE.call_once(|| m);
+}
+
+/// Something's readiness changed: wake every waiter to look again.
+pub fn notify() {
+    IO.events.fetch_add(1, SeqCst);
+    let waiters = IO.waiters.lock();
+    if waiters.is_empty() {
+        return;
+    }
+    if let Some(m) = MACHINE.get() {
+        for &tid in waiters.iter() {
+            m.unpark(tid);
+        }
+    }
+}
+
+/// Waits until `ready()` gives Some, the monotonic deadline passes (Ok(None); no deadline:
+/// forever), or a signal arrives for the thread (EINTR).
+pub fn wait_until<T>(
+    cx: &Ctx,
+    deadline_ns: Option<u64>,
+    mut ready: impl FnMut() -> Result<Option<T>, Errno>,
+) -> Result<Option<T>, Errno> {
+    loop {
+        let seen = IO.events.load(SeqCst);
+        if let Some(v) = ready()? {
+            return Ok(Some(v));
+        }
+        if deadline_ns.is_some_and(|d| cx.m.monotonic_ns() >= d) {
+            return Ok(None);
+        }
+        if cx.t.interrupted() {
+            return Err(Errno::EINTR);
+        }
+        IO.waiters.lock().push(cx.t.tid);
+        // A notify between the check above and the registration bumped the count: look again
+        // instead of sleeping through it.
+        if IO.events.load(SeqCst) == seen {
+            cx.m.idle(deadline_ns.unwrap_or(u64::MAX));
+        }
+        let mut w = IO.waiters.lock();
+        if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
+            w.swap_remove(i);
+        }
+    }
+}
+
+/// Runs `op` until it stops saying EAGAIN, waiting for readiness in between: the blocking
+/// behaviour of a stream opened without O_NONBLOCK.
+pub fn retry_blocking<T>(
+    cx: &Ctx,
+    mut op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let mut result = None;
+    wait_until(cx, None, || match op() {
+        Err(Errno::EAGAIN) => Ok(None),
+        r => {
+            result = Some(r);
+            Ok(Some(()))
+        }
+    })?;
+    result.expect("set when wait_until returns Some")
+}
