@@ -13,6 +13,7 @@ mod file_pages;
 mod logger;
 mod machine;
 mod page_table;
+mod park;
 mod rng;
 mod sched;
 mod stdin;
@@ -97,6 +98,8 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     // The boot flow becomes the idle thread; the program's first thread starts with Linux's
     // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
     sched::init();
+    // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
+    osprey_sync::GlobalPark::install(&park::KernelPark);
     let frame = trap::TrapFrame {
         rip: entry.rip,
         rsp: entry.rsp,

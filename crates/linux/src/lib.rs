@@ -22,9 +22,9 @@ pub mod procfs;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
-pub mod thread;
 #[cfg(test)]
 mod testing;
+pub mod thread;
 pub mod uaccess;
 pub mod vdso;
 
@@ -44,8 +44,8 @@ pub use machine::{Machine, Stream};
 use crate::console::{Console, Kind};
 use crate::memory::Memory;
 use crate::process::{Creds, FsState, Process, SignalState};
-use crate::thread::Thread;
 use crate::syscall::Ctx;
+use crate::thread::Thread;
 
 /// The running system: the machine and the app's process.
 pub struct Linux {
@@ -200,7 +200,7 @@ impl Linux {
             vfs,
             fs: Mutex::new(FsState { cwd, umask: 0o022 }),
             files,
-            mm: Mutex::new(Memory::new(pt)),
+            mm: memory::MemoryLock::new(Memory::new(pt)),
             exe: launch.exe.clone(),
             cmdline: join_nul(&launch.argv),
             environ: join_nul(&launch.envp),
@@ -271,13 +271,19 @@ impl Linux {
     }
 
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal
-    /// the access deserves. Must not be called with the memory lock held by this CPU.
+    /// the access deserves. May sleep (the memory lock). Must not be called with the memory
+    /// lock held by the calling thread.
     pub fn page_fault(&self, addr: u64, access: Access) -> Result<(), Fault> {
-        // One CPU today: if the lock is taken, this CPU took it, i.e. kernel code copied app
-        // memory while holding it. Say so instead of spinning forever. (With SMP this becomes
-        // a real wait.)
-        let Some(mut mm) = self.p.mm.try_lock() else {
-            panic!("page fault at {addr:#x} while the memory lock is held (a user copy under it)");
+        // The memory lock sleeps, so a fault that finds it held waits for the holder (an
+        // mmap or another fault on another CPU). Unless the holder is this very thread: then
+        // kernel code copied app memory while holding it, a bug a wait would turn into a
+        // silent hang. Say so instead.
+        let mut mm = match self.p.mm.try_lock() {
+            Some(mm) => mm,
+            None if self.p.mm.maybe_held_by_caller() => panic!(
+                "page fault at {addr:#x} while the memory lock is held (a user copy under it)"
+            ),
+            None => self.p.mm.lock(),
         };
         let (space, pt) = mm.parts();
         space.handle_fault(pt, addr, access)

@@ -58,6 +58,7 @@
 extern crate alloc;
 
 mod atomic;
+mod global_park;
 mod list_lock;
 mod park;
 mod queue;
@@ -81,6 +82,7 @@ mod wait_queue_loom;
 
 #[cfg(not(loom))]
 pub use condvar::{Condvar, WaitTimeoutResult};
+pub use global_park::{DynPark, GlobalPark};
 #[cfg(not(loom))]
 pub use mutex::{Mutex, MutexGuard};
 pub use park::Park;

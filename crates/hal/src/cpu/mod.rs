@@ -166,6 +166,15 @@ pub fn halt_unless(still_waiting: impl FnOnce() -> bool) {
     }
 }
 
+/// Runs `f` with interrupt delivery off on this CPU, then restores the previous state (so it
+/// nests, and is a no-op wrapper inside an interrupt handler). The kernel is not preemptible,
+/// so this also keeps the current thread on the CPU: what the short spin-locked sections of
+/// the sleeping locks (`osprey_sync::Park::critical`) need.
+#[inline]
+pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
+    x86_64::instructions::interrupts::without_interrupts(f)
+}
+
 /// A hint inside spin loops.
 pub fn relax() {
     core::hint::spin_loop();
