@@ -18,20 +18,12 @@ each_variant!(pthreads_mutex_condvar_rwlock_barrier_tls, |v| {
 
 each_variant!(raw_futex_timeouts_and_ping_pong, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("futex", v)));
-    assert!(
-        vm.out().contains("ping-pong rounds=2000 bad=0"),
-        "{}",
-        vm.show()
-    );
+    assert!(vm.out().contains("ping-pong rounds=2000 bad=0"), "{}", vm.show());
 });
 
 each_variant!(pipes_between_threads_block_and_wake, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("thread_pipes", v)));
-    assert!(
-        vm.out().contains("poll woke: n=1 revents_in=1"),
-        "{}",
-        vm.show()
-    );
+    assert!(vm.out().contains("poll woke: n=1 revents_in=1"), "{}", vm.show());
 });
 
 each_variant!(spinning_threads_are_preempted, |v| {
@@ -42,11 +34,7 @@ each_variant!(spinning_threads_are_preempted, |v| {
 each_variant!(vector_registers_are_per_thread, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("fpu_threads", v)));
     assert!(vm.out().contains("switches: exact"), "{}", vm.show());
-    assert!(
-        vm.out().contains("clobbering thread: kept"),
-        "{}",
-        vm.show()
-    );
+    assert!(vm.out().contains("clobbering thread: kept"), "{}", vm.show());
 });
 
 each_variant!(sixty_four_threads_exact_total, |v| {
@@ -74,9 +62,7 @@ fn rust_program(static_crt: bool) -> PathBuf {
     if !fresh(&out) {
         let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
         let mut cmd = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
-        cmd.args(["-O", "--edition", "2021", "-o"])
-            .arg(&tmp)
-            .arg(&src);
+        cmd.args(["-O", "--edition", "2021", "-o"]).arg(&tmp).arg(&src);
         if static_crt {
             cmd.args(["-C", "target-feature=+crt-static"]);
         }
@@ -95,11 +81,7 @@ fn rust_program(static_crt: bool) -> PathBuf {
 fn rust_std_threads_static() {
     let (vm, _) = same_as_native(&Guest::new(rust_program(true)));
     assert!(vm.out().contains("mutex total=80000"), "{}", vm.show());
-    assert!(
-        vm.err().contains("expected panic in a thread"),
-        "{}",
-        vm.show()
-    );
+    assert!(vm.err().contains("expected panic in a thread"), "{}", vm.show());
 }
 
 #[test]

@@ -89,6 +89,7 @@ static TASKS: Mutex<BTreeMap<i32, Arc<Thread>>> = Mutex::new(BTreeMap::new());
 /// A timer interrupt arrived while kernel code ran: expire timers at the next safe point.
 static TIMER_PENDING: AtomicBool = AtomicBool::new(false);
 
+
 /// Makes the boot flow this CPU's idle thread. Call once, before any thread is spawned.
 pub fn init() {
     // This CPU runs app threads: it takes part in TLB shootdowns from now on.
@@ -105,13 +106,8 @@ pub fn spawn(linux: Arc<LinuxThread>, frame: &TrapFrame, fs_base: u64) -> Result
         let cpu = CPU.lock();
         cpu.runq.min_vruntime()
     };
-    let t = Thread::new_app(
-        frame,
-        fs_base,
-        KERNEL_STACK,
-        Box::new(Task::new(tid, Some(linux), v)),
-    )
-    .ok_or(Errno::ENOMEM)?;
+    let t = Thread::new_app(frame, fs_base, KERNEL_STACK, Box::new(Task::new(tid, Some(linux), v)))
+        .ok_or(Errno::ENOMEM)?;
     TASKS.lock().insert(tid, t.clone());
     CPU.lock().runq.push(v, t);
     rearm();

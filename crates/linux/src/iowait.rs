@@ -80,7 +80,10 @@ pub fn wait_until<T>(
 
 /// Runs `op` until it stops saying EAGAIN, waiting for readiness in between: the blocking
 /// behaviour of a stream opened without O_NONBLOCK.
-pub fn retry_blocking<T>(cx: &Ctx, mut op: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+pub fn retry_blocking<T>(
+    cx: &Ctx,
+    mut op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, Errno> {
     let mut result = None;
     wait_until(cx, None, || match op() {
         Err(Errno::EAGAIN) => Ok(None),

@@ -22,9 +22,9 @@ pub mod procfs;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
+pub mod thread;
 #[cfg(test)]
 mod testing;
-pub mod thread;
 pub mod uaccess;
 pub mod vdso;
 
@@ -44,8 +44,8 @@ pub use machine::{Machine, Stream};
 use crate::console::{Console, Kind};
 use crate::memory::Memory;
 use crate::process::{Creds, FsState, Process, SignalState};
-use crate::syscall::Ctx;
 use crate::thread::Thread;
+use crate::syscall::Ctx;
 
 /// The running system: the machine and the app's process.
 pub struct Linux {

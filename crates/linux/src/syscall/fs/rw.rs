@@ -106,9 +106,7 @@ pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult 
         f.read(&mut [])?;
         return Ok(0);
     }
-    read_into_user(cx, buf.addr(), count, |b, done| {
-        read_chunk(cx, &f, b, done == 0)
-    })
+    read_into_user(cx, buf.addr(), count, |b, done| read_chunk(cx, &f, b, done == 0))
 }
 
 pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult {
