@@ -111,3 +111,31 @@ impl Drop for MemoryGuard<'_> {
         self.owner.store(0, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::TestEnv;
+    use crate::Linux;
+    use osprey_mm::Access;
+
+    fn linux(env: &TestEnv) -> Linux {
+        Linux { m: env.m, p: env.p }
+    }
+
+    #[test]
+    fn a_fault_with_the_lock_free_takes_and_releases_it() {
+        let env = TestEnv::new();
+        // No mapping there: the fault is the app's (SIGSEGV), and the lock is free again.
+        assert!(linux(&env).page_fault(0x10_0000, Access::Read).is_err());
+        assert!(env.p.mm.try_lock().is_some());
+    }
+
+    #[test]
+    #[should_panic(expected = "while the memory lock is held (a user copy under it)")]
+    fn a_fault_under_the_memory_lock_is_reported_not_waited_for() {
+        // The holder faulting on its own lock would wait for itself forever.
+        let env = TestEnv::new();
+        let _mm = env.p.mm.lock();
+        let _ = linux(&env).page_fault(0x10_0000, Access::Read);
+    }
+}

@@ -594,3 +594,80 @@ fn condvar_ping_pong_with_notify_locked() {
     t.join().unwrap();
     assert_eq!(*m.lock(), 2 * ROUNDS);
 }
+
+/// A `DynPark` over std threads: threads are numbered on first use, a registry maps numbers
+/// back to threads for `unpark`. No spinning, so contended locks really sleep.
+struct StdDynPark;
+
+static DYN_THREADS: std::sync::Mutex<std::collections::BTreeMap<u64, thread::Thread>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn dyn_thread_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    std::thread_local! {
+        static ID: u64 = {
+            let id = NEXT.fetch_add(1, Ordering::Relaxed);
+            DYN_THREADS.lock().unwrap().insert(id, thread::current());
+            id
+        };
+    }
+    ID.with(|id| *id)
+}
+
+impl crate::DynPark for StdDynPark {
+    fn current(&self) -> Option<u64> {
+        Some(dyn_thread_id())
+    }
+    fn park(&self, deadline_ns: Option<u64>) {
+        match deadline_ns {
+            None => thread::park(),
+            Some(d) => StdPark::park_until(d),
+        }
+    }
+    fn unpark(&self, t: u64) {
+        if let Some(t) = DYN_THREADS.lock().unwrap().get(&t) {
+            t.unpark();
+        }
+    }
+    fn now_ns(&self) -> u64 {
+        StdPark::now_ns()
+    }
+    fn critical(&self, f: &mut dyn FnMut()) {
+        f()
+    }
+    fn spin_limit(&self) -> u32 {
+        0
+    }
+}
+
+#[test]
+fn global_park_locks_sleep_through_the_installed_scheduler() {
+    use crate::GlobalPark;
+    static PARK: StdDynPark = StdDynPark;
+    assert!(GlobalPark::install(&PARK));
+    assert!(!GlobalPark::install(&PARK), "only the first install counts");
+    assert_eq!(GlobalPark::current_id(), Some(dyn_thread_id()));
+
+    let m = Arc::new(Mutex::<u64, GlobalPark>::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let m = m.clone();
+            thread::spawn(move || {
+                for _ in 0..INCREMENTS / 10 {
+                    *m.lock() += 1;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*m.lock(), 8 * (INCREMENTS / 10) as u64);
+
+    // A condvar wait with a deadline over the same scheduler.
+    let cv = Condvar::<GlobalPark>::new();
+    let mut g = m.lock();
+    let deadline = GlobalPark::now_ns() + ms(20);
+    assert!(cv.wait_until(&mut g, deadline).timed_out());
+    assert!(GlobalPark::now_ns() >= deadline);
+}
