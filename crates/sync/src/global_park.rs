@@ -27,14 +27,12 @@ pub trait DynPark: Sync {
     fn spin_limit(&self) -> u32;
 }
 
-#[cfg(not(loom))]
 static INSTALLED: spin::Once<&'static dyn DynPark> = spin::Once::new();
 
 /// Park through the scheduler given to [`GlobalPark::install`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GlobalPark;
 
-#[cfg(not(loom))]
 impl GlobalPark {
     /// Make `park` the scheduler of every `GlobalPark` lock. Only the first call counts (a
     /// kernel has one scheduler); false if one was already installed.
@@ -63,7 +61,6 @@ impl GlobalPark {
     }
 }
 
-#[cfg(not(loom))]
 impl Park for GlobalPark {
     type Token = u64;
 

@@ -58,6 +58,7 @@
 extern crate alloc;
 
 mod atomic;
+#[cfg(not(loom))]
 mod global_park;
 mod list_lock;
 mod park;
@@ -82,6 +83,7 @@ mod wait_queue_loom;
 
 #[cfg(not(loom))]
 pub use condvar::{Condvar, WaitTimeoutResult};
+#[cfg(not(loom))]
 pub use global_park::{DynPark, GlobalPark};
 #[cfg(not(loom))]
 pub use mutex::{Mutex, MutexGuard};
