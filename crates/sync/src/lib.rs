@@ -11,7 +11,9 @@
 //! `spin::Mutex` that only the sleeping lock's owner ever takes (mutex.rs).
 //!
 //! The scheduler plugs in by implementing [`Park`] (std's park/unpark contract plus a deadline
-//! park and a clock). ARCHITECTURE.md "Kernel locks" explains the design.
+//! park and a clock). Crates that cannot name the kernel's scheduler type (the host-tested
+//! Linux layer) use [`GlobalPark`], which forwards to a [`DynPark`] object the kernel installs
+//! at boot. ARCHITECTURE.md "Kernel locks" explains the design.
 //!
 //! ```
 //! // What a scheduler provides (here over std threads; the kernel's scheduler implements
