@@ -8,8 +8,8 @@
 //!   thread on its CPU while it holds a wait list's spin lock for a few instructions, and an
 //!   interrupt handler that wakes a queue cannot spin on a list lock its own CPU holds.
 //! * The idle thread has no tid and must never wait on a sleeping lock (it is what runs when
-//!   everything else sleeps). A lock is free whenever only the idle thread could run, so this
-//!   is a kernel bug if it happens, reported as one.
+//!   everything else sleeps, so nothing could wake it). Nothing it runs takes one today (timer
+//!   expiry and wake-ups only); if that changes, the panic in `current` says so.
 
 use osprey_sync::{DynPark, Park};
 
