@@ -13,6 +13,7 @@ mod file_pages;
 mod logger;
 mod machine;
 mod page_table;
+mod park;
 mod rng;
 mod sched;
 mod signals;
@@ -100,6 +101,8 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     // App threads on the other CPUs only when asked (`sched=smp`): see sched.rs.
     let smp_sched = info.cmdline.split_whitespace().any(|w| w == "sched=smp");
     sched::init(smp_sched);
+    // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
+    osprey_sync::GlobalPark::install(&park::KernelPark);
     let frame = trap::TrapFrame {
         rip: entry.rip,
         rsp: entry.rsp,

@@ -201,7 +201,7 @@ impl Linux {
             vfs,
             fs: Mutex::new(FsState { cwd, umask: 0o022 }),
             files,
-            mm: Mutex::new(Memory::new(pt)),
+            mm: memory::MemoryLock::new(Memory::new(pt)),
             exe: launch.exe.clone(),
             cmdline: join_nul(&launch.argv),
             environ: join_nul(&launch.envp),
@@ -329,19 +329,19 @@ impl Linux {
     }
 
     /// Resolves a page fault at `addr` in app memory (demand paging), or says which signal
-    /// the access deserves. Must not be called with the memory lock held by this CPU.
+    /// the access deserves. May sleep (the memory lock). Must not be called with the memory
+    /// lock held by the calling thread.
     pub fn page_fault(&self, addr: u64, access: Access) -> Result<(), Fault> {
-        // With one CPU, a held lock means this CPU took it, i.e. kernel code copied app memory
-        // while holding it: say so instead of spinning forever. With several, another CPU may
-        // hold it for a moment (mmap, another fault): wait.
-        let mut mm = loop {
-            if let Some(g) = self.p.mm.try_lock() {
-                break g;
-            }
-            if self.m.cpus() <= 1 {
-                panic!("page fault at {addr:#x} while the memory lock is held (a user copy under it)");
-            }
-            core::hint::spin_loop();
+        // The memory lock sleeps, so a fault that finds it held waits for the holder (an
+        // mmap or another fault on another CPU). Unless the holder is this very thread: then
+        // kernel code copied app memory while holding it, a bug a wait would turn into a
+        // silent hang. Say so instead.
+        let mut mm = match self.p.mm.try_lock() {
+            Some(mm) => mm,
+            None if self.p.mm.maybe_held_by_caller() => panic!(
+                "page fault at {addr:#x} while the memory lock is held (a user copy under it)"
+            ),
+            None => self.p.mm.lock(),
         };
         let (space, pt) = mm.parts();
         space.handle_fault(pt, addr, access)

@@ -2,7 +2,8 @@
 //!
 //! Each part has its own lock, so system calls on different parts do not contend, and no
 //! handler holds the memory lock while copying to or from app memory (a copy may page-fault,
-//! and the fault handler takes that lock).
+//! and the fault handler takes that lock). The memory lock is the one sleeping lock: a thread
+//! that finds it held sleeps; the others are short spin locks.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -15,7 +16,7 @@ use osprey_vfs::{Dentry, FdTable, Vfs};
 use spin::Mutex;
 
 use crate::futex::FutexTable;
-use crate::memory::Memory;
+use crate::memory::MemoryLock;
 use crate::thread::Thread;
 
 /// The app's process id. The app is PID 1 of its VM, like a container's init; its parent is 0.
@@ -53,7 +54,8 @@ pub struct Process {
     pub vfs: Vfs,
     pub fs: Mutex<FsState>,
     pub files: FdTable,
-    pub mm: Mutex<Memory>,
+    /// A sleeping lock (see [`MemoryLock`]): page faults and the memory calls take it.
+    pub mm: MemoryLock,
     /// Guest path of the executable (/proc/self/exe).
     pub exe: Vec<u8>,
     /// argv joined with NULs (/proc/self/cmdline).

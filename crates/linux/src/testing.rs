@@ -21,8 +21,8 @@ use crate::console::{Console, Kind};
 use crate::machine::{Machine, Stream};
 use crate::memory::Memory;
 use crate::process::{self, Creds, FsState, Process, SignalState};
-use crate::thread::Thread;
 use crate::syscall::Ctx;
+use crate::thread::Thread;
 
 const PAGE: u64 = 4096;
 /// CLOCK_MONOTONIC of the fake machine: 5 s after boot.
@@ -401,7 +401,7 @@ impl TestEnv {
                 umask: 0o022,
             }),
             files,
-            mm: spin::Mutex::new(Memory::new(Box::new(NullPt))),
+            mm: crate::memory::MemoryLock::new(Memory::new(Box::new(NullPt))),
             exe: b"/bin/test".to_vec(),
             cmdline: b"test\0".to_vec(),
             environ: Vec::new(),

@@ -171,6 +171,15 @@ pub fn enable_interrupts() {
     x86_64::instructions::interrupts::enable();
 }
 
+/// Runs `f` with interrupt delivery off on this CPU, then restores the previous state (so it
+/// nests, and is a no-op wrapper inside an interrupt handler). The kernel is not preemptible,
+/// so this also keeps the current thread on the CPU: what the short spin-locked sections of
+/// the sleeping locks (`osprey_sync::Park::critical`) need.
+#[inline]
+pub fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
+    x86_64::instructions::interrupts::without_interrupts(f)
+}
+
 /// A hint inside spin loops.
 pub fn relax() {
     core::hint::spin_loop();
