@@ -379,6 +379,14 @@ fn expire_timers() {
     }
 }
 
+/// Whether the timer must be programmed to fire at TSC `tsc`: it is not armed, armed later,
+/// or armed for a moment already past whose interrupt has not come (a deadline that never
+/// fired would otherwise keep every later one from being programmed).
+fn must_arm(tsc: u64) -> bool {
+    let armed = osprey_hal::dev::lapic::armed_at();
+    armed == 0 || tsc < armed || armed < osprey_hal::time::tsc()
+}
+
 /// Arms the CPU's one-shot timer for the next thing that must happen: the earliest timer,
 /// and the end of the running thread's slice if another thread is waiting to run.
 fn rearm() {
@@ -412,8 +420,7 @@ fn rearm() {
     // switch.
     if let Some(ns) = at {
         let tsc = crate::machine::tsc_at(ns).max(1);
-        let armed = osprey_hal::dev::lapic::armed_at();
-        if armed == 0 || tsc < armed {
+        if must_arm(tsc) {
             osprey_hal::dev::lapic::arm_at_tsc(tsc);
         }
     }
@@ -431,8 +438,7 @@ pub fn on_timer(from_app: bool) {
         // app code. The idle thread handles the note in its loop.
         if task::has_current() && task::with_current(|t| task_of(t).linux.is_some()) {
             let soon = crate::machine::tsc_at(monotonic_ns() + PENDING_RECHECK_NS);
-            let armed = osprey_hal::dev::lapic::armed_at();
-            if armed == 0 || soon < armed {
+            if must_arm(soon) {
                 osprey_hal::dev::lapic::arm_at_tsc(soon);
             }
         }

@@ -59,7 +59,8 @@ struct Cell(UnsafeCell<PerCpu>);
 // `apic_id` and `cpu_id`, which are written before the block is published in BLOCKS.
 unsafe impl Sync for Cell {}
 
-static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
+/// A block with every field zero, filled in by `init_boot_cpu` / `init_ap`.
+const EMPTY: PerCpu = PerCpu {
     self_ptr: 0,
     kstack_top: 0,
     kstack_bottom: 0,
@@ -71,7 +72,9 @@ static BOOT_CPU: Cell = Cell(UnsafeCell::new(PerCpu {
     previous: 0,
     fpu_loaded: 0,
     ts_set: 0,
-}));
+};
+
+static BOOT_CPU: Cell = Cell(UnsafeCell::new(EMPTY));
 
 /// Every CPU's block by CPU number; null until that CPU is online.
 static BLOCKS: [AtomicPtr<PerCpu>; MAX_CPUS] =
@@ -108,19 +111,7 @@ pub(crate) fn set_boot_apic_id(apic_id: u32) {
 /// A block for an AP that is about to be started (allocated by the boot CPU, so that the AP
 /// has a valid GS base before its first allocation or possible fault).
 pub(crate) fn alloc_ap_block() -> *mut PerCpu {
-    let block = alloc::boxed::Box::leak(alloc::boxed::Box::new(PerCpu {
-        self_ptr: 0,
-        kstack_top: 0,
-        kstack_bottom: 0,
-        scratch: 0,
-        syscall_frame: 0,
-        cpu_id: 0,
-        apic_id: 0,
-        current: 0,
-        previous: 0,
-        fpu_loaded: 0,
-        ts_set: 0,
-    }));
+    let block = alloc::boxed::Box::leak(alloc::boxed::Box::new(EMPTY));
     let p: *mut PerCpu = block;
     // SAFETY: the block was just allocated and is not shared yet.
     unsafe { (*p).self_ptr = p as u64 };

@@ -33,8 +33,6 @@ extern "C" {
 
 /// A thread of execution: the app's threads, and each CPU's boot flow (its idle thread).
 pub struct Thread {
-    /// Never reused: names whose vector state the CPU's registers hold.
-    uid: u64,
     /// The stack pointer while the thread is not running.
     saved_rsp: UnsafeCell<u64>,
     /// Owned kernel stack; None for a CPU's boot flow, which runs on the boot stack.
@@ -62,7 +60,6 @@ unsafe impl Sync for Thread {}
 // SAFETY: as above; the kernel stack and vector area are plain owned memory.
 unsafe impl Send for Thread {}
 
-static NEXT_UID: AtomicU64 = AtomicU64::new(1);
 /// Versions of saved vector states: unique across threads and saves, never 0.
 static NEXT_FPU_VERSION: AtomicU64 = AtomicU64::new(1);
 
@@ -95,7 +92,6 @@ impl Thread {
     /// current one. Call once per CPU, before any `switch_to` on it.
     pub fn adopt_boot_flow(payload: Box<dyn Any + Send + Sync>) -> Arc<Thread> {
         let t = Arc::new(Thread {
-            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
             saved_rsp: UnsafeCell::new(0),
             _stack: None,
             bounds: percpu::kernel_stack(),
@@ -149,7 +145,6 @@ impl Thread {
         }
         let fpu = copy_current_fpu()?;
         Some(Arc::new(Thread {
-            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
             saved_rsp: UnsafeCell::new(rsp),
             _stack: Some(stack),
             bounds: (bottom, top),
