@@ -33,6 +33,8 @@ need '[ -x /usr/bin/python3 ]' python3
 need '[ -x /usr/bin/perl ]' perl
 need '[ -x /usr/bin/lua5.4 ]' lua5.4
 need '[ -x /usr/bin/sqlite3 ]' sqlite3
+# Debian's OpenJDK 17 (the JVM acid test of the threads and signals tests; javac builds its class).
+need '[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ]' openjdk-17-jdk-headless
 need '[ -x /usr/bin/xz ]' xz-utils
 need '[ -x /usr/bin/gzip ]' gzip
 need '[ -x /usr/bin/sha256sum ] && [ -x /usr/bin/sort ] && [ -x /usr/bin/wc ]' coreutils
@@ -58,7 +60,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin)"
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin, openjdk-17-jdk-headless)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -370,10 +370,20 @@ fn page_align_next<W: Write>(w: &mut Counting<'_, W>, name: &str, mtime: u64) ->
     pad4(w)
 }
 
-/// "/a//b/" → "/a/b"; always absolute.
+/// "/a//b/" → "/a/b", "/a/b/../c" → "/a/c"; always absolute. `..` is taken lexically (a
+/// library found through `$ORIGIN/../lib` lands at the real directory's path; the guest's
+/// archive reader refuses `..` in names).
 fn clean(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
+    let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            parts.pop();
+        } else {
+            parts.push(part);
+        }
+    }
+    let mut out = String::with_capacity(path.len() + 1);
+    for part in parts {
         out.push('/');
         out.push_str(part);
     }
@@ -663,6 +673,8 @@ pub(crate) mod tests {
         assert_eq!(clean("a/./b"), "/a/b");
         assert_eq!(clean("/"), "/");
         assert_eq!(clean(""), "/");
+        assert_eq!(clean("/usr/lib/jvm/x/bin/../lib/libjli.so"), "/usr/lib/jvm/x/lib/libjli.so");
+        assert_eq!(clean("/../a"), "/a");
     }
 
     #[test]

@@ -106,3 +106,8 @@ fn sys_cpu_lists_proc_stat_and_mountinfo() {
         "online=0\nthp=always madvise [never]\ncpu\n4 1 0:4 / /proc rw,relatime - proc proc rw\n",
     );
 }
+
+each_variant!(flock_locks_belong_to_open_file_descriptions, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("flock", v)));
+    assert!(vm.out().contains("d LOCK_EX waits for the unlock: 0"), "{}", vm.show());
+});

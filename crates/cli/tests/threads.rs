@@ -138,3 +138,39 @@ fn rust_std_threads_dynamic() {
     let (vm, _) = same_as_native(&Guest::new(rust_program(false)));
     assert!(vm.out().contains("barrier leaders=1"), "{}", vm.show());
 }
+
+/// Debian's OpenJDK 17 (the JDK's own `lib` and `conf` brought in with `--include`): a class
+/// with threads, an executor and a NullPointerException, which the JVM detects as a SIGSEGV
+/// in its handler. Compiled with the host's javac, compared with the host's java.
+#[test]
+fn openjdk_17_runs_threads_and_catches_a_null_pointer() {
+    let jdk = std::path::Path::new("/usr/lib/jvm/java-17-openjdk-amd64");
+    assert!(
+        jdk.join("bin/javac").is_file(),
+        "OpenJDK 17 is missing: run scripts/install-deps.sh (apt-get install openjdk-17-jdk-headless)"
+    );
+    let classes = build_dir().join("java");
+    std::fs::create_dir_all(&classes).unwrap();
+    let out = Command::new(jdk.join("bin/javac"))
+        .arg("-d")
+        .arg(&classes)
+        .arg(programs_dir().join("java/Hello.java"))
+        .output()
+        .expect("running javac");
+    assert!(out.status.success(), "javac: {}", String::from_utf8_lossy(&out.stderr));
+    let g = Guest::new(jdk.join("bin/java"))
+        .opt("--mem")
+        .opt("1G")
+        .opt("--include")
+        .opt(jdk.join("lib"))
+        .opt("--include")
+        .opt(jdk.join("conf"))
+        .opt("--include")
+        .opt(&classes)
+        .arg("-cp")
+        .arg(&classes)
+        .arg("Hello");
+    let (vm, _) = same_as_native(&g);
+    assert!(vm.out().contains("hello from java, sum=600000 future=42"), "{}", vm.show());
+    assert!(vm.out().contains("caught NPE"), "{}", vm.show());
+}

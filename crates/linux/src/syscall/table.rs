@@ -200,6 +200,7 @@ syscalls! {
     SYS_FORK => task::clone::sys_fork / 0 [];
     SYS_VFORK => task::clone::sys_vfork / 0 [];
     SYS_EXIT => task::exit::sys_exit / 1 [Int];
+    SYS_FLOCK => fs::flock::sys_flock / 2 [Fd, Int];
     SYS_TIMERFD_CREATE => time::timerfd::sys_timerfd_create / 2 [ClockId, UInt];
     SYS_TIMERFD_SETTIME => time::timerfd::sys_timerfd_settime / 4 [Fd, UInt, Ptr, Ptr];
     SYS_TIMERFD_GETTIME => time::timerfd::sys_timerfd_gettime / 2 [Fd, Ptr];

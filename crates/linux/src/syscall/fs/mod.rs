@@ -22,6 +22,7 @@ pub mod close;
 pub mod cwd;
 pub mod dup;
 pub mod fcntl;
+pub mod flock;
 pub mod getdents;
 pub mod ioctl;
 pub mod link;
