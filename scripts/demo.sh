@@ -44,5 +44,15 @@ step "osprey run /usr/bin/python3 -c '...'   (Debian's python3: libraries and st
 db = sqlite3.connect(":memory:"); db.execute("create table t(x)"); db.execute("insert into t values (42)")
 print(json.dumps({"answer": db.execute("select x from t").fetchone()[0], "system": platform.system(), "release": platform.release()}))'
 
+step "gcc -static tests/programs/threads.c && osprey run ./threads   (pthreads: mutex, condvar, rwlock, barrier, TLS)"
+gcc -static -O2 -o "$build/demo-threads" tests/programs/threads.c
+"$osprey" run "$build/demo-threads"
+
+jdk=/usr/lib/jvm/java-17-openjdk-amd64
+if [ -x "$jdk/bin/java" ]; then
+    step "osprey run --mem 1G --include $jdk/lib --include $jdk/conf $jdk/bin/java -version   (Debian's OpenJDK 17)"
+    "$osprey" run --mem 1G --include "$jdk/lib" --include "$jdk/conf" "$jdk/bin/java" -version
+fi
+
 step "time osprey run /bin/busybox true"
 time "$osprey" run /bin/busybox true
