@@ -1,5 +1,6 @@
 //! Data a well-known runtime reads at start, packed without the user listing it: a small
-//! manifest per runtime, keyed by the interpreter's file name. Anything else comes in with
+//! manifest per runtime, keyed by the interpreter's file name (python3.X, luaX, perl) or, for
+//! a JDK's launchers, by where they live. Anything else comes in with
 //! `--include`. (Issue 3 extends the manifests and adds /etc files such as nsswitch.conf.)
 
 use std::path::{Path, PathBuf};
@@ -30,11 +31,38 @@ pub fn data_for(program: &Program) -> Vec<(PathBuf, String)> {
         dirs.extend(glob_dirs("/usr/lib/x86_64-linux-gnu/perl", "5."));
         dirs.extend(glob_dirs("/usr/share/perl", "5."));
         dirs.push("/etc/perl".into());
+    } else if let Some(home) = jdk_home(&program.host_path) {
+        // A JDK launcher (java, javac, jshell, ...): the JDK's modules image, native
+        // libraries and configuration; on Debian conf/'s files are links into
+        // /etc/java-N-openjdk.
+        dirs.push(format!("{home}/lib"));
+        dirs.push(format!("{home}/conf"));
+        if let Some(ver) = home
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_prefix("java-"))
+            .and_then(|rest| rest.split('-').next())
+        {
+            dirs.push(format!("/etc/java-{ver}-openjdk"));
+        }
     }
     dirs.into_iter()
         .filter(|d| Path::new(d).exists())
         .map(|d| (PathBuf::from(&d), d))
         .collect()
+}
+
+/// The JDK a launcher belongs to: `<home>/bin/<launcher>` with a modules image at
+/// `<home>/lib/modules`.
+fn jdk_home(program: &Path) -> Option<String> {
+    let bin = program.parent()?;
+    if bin.file_name()? != "bin" {
+        return None;
+    }
+    let home = bin.parent()?;
+    home.join("lib/modules")
+        .is_file()
+        .then(|| home.to_string_lossy().into_owned())
 }
 
 /// Subdirectories of `parent` whose names start with `prefix`.
