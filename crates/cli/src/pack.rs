@@ -673,7 +673,10 @@ pub(crate) mod tests {
         assert_eq!(clean("a/./b"), "/a/b");
         assert_eq!(clean("/"), "/");
         assert_eq!(clean(""), "/");
-        assert_eq!(clean("/usr/lib/jvm/x/bin/../lib/libjli.so"), "/usr/lib/jvm/x/lib/libjli.so");
+        assert_eq!(
+            clean("/usr/lib/jvm/x/bin/../lib/libjli.so"),
+            "/usr/lib/jvm/x/lib/libjli.so"
+        );
         assert_eq!(clean("/../a"), "/a");
     }
 

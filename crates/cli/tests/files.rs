@@ -109,5 +109,9 @@ fn sys_cpu_lists_proc_stat_and_mountinfo() {
 
 each_variant!(flock_locks_belong_to_open_file_descriptions, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("flock", v)));
-    assert!(vm.out().contains("d LOCK_EX waits for the unlock: 0"), "{}", vm.show());
+    assert!(
+        vm.out().contains("d LOCK_EX waits for the unlock: 0"),
+        "{}",
+        vm.show()
+    );
 });

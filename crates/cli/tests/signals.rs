@@ -19,7 +19,11 @@ each_variant!(fault_handlers_resume_the_app, |v| {
 each_variant!(kill_raise_and_waits, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("sig_kill", v)));
     vm.expect_checks_pass();
-    assert!(vm.out().ends_with("handlers ran 15 times\n"), "{}", vm.show());
+    assert!(
+        vm.out().ends_with("handlers ran 15 times\n"),
+        "{}",
+        vm.show()
+    );
 });
 
 each_variant!(sigterm_without_a_handler_is_status_143, |v| {

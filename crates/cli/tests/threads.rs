@@ -21,15 +21,19 @@ mod two_cpus {
     }
 
     each_variant!(pthreads, |v| { same("threads", v, "done\n") });
-    each_variant!(raw_futex, |v| { same("futex", v, "ping-pong rounds=2000 bad=0") });
-    each_variant!(pipes, |v| { same("thread_pipes", v, "ping-pong over pipes ok=1") });
+    each_variant!(raw_futex, |v| {
+        same("futex", v, "ping-pong rounds=2000 bad=0")
+    });
+    each_variant!(pipes, |v| {
+        same("thread_pipes", v, "ping-pong over pipes ok=1")
+    });
     each_variant!(preemption, |v| { same("preempt", v, "both spinners ran") });
-    each_variant!(vector_registers, |v| { same("fpu_threads", v, "clobbering thread: kept") });
-    each_variant!(sixty_four_threads, |v| { same(
-        "thread_stress",
-        v,
-        "total=6400000 expected=6400000"
-    ) });
+    each_variant!(vector_registers, |v| {
+        same("fpu_threads", v, "clobbering thread: kept")
+    });
+    each_variant!(sixty_four_threads, |v| {
+        same("thread_stress", v, "total=6400000 expected=6400000")
+    });
 }
 
 /// App threads on several CPUs (opt-in: `sched=smp` on the kernel command line). Ignored by
@@ -53,7 +57,8 @@ fn smp_scheduling_uses_every_cpu_and_affinity_pins() {
             vm.show()
         );
         assert!(
-            vm.out().contains("pinned to the last CPU, elsewhere 0 times"),
+            vm.out()
+                .contains("pinned to the last CPU, elsewhere 0 times"),
             "{}",
             vm.show()
         );
@@ -67,12 +72,20 @@ each_variant!(pthreads_mutex_condvar_rwlock_barrier_tls, |v| {
 
 each_variant!(raw_futex_timeouts_and_ping_pong, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("futex", v)));
-    assert!(vm.out().contains("ping-pong rounds=2000 bad=0"), "{}", vm.show());
+    assert!(
+        vm.out().contains("ping-pong rounds=2000 bad=0"),
+        "{}",
+        vm.show()
+    );
 });
 
 each_variant!(pipes_between_threads_block_and_wake, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("thread_pipes", v)));
-    assert!(vm.out().contains("poll woke: n=1 revents_in=1"), "{}", vm.show());
+    assert!(
+        vm.out().contains("poll woke: n=1 revents_in=1"),
+        "{}",
+        vm.show()
+    );
 });
 
 each_variant!(spinning_threads_are_preempted, |v| {
@@ -83,7 +96,11 @@ each_variant!(spinning_threads_are_preempted, |v| {
 each_variant!(vector_registers_are_per_thread, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("fpu_threads", v)));
     assert!(vm.out().contains("switches: exact"), "{}", vm.show());
-    assert!(vm.out().contains("clobbering thread: kept"), "{}", vm.show());
+    assert!(
+        vm.out().contains("clobbering thread: kept"),
+        "{}",
+        vm.show()
+    );
 });
 
 each_variant!(sixty_four_threads_exact_total, |v| {
@@ -111,7 +128,9 @@ fn rust_program(static_crt: bool) -> PathBuf {
     if !fresh(&out) {
         let tmp = out.with_extension(format!("{}.tmp", std::process::id()));
         let mut cmd = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
-        cmd.args(["-O", "--edition", "2021", "-o"]).arg(&tmp).arg(&src);
+        cmd.args(["-O", "--edition", "2021", "-o"])
+            .arg(&tmp)
+            .arg(&src);
         if static_crt {
             cmd.args(["-C", "target-feature=+crt-static"]);
         }
@@ -130,7 +149,11 @@ fn rust_program(static_crt: bool) -> PathBuf {
 fn rust_std_threads_static() {
     let (vm, _) = same_as_native(&Guest::new(rust_program(true)));
     assert!(vm.out().contains("mutex total=80000"), "{}", vm.show());
-    assert!(vm.err().contains("expected panic in a thread"), "{}", vm.show());
+    assert!(
+        vm.err().contains("expected panic in a thread"),
+        "{}",
+        vm.show()
+    );
 }
 
 #[test]
@@ -157,7 +180,11 @@ fn openjdk_17_runs_threads_and_catches_a_null_pointer() {
         .arg(programs_dir().join("java/Hello.java"))
         .output()
         .expect("running javac");
-    assert!(out.status.success(), "javac: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "javac: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The JDK's own files come with its runtime manifest; only the class is named.
     let g = Guest::new(jdk.join("bin/java"))
         .opt("--include")
@@ -166,6 +193,10 @@ fn openjdk_17_runs_threads_and_catches_a_null_pointer() {
         .arg(&classes)
         .arg("Hello");
     let (vm, _) = same_as_native(&g);
-    assert!(vm.out().contains("hello from java, sum=600000 future=42"), "{}", vm.show());
+    assert!(
+        vm.out().contains("hello from java, sum=600000 future=42"),
+        "{}",
+        vm.show()
+    );
     assert!(vm.out().contains("caught NPE"), "{}", vm.show());
 }

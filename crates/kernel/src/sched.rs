@@ -170,7 +170,6 @@ fn place(t: &Task) -> usize {
     (0..online).find(|&c| usable(t, c)).unwrap_or(cpu_id())
 }
 
-
 /// Makes the boot flow this CPU's idle thread. Call once, before any thread is spawned.
 pub fn init(use_aps: bool) {
     task::set_switch_hook(after_switch);

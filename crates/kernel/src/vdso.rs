@@ -39,7 +39,8 @@ pub fn preemptible(rip: u64, rsp: u64) -> bool {
     let on_kernel_stack = rsp >= bottom && rsp <= top;
     !on_kernel_stack
         && !osprey_hal::trap::in_syscall_stub(rip)
-        && !IN_FALLBACK[osprey_hal::cpu::percpu::cpu_id()].load(core::sync::atomic::Ordering::Relaxed)
+        && !IN_FALLBACK[osprey_hal::cpu::percpu::cpu_id()]
+            .load(core::sync::atomic::Ordering::Relaxed)
 }
 
 fn fallback_call(nr: usize, a0: u64, a1: u64) -> i64 {

@@ -93,7 +93,10 @@ impl Wakes {
         self.n
     }
     fn unpark(&self, m: &dyn Machine) {
-        for &tid in self.inline[..self.n.min(INLINE_WAKES)].iter().chain(&self.more) {
+        for &tid in self.inline[..self.n.min(INLINE_WAKES)]
+            .iter()
+            .chain(&self.more)
+        {
             m.unpark(tid);
         }
     }
@@ -111,7 +114,8 @@ fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mu
     let mut i = 0;
     while i < list.len() && taken < n {
         let w = &list[i];
-        if w.key.load(Ordering::Relaxed) == uaddr && w.bitset.load(Ordering::Relaxed) & bitset != 0 {
+        if w.key.load(Ordering::Relaxed) == uaddr && w.bitset.load(Ordering::Relaxed) & bitset != 0
+        {
             // Keep FIFO order among the rest: a woken waiter leaves from the middle.
             let w = list.remove(i);
             w.woken.store(true, Ordering::Release);
@@ -140,7 +144,10 @@ impl FutexTable {
         &self,
         a: u64,
         b: u64,
-    ) -> (MutexGuard<'_, Vec<Arc<Waiter>>>, Option<MutexGuard<'_, Vec<Arc<Waiter>>>>) {
+    ) -> (
+        MutexGuard<'_, Vec<Arc<Waiter>>>,
+        Option<MutexGuard<'_, Vec<Arc<Waiter>>>>,
+    ) {
         let (ia, ib) = (bucket_of(a), bucket_of(b));
         if ia == ib {
             (self.buckets[ia].lock(), None)

@@ -8,7 +8,7 @@
 //! waiters also look again every 200 us (`Machine::idle`).
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 
 use osprey_abi::Errno;
 use spin::{Mutex, Once};
@@ -18,11 +18,15 @@ use crate::syscall::Ctx;
 
 struct IoWait {
     events: AtomicU64,
+    /// How many threads are registered: every pipe read and write notifies, and with nobody
+    /// waiting that must not cost a lock.
+    registered: AtomicUsize,
     waiters: Mutex<Vec<i32>>,
 }
 
 static IO: IoWait = IoWait {
     events: AtomicU64::new(0),
+    registered: AtomicUsize::new(0),
     waiters: Mutex::new(Vec::new()),
 };
 
@@ -36,10 +40,12 @@ pub fn init(m: &'static dyn Machine) {
 /// Something's readiness changed: wake every waiter to look again.
 pub fn notify() {
     IO.events.fetch_add(1, SeqCst);
-    let waiters = IO.waiters.lock();
-    if waiters.is_empty() {
+    // A waiter registers before it re-reads `events` (both SeqCst): if it is not counted yet,
+    // it will see this bump and not sleep.
+    if IO.registered.load(SeqCst) == 0 {
         return;
     }
+    let waiters = IO.waiters.lock();
     if let Some(m) = MACHINE.get() {
         for &tid in waiters.iter() {
             m.unpark(tid);
@@ -67,11 +73,13 @@ pub fn wait_until<T>(
             return Err(Errno::ERESTARTNOHAND);
         }
         IO.waiters.lock().push(cx.t.tid);
+        IO.registered.fetch_add(1, SeqCst);
         // A notify between the check above and the registration bumped the count: look again
         // instead of sleeping through it.
         if IO.events.load(SeqCst) == seen {
             cx.m.idle(deadline_ns.unwrap_or(u64::MAX));
         }
+        IO.registered.fetch_sub(1, SeqCst);
         let mut w = IO.waiters.lock();
         if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
             w.swap_remove(i);
@@ -82,10 +90,7 @@ pub fn wait_until<T>(
 /// Runs `op` until it stops saying EAGAIN, waiting for readiness in between: the blocking
 /// behaviour of a stream opened without O_NONBLOCK. A signal makes it ERESTARTSYS (a pipe
 /// read or write restarts after an SA_RESTART handler, else fails with EINTR).
-pub fn retry_blocking<T>(
-    cx: &Ctx,
-    mut op: impl FnMut() -> Result<T, Errno>,
-) -> Result<T, Errno> {
+pub fn retry_blocking<T>(cx: &Ctx, mut op: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     let mut result = None;
     wait_until(cx, None, || match op() {
         Err(Errno::EAGAIN) => Ok(None),

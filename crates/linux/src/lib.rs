@@ -23,9 +23,9 @@ pub mod signal;
 pub mod strace;
 pub mod syscall;
 pub mod sysfs;
-pub mod thread;
 #[cfg(test)]
 mod testing;
+pub mod thread;
 pub mod uaccess;
 pub mod vdso;
 
@@ -45,8 +45,8 @@ pub use machine::{Machine, Stream};
 use crate::console::{Console, Kind};
 use crate::memory::Memory;
 use crate::process::{Creds, FsState, Process, SignalState};
-use crate::thread::Thread;
 use crate::syscall::Ctx;
+use crate::thread::Thread;
 
 /// The running system: the machine and the app's process.
 pub struct Linux {
@@ -304,7 +304,11 @@ impl Linux {
     /// The ITIMER_REAL deadline passed: SIGALRM for the process (and the next period armed,
     /// for an interval timer). Called by the kernel's timer code, in no thread's system call.
     pub fn itimer_fired(&self) {
-        let Some(t) = self.p.thread(process::PID).or_else(|| self.p.threads.lock().values().next().cloned()) else {
+        let Some(t) = self
+            .p
+            .thread(process::PID)
+            .or_else(|| self.p.threads.lock().values().next().cloned())
+        else {
             return;
         };
         syscall::time::itimer::fired(&self.ctx(&t));

@@ -62,7 +62,10 @@ impl Park {
 
     /// Called once the parked thread is off its CPU.
     pub fn commit_park(&self) -> ParkOutcome {
-        match self.state.compare_exchange(BLOCKING, BLOCKED, SeqCst, SeqCst) {
+        match self
+            .state
+            .compare_exchange(BLOCKING, BLOCKED, SeqCst, SeqCst)
+        {
             Ok(_) => ParkOutcome::Nothing,
             Err(_) => {
                 // Woken while switching away: it runs again.

@@ -49,11 +49,6 @@ impl<T> RunQueue<T> {
         Some((v, t))
     }
 
-    /// The virtual runtime of the thread that would run next.
-    pub fn peek_vruntime(&self) -> Option<u64> {
-        self.queue.keys().next().map(|k| k.0)
-    }
-
     pub fn len(&self) -> usize {
         self.queue.len()
     }
@@ -72,18 +67,6 @@ impl<T> RunQueue<T> {
         let key = *self.queue.iter().rev().find(|(_, t)| ok(t))?.0;
         let t = self.queue.remove(&key)?;
         Some((key.0, t))
-    }
-
-    /// Takes up to `n` threads from the back (most runtime), for balancing to another CPU.
-    pub fn steal(&mut self, n: usize) -> alloc::vec::Vec<(u64, T)> {
-        let mut out = alloc::vec::Vec::new();
-        while out.len() < n {
-            match self.queue.pop_last() {
-                Some(((v, _), t)) => out.push((v, t)),
-                None => break,
-            }
-        }
-        out
     }
 }
 
@@ -125,16 +108,5 @@ mod tests {
         assert_eq!(q.steal_where(|&t| t >= 2), Some((20, 2)));
         assert_eq!(q.steal_where(|&t| t >= 2), None);
         assert_eq!(q.len(), 2);
-    }
-
-    #[test]
-    fn steal_takes_from_the_back() {
-        let mut q = RunQueue::new();
-        for i in 0..5u64 {
-            q.push(i * 10, i);
-        }
-        let s: Vec<_> = q.steal(2).into_iter().map(|x| x.1).collect();
-        assert_eq!(s, [4, 3]);
-        assert_eq!(q.len(), 3);
     }
 }

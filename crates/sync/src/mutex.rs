@@ -7,7 +7,7 @@
 //! ever touches the spin lock, so the spin lock is always free when taken: its `try_lock`
 //! always succeeds (checked: a failure would be a bug in the raw lock, and panics rather than
 //! spins). It costs one uncontended compare-exchange and one store per lock/unlock pair, on a
-//! line of its own data, and buys the crate having no `unsafe` at all.
+//! line of its own data, and keeps the whole crate safe code.
 
 use crate::raw_mutex::RawMutex;
 use crate::Park;

@@ -13,7 +13,7 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
-/// A counter guarded by the lock, checked without any `unsafe`: `inside` is swapped (an RMW,
+/// A counter guarded by the lock, checked in safe code only: `inside` is swapped (an RMW,
 /// which always sees the latest value) to catch two holders at once, and `value` is bumped
 /// with *relaxed* load and store, so it carries no ordering of its own: loom lets a relaxed
 /// load read any value not ruled out by happens-before, so if a hand-off failed to publish the

@@ -133,7 +133,6 @@ pub fn in_syscall_stub(rip: u64) -> bool {
 extern "C" {
     static osprey_syscall_entry_end: u8;
     fn osprey_syscall_entry();
-    fn osprey_resume_frame(frame: *const TrapFrame) -> !;
 }
 
 /// Loads the IDT (built once, shared by every CPU) and this CPU's SYSCALL MSRs. Every CPU runs
@@ -262,12 +261,6 @@ pub struct KernelStack {
 }
 
 impl KernelStack {
-    pub fn new(size: usize) -> KernelStack {
-        KernelStack {
-            mem: alloc::vec![0u8; size].into_boxed_slice(),
-        }
-    }
-
     /// A stack of `size` bytes (at least 4 KiB), or None when the heap cannot give it.
     pub fn try_new(size: usize) -> Option<KernelStack> {
         let size = size.max(4096);
@@ -282,30 +275,5 @@ impl KernelStack {
     pub(crate) fn bounds(&self) -> (u64, u64) {
         let b = self.mem.as_ptr() as u64;
         (b, (b + self.mem.len() as u64) & !15)
-    }
-}
-
-/// Starts the app: `rip` with `rsp`, every other register zero (as Linux's ELF entry leaves
-/// them; rdx = 0 means no function for atexit), interrupts on. Syscalls and traps from the app
-/// run on `kstack`, which lives as long as the app.
-pub fn enter_app(kstack: &'static KernelStack, rip: u64, rsp: u64) -> ! {
-    crate::cpu::tlb::join_app_cpus();
-    let (bottom, top) = kstack.bounds();
-    crate::cpu::percpu::set_kernel_stack(bottom, top);
-    let frame = TrapFrame {
-        rip,
-        rsp,
-        cs: gdt::KERNEL_CS as u64,
-        ss: gdt::KERNEL_DS as u64,
-        rflags: 0x202,
-        ..Default::default()
-    };
-    let at = (top - core::mem::size_of::<TrapFrame>() as u64) as *mut TrapFrame;
-    // SAFETY: `at` is the top of a kernel stack nobody is using yet (the app has not started),
-    // properly aligned for TrapFrame; osprey_resume_frame pops the frame and jumps to the app,
-    // never returning here.
-    unsafe {
-        at.write(frame);
-        osprey_resume_frame(at)
     }
 }

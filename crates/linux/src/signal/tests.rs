@@ -352,7 +352,11 @@ fn itimer_real_fires_sigalrm_and_rearms() {
     env.m.park(Some(now + 35_000_000));
     crate::syscall::time::itimer::fired(&cx);
     assert_eq!(env.p.signals.lock().pending.set, sigmask(SIGALRM));
-    assert_eq!(*env.m.alarm.lock().unwrap(), Some(now + 40_000_000), "next period");
+    assert_eq!(
+        *env.m.alarm.lock().unwrap(),
+        Some(now + 40_000_000),
+        "next period"
+    );
     // alarm(0) disarms and reports what was left, rounded up to a second.
     assert_eq!(env.sys(SYS_ALARM, &[0]), 1);
     assert_eq!(*env.m.alarm.lock().unwrap(), None);
@@ -365,13 +369,24 @@ fn signalfd_reads_blocked_signals_as_records() {
     use osprey_abi::signal::SignalfdSiginfo;
     let env = TestEnv::new();
     let set = env.m.alloc(4096);
-    env.m.copy_to_user(set, &sigmask(SIGUSR2).to_le_bytes()).unwrap();
-    assert_eq!(env.sys(SYS_RT_SIGPROCMASK, &[SIG_BLOCK as u64, set, 0, 8]), 0);
+    env.m
+        .copy_to_user(set, &sigmask(SIGUSR2).to_le_bytes())
+        .unwrap();
+    assert_eq!(
+        env.sys(SYS_RT_SIGPROCMASK, &[SIG_BLOCK as u64, set, 0, 8]),
+        0
+    );
     let fd = env.sys(SYS_SIGNALFD4, &[u64::MAX, set, 8, 0o4000]); // SFD_NONBLOCK
     assert!(fd >= 3, "{fd}");
     let buf = set + 1024;
-    assert_eq!(env.sys(SYS_READ, &[fd as u64, buf, 128]), Errno::EAGAIN.as_ret());
-    assert_eq!(env.sys(SYS_READ, &[fd as u64, buf, 64]), Errno::EINVAL.as_ret());
+    assert_eq!(
+        env.sys(SYS_READ, &[fd as u64, buf, 128]),
+        Errno::EAGAIN.as_ret()
+    );
+    assert_eq!(
+        env.sys(SYS_READ, &[fd as u64, buf, 64]),
+        Errno::EINVAL.as_ret()
+    );
     let f = env.p.files.get(fd as i32).unwrap();
     assert_eq!(f.poll(1), 0);
     assert_eq!(env.sys(SYS_KILL, &[1, SIGUSR2 as u64]), 0);
@@ -380,10 +395,18 @@ fn signalfd_reads_blocked_signals_as_records() {
     let mut rec = [0u8; 128];
     env.m.copy_from_user(buf, &mut rec).unwrap();
     let r = SignalfdSiginfo::read_from_bytes(&rec).unwrap();
-    assert_eq!((r.ssi_signo, r.ssi_code, r.ssi_pid), (SIGUSR2 as u32, SI_USER, 1));
+    assert_eq!(
+        (r.ssi_signo, r.ssi_code, r.ssi_pid),
+        (SIGUSR2 as u32, SI_USER, 1)
+    );
     assert_eq!(env.p.signals.lock().pending.set, 0, "the read took it");
     // A new mask through the same fd; a non-signalfd fd is EINVAL.
-    env.m.copy_to_user(set, &sigmask(SIGUSR1).to_le_bytes()).unwrap();
+    env.m
+        .copy_to_user(set, &sigmask(SIGUSR1).to_le_bytes())
+        .unwrap();
     assert_eq!(env.sys(SYS_SIGNALFD4, &[fd as u64, set, 8, 0]), fd);
-    assert_eq!(env.sys(SYS_SIGNALFD4, &[0, set, 8, 0]), Errno::EINVAL.as_ret());
+    assert_eq!(
+        env.sys(SYS_SIGNALFD4, &[0, set, 8, 0]),
+        Errno::EINVAL.as_ret()
+    );
 }

@@ -114,7 +114,9 @@ pub fn sys_read(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult 
         f.read(&mut [])?;
         return Ok(0);
     }
-    read_into_user(cx, buf.addr(), count, |b, done| read_chunk(cx, &f, b, done == 0))
+    read_into_user(cx, buf.addr(), count, |b, done| {
+        read_chunk(cx, &f, b, done == 0)
+    })
 }
 
 /// A write to a pipe nobody reads raises SIGPIPE in the writer (Linux's pipe_write), on top
@@ -139,7 +141,10 @@ pub fn sys_write(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize) -> SysResult
         f.write(&[])?;
         return Ok(0);
     }
-    sigpipe_on_epipe(cx, write_from_user(cx, buf.addr(), count, |b, _| write_chunk(cx, &f, b)))
+    sigpipe_on_epipe(
+        cx,
+        write_from_user(cx, buf.addr(), count, |b, _| write_chunk(cx, &f, b)),
+    )
 }
 
 pub fn sys_pread64(cx: &Ctx, fd: i32, buf: UserPtr<u8>, count: usize, offset: i64) -> SysResult {

@@ -11,8 +11,8 @@ use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 
 use osprey_abi::process::*;
-use osprey_abi::Errno;
 use osprey_abi::zerocopy::{FromZeros, IntoBytes};
+use osprey_abi::Errno;
 
 use crate::syscall::{Ctx, SysResult};
 use crate::thread::Thread;

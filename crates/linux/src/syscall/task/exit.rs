@@ -21,7 +21,9 @@ fn futex_death(cx: &Ctx, uaddr: u64) {
         return;
     }
     // Atomically, as Linux's handle_futex_death: other threads may be locking it meanwhile.
-    let Ok(mut v) = cx.m.read_u32(uaddr) else { return };
+    let Ok(mut v) = cx.m.read_u32(uaddr) else {
+        return;
+    };
     loop {
         if v & FUTEX_TID_MASK != cx.t.tid as u32 {
             return;
@@ -44,15 +46,23 @@ fn release_robust_list(cx: &Ctx) {
     if head == 0 || len != 24 {
         return;
     }
-    let Ok(next) = UserPtr::<u64>::new(head).read(cx.m) else { return };
-    let Ok(offset) = UserPtr::<i64>::new(head + 8).read(cx.m) else { return };
-    let Ok(pending) = UserPtr::<u64>::new(head + 16).read(cx.m) else { return };
+    let Ok(next) = UserPtr::<u64>::new(head).read(cx.m) else {
+        return;
+    };
+    let Ok(offset) = UserPtr::<i64>::new(head + 8).read(cx.m) else {
+        return;
+    };
+    let Ok(pending) = UserPtr::<u64>::new(head + 16).read(cx.m) else {
+        return;
+    };
     let word = |entry: u64| (entry & !1).wrapping_add(offset as u64);
     let mut entry = next;
     let mut n = 0;
     while entry != head && entry != 0 && n < ROBUST_LIST_LIMIT {
         // Read the next link before releasing this entry: its owner may reuse it at once.
-        let Ok(following) = UserPtr::<u64>::new(entry & !1).read(cx.m) else { break };
+        let Ok(following) = UserPtr::<u64>::new(entry & !1).read(cx.m) else {
+            break;
+        };
         if entry != pending {
             futex_death(cx, word(entry));
         }

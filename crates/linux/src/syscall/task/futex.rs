@@ -43,7 +43,11 @@ fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> S
             })
         }
     };
-    match cx.p.futexes.wait(cx.m, cx.t, uaddr, val, deadline, bitset)? {
+    match cx
+        .p
+        .futexes
+        .wait(cx.m, cx.t, uaddr, val, deadline, bitset)?
+    {
         WaitEnd::Woken => Ok(0),
         WaitEnd::TimedOut => Err(Errno::ETIMEDOUT),
         // As Linux: an untimed wait restarts after an SA_RESTART handler (and after a signal
@@ -132,16 +136,16 @@ pub fn sys_futex(
                 return Err(Errno::EINVAL);
             }
             let expect = (cmd == FUTEX_CMP_REQUEUE).then_some(val3);
-            cx.p
-                .futexes
+            cx.p.futexes
                 .requeue(cx.m, uaddr, val as usize, uaddr2, val2 as usize, expect)
         }
         FUTEX_WAKE_OP => {
             check_addr(uaddr)?;
             check_addr(uaddr2)?;
-            cx.p.futexes.wake_op(cx.m, uaddr, val as usize, uaddr2, val2 as usize, || {
-                wake_op(cx, uaddr2, val3)
-            })
+            cx.p.futexes
+                .wake_op(cx.m, uaddr, val as usize, uaddr2, val2 as usize, || {
+                    wake_op(cx, uaddr2, val3)
+                })
         }
         // Priority-inheritance futexes: glibc falls back on ENOSYS.
         _ => Err(Errno::ENOSYS),

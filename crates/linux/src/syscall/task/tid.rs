@@ -11,8 +11,7 @@ use crate::uaccess::UserPtr;
 const ROBUST_LIST_HEAD_LEN: usize = 24;
 
 pub fn sys_set_tid_address(cx: &Ctx, tidptr: UserPtr<i32>) -> SysResult {
-    cx.t
-        .clear_child_tid
+    cx.t.clear_child_tid
         .store(tidptr.addr(), core::sync::atomic::Ordering::Relaxed);
     Ok(cx.t.tid as usize)
 }

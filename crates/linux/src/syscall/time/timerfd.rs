@@ -9,7 +9,9 @@
 
 use alloc::sync::Arc;
 
-use osprey_abi::fcntl::{O_RDWR, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET};
+use osprey_abi::fcntl::{
+    O_RDWR, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
+};
 use osprey_abi::time::*;
 use osprey_abi::{Errno, Itimerspec, Timespec};
 use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
@@ -157,7 +159,8 @@ pub fn sys_timerfd_create(cx: &Ctx, clockid: i32, flags: u32) -> SysResult {
         Dentry::anonymous(t, b"anon_inode:[timerfd]"),
         O_RDWR | (flags & TFD_NONBLOCK),
     )?;
-    cx.p.files.insert(f, flags & TFD_CLOEXEC != 0)
+    cx.p.files
+        .insert(f, flags & TFD_CLOEXEC != 0)
         .map(|fd| fd as usize)
 }
 
