@@ -121,9 +121,11 @@ fn main(info: osprey_hal::BootInfo) -> ! {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    // The other CPUs stop first, so this report is the only one and nothing runs on.
-    osprey_hal::cpu::smp::stop_other_cpus();
+    // The report is made first: it allocates, and a CPU stopped while it held the heap's lock
+    // would hang the allocation for good. Then the other CPUs stop, so this report is the
+    // only one and nothing runs on.
     let msg = alloc::format!("{info}\nbacktrace: {}", osprey_hal::cpu::backtrace());
+    osprey_hal::cpu::smp::stop_other_cpus();
     serial::write_frame_unlocked(Tag::Panic as u8, msg.as_bytes());
     power::exit(osprey_proto::DEBUG_EXIT_PANIC)
 }
