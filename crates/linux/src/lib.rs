@@ -17,6 +17,7 @@ pub mod futex;
 pub mod iowait;
 pub mod machine;
 pub mod memory;
+pub mod net;
 pub mod process;
 pub mod procfs;
 pub mod signal;

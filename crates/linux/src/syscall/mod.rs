@@ -19,6 +19,7 @@ pub mod event;
 pub mod fs;
 pub mod mem;
 pub mod misc;
+pub mod net;
 pub mod signal;
 pub mod task;
 pub mod time;

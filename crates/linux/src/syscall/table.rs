@@ -4,7 +4,7 @@ use osprey_abi::sysno::*;
 use osprey_abi::Errno;
 
 use super::ArgFmt::{self, *};
-use super::{event, fs, mem, misc, signal, task, time, Ctx, FromArg, SysResult};
+use super::{event, fs, mem, misc, net, signal, task, time, Ctx, FromArg, SysResult};
 
 macro_rules! invoke {
     ($f:path, $cx:ident, $a:ident, 0) => {
@@ -182,6 +182,25 @@ syscalls! {
     SYS_PPOLL => event::poll::sys_ppoll / 5 [Ptr, UInt, Ptr, Ptr, UInt];
     SYS_SELECT => event::select::sys_select / 5 [Int, Ptr, Ptr, Ptr, Ptr];
     SYS_PSELECT6 => event::select::sys_pselect6 / 6 [Int, Ptr, Ptr, Ptr, Ptr, Ptr];
+    // sockets
+    SYS_SOCKET => net::socket::sys_socket / 3 [Int, Int, Int];
+    SYS_SOCKETPAIR => net::socket::sys_socketpair / 4 [Int, Int, Int, Ptr];
+    SYS_BIND => net::connect::sys_bind / 3 [Fd, Ptr, UInt];
+    SYS_LISTEN => net::connect::sys_listen / 2 [Fd, Int];
+    SYS_CONNECT => net::connect::sys_connect / 3 [Fd, Ptr, UInt];
+    SYS_ACCEPT => net::accept::sys_accept / 3 [Fd, Ptr, Ptr];
+    SYS_ACCEPT4 => net::accept::sys_accept4 / 4 [Fd, Ptr, Ptr, Int];
+    SYS_SENDTO => net::send::sys_sendto / 6 [Fd, InBuf(2), UInt, Int, Ptr, UInt];
+    SYS_SENDMSG => net::send::sys_sendmsg / 3 [Fd, Ptr, Int];
+    SYS_SENDMMSG => net::send::sys_sendmmsg / 4 [Fd, Ptr, UInt, Int];
+    SYS_RECVFROM => net::recv::sys_recvfrom / 6 [Fd, OutBuf, UInt, Int, Ptr, Ptr];
+    SYS_RECVMSG => net::recv::sys_recvmsg / 3 [Fd, Ptr, Int];
+    SYS_RECVMMSG => net::recv::sys_recvmmsg / 5 [Fd, Ptr, UInt, Int, Ptr];
+    SYS_SHUTDOWN => net::shutdown::sys_shutdown / 2 [Fd, Int];
+    SYS_GETSOCKNAME => net::name::sys_getsockname / 3 [Fd, Ptr, Ptr];
+    SYS_GETPEERNAME => net::name::sys_getpeername / 3 [Fd, Ptr, Ptr];
+    SYS_GETSOCKOPT => net::sockopt::sys_getsockopt / 5 [Fd, Int, Int, Ptr, Ptr];
+    SYS_SETSOCKOPT => net::sockopt::sys_setsockopt / 5 [Fd, Int, Int, Ptr, UInt];
     // memory
     SYS_MMAP => mem::mmap::sys_mmap / 6 [Ptr, UInt, Prot, MapFlags, Fd, Ptr];
     SYS_MUNMAP => mem::mmap::sys_munmap / 2 [Ptr, UInt];

@@ -1,0 +1,17 @@
+//! Osprey's TCP/IP: smoltcp behind the socket semantics Linux programs rely on, over any
+//! network card that implements [`Nic`].
+//!
+//! This crate has no unsafe code and builds for the host: its tests run two stacks against
+//! each other over an in-memory wire. The kernel gives it a card (virtio-net) and polls it;
+//! `osprey-linux`'s AF_INET sockets call into it.
+
+#![no_std]
+#![deny(unsafe_code)]
+
+extern crate alloc;
+
+pub mod nic;
+pub mod stack;
+
+pub use nic::{Nic, Offloads};
+pub use stack::{init, stack, Config, Polled, Stack};

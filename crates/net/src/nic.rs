@@ -1,0 +1,32 @@
+//! What the stack needs from a network card. Object safe (the stack holds a `Box<dyn Nic>`),
+//! so the kernel's virtio-net driver and the host tests' in-memory wire are interchangeable.
+
+/// Checksums the card computes or checks so the stack need not (virtio-net's
+/// VIRTIO_NET_F_CSUM / GUEST_CSUM).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Offloads {
+    /// The card fills in TCP/UDP checksums of frames it sends.
+    pub tx_checksum: bool,
+    /// The card has checked the TCP/UDP checksums of frames it delivers.
+    pub rx_checksum: bool,
+}
+
+/// A network card: whole Ethernet frames (no FCS) in and out.
+pub trait Nic: Send {
+    /// The card's MAC address.
+    fn mac(&self) -> [u8; 6];
+    /// Largest IP packet (Ethernet payload) the card carries: 1500 for virtio-net.
+    fn mtu(&self) -> usize;
+    /// Checksum offloads the card offers.
+    fn offloads(&self) -> Offloads {
+        Offloads::default()
+    }
+    /// Hands the oldest received frame to `consume` and returns true; false when none is
+    /// waiting. The frame's buffer goes back to the card when `consume` returns.
+    fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool;
+    /// Whether [`Nic::transmit`] would find a free buffer now.
+    fn can_transmit(&self) -> bool;
+    /// Sends a frame of `len` bytes that `fill` writes into the card's buffer. False (frame
+    /// not sent) when no buffer is free.
+    fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;
+}
