@@ -635,22 +635,29 @@ impl TcpSocket {
     }
 }
 
-impl Drop for TcpSocket {
-    fn drop(&mut self) {
-        let st = self.st.get_mut();
+impl TcpSocket {
+    /// close(2): FIN in the background, or RST when unread data remains or SO_LINGER is
+    /// {on, 0}; a listener resets the connections it had not handed out. Idempotent.
+    pub fn close(&self) {
+        let mut st = self.st.lock();
         let mut g = self.stack.lock();
         match core::mem::replace(&mut st.phase, Phase::Idle) {
             Phase::Idle => {}
             Phase::Listening(id) => g.drop_listener(id),
             Phase::Connecting(s) => g.orphan(s, true),
             Phase::Connected(s) => {
-                // Unread data or SO_LINGER {on, 0}: reset, as Linux does.
                 let abort = st.linger == Some(0) || g.tcp(s).recv_queue() > 0;
                 g.orphan(s, abort);
             }
         }
-        if let Some((_, port)) = st.bound {
+        if let Some((_, port)) = st.bound.take() {
             g.release(Proto::Tcp, port, self.id);
         }
+    }
+}
+
+impl Drop for TcpSocket {
+    fn drop(&mut self) {
+        self.close();
     }
 }

@@ -299,15 +299,22 @@ impl UdpSocket {
     }
 }
 
-impl Drop for UdpSocket {
-    fn drop(&mut self) {
-        let st = self.st.get_mut();
+impl UdpSocket {
+    /// close(2): the socket stops hearing; datagrams already handed to the card are gone.
+    pub fn close(&self) {
+        let mut st = self.st.lock();
         let mut g = self.stack.lock();
-        for s in st.socks.drain(..) {
+        for s in core::mem::take(&mut st.socks) {
             g.remove(s);
         }
-        if let Some((_, port)) = st.bound {
+        if let Some((_, port)) = st.bound.take() {
             g.release(Proto::Udp, port, self.id);
         }
+    }
+}
+
+impl Drop for UdpSocket {
+    fn drop(&mut self) {
+        self.close();
     }
 }

@@ -19,6 +19,7 @@ use osprey_abi::Errno;
 use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
 
 pub mod addr;
+pub mod inet;
 
 pub use addr::SockAddr;
 
@@ -167,7 +168,8 @@ pub fn socket_of(f: &Arc<OpenFile>) -> Result<Arc<dyn Socket>, Errno> {
 /// Makes a socket of `domain`, `ty` (SOCK_* without flags) and `protocol`.
 pub fn create(domain: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     match domain {
-        AF_UNIX | AF_INET | AF_INET6 => {
+        AF_INET | AF_INET6 => inet::create(domain, ty, protocol),
+        AF_UNIX => {
             let _ = (ty, protocol);
             // The families land here as they are written (issue 5).
             Err(Errno::EAFNOSUPPORT)
