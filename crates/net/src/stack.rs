@@ -126,6 +126,8 @@ pub(crate) struct Listener {
 /// Listening sockets kept ready per interface. The pool is refilled after every received
 /// packet, so a burst of SYNs never finds it empty while the backlog has room.
 const IDLE_PER_SIDE: usize = 2;
+/// How long a connection may wait in a listener's backlog without a packet.
+const POOL_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a closed connection may take to finish (Linux's tcp_fin_timeout).
 const ORPHAN_TIMEOUT: Duration = Duration::from_secs(60);
 /// First and last ephemeral port (Linux's ip_local_port_range).
@@ -242,7 +244,11 @@ impl Device for NicDev {
     }
 
     fn transmit(&mut self, _t: Instant) -> Option<NicTx<'_>> {
-        self.nic.can_transmit().then(|| NicTx(&mut *self.nic))
+        if self.nic.can_transmit() {
+            Some(NicTx(&mut *self.nic))
+        } else {
+            None
+        }
     }
 }
 
@@ -270,11 +276,21 @@ pub(crate) struct Inner {
     pub listeners: BTreeMap<u64, Listener>,
     orphans: Vec<Orphan>,
     dns: Vec<IpAddr>,
+    /// Bytes of socket buffers allocated, and the most allowed: smoltcp's buffers are
+    /// allocated whole when a socket is made, so a flood of connections could otherwise
+    /// exhaust the kernel heap. Over budget, listeners stop taking SYNs (they get RST) and
+    /// new sockets get ENOBUFS.
+    buf_used: usize,
+    buf_budget: usize,
 }
+
+/// Socket buffer budget unless the kernel sets one ([`Stack::set_buffer_budget`]).
+pub const DEFAULT_BUFFER_BUDGET: usize = 32 * 1024 * 1024;
 
 pub struct Stack {
     inner: Mutex<Inner>,
     ids: core::sync::atomic::AtomicU64,
+    has_nic: core::sync::atomic::AtomicBool,
 }
 
 fn instant(now_ns: u64) -> Instant {
@@ -316,8 +332,11 @@ impl Stack {
                 listeners: BTreeMap::new(),
                 orphans: Vec::new(),
                 dns: Vec::new(),
+                buf_used: 0,
+                buf_budget: DEFAULT_BUFFER_BUDGET,
             }),
             ids: core::sync::atomic::AtomicU64::new(1),
+            has_nic: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -374,6 +393,8 @@ impl Stack {
         }
         g.eth = Some(Eth { iface, dev, dhcp });
         g.mirror_addresses();
+        self.has_nic
+            .store(true, core::sync::atomic::Ordering::Release);
     }
 
     /// Processes received frames and timers, sends what is due.
@@ -404,6 +425,16 @@ impl Stack {
     /// DNS servers: the static configuration's or the DHCP lease's.
     pub fn dns_servers(&self) -> Vec<IpAddr> {
         self.inner.lock().dns.clone()
+    }
+
+    /// Caps the bytes of socket buffers (give a share of the VM's memory).
+    pub fn set_buffer_budget(&self, bytes: usize) {
+        self.inner.lock().buf_budget = bytes;
+    }
+
+    /// Bytes of socket buffers in use.
+    pub fn buffer_bytes(&self) -> usize {
+        self.inner.lock().buf_used
     }
 
     /// Open smoltcp sockets (both interfaces), for leak checks.
@@ -501,7 +532,8 @@ impl Inner {
                 return false;
             }
             match proto {
-                Proto::Tcp => !(c.reuseaddr && new.reuseaddr && !c.listening && !new.listening),
+                // SO_REUSEADDR on both lets sockets share a port unless one listens.
+                Proto::Tcp => !c.reuseaddr || !new.reuseaddr || c.listening || new.listening,
                 Proto::Udp => !(c.reuseaddr && new.reuseaddr),
             }
         })
@@ -574,14 +606,28 @@ impl Inner {
 
     // ---- TCP sockets ----
 
-    /// A new smoltcp TCP socket with `opts`, in `side`'s set.
-    pub fn new_tcp(&mut self, side: Side, opts: &TcpOpts) -> Sock {
+    /// Reserves `bytes` of buffers; ENOBUFS over budget.
+    pub fn reserve(&mut self, bytes: usize) -> Result<(), osprey_abi::Errno> {
+        if self.buf_used + bytes > self.buf_budget {
+            return Err(osprey_abi::Errno::ENOBUFS);
+        }
+        self.buf_used += bytes;
+        Ok(())
+    }
+
+    pub fn unreserve(&mut self, bytes: usize) {
+        self.buf_used = self.buf_used.saturating_sub(bytes);
+    }
+
+    /// A new smoltcp TCP socket with `opts`, in `side`'s set; ENOBUFS over the budget.
+    pub fn new_tcp(&mut self, side: Side, opts: &TcpOpts) -> Result<Sock, osprey_abi::Errno> {
+        self.reserve(opts.rcvbuf + opts.sndbuf)?;
         let mut s = tcp::Socket::new(
             tcp::SocketBuffer::new(vec![0u8; opts.rcvbuf]),
             tcp::SocketBuffer::new(vec![0u8; opts.sndbuf]),
         );
         apply_opts(&mut s, side, opts);
-        (side, self.sockets(side).add(s))
+        Ok((side, self.sockets(side).add(s)))
     }
 
     /// smoltcp's connect() on `s` (it needs the interface's context beside the socket).
@@ -603,8 +649,16 @@ impl Inner {
             .map_err(|_| osprey_abi::Errno::EADDRNOTAVAIL)
     }
 
+    /// Removes a socket from its set, returning its buffers to the budget.
     pub fn remove(&mut self, s: Sock) {
-        self.sockets(s.0).remove(s.1);
+        let bytes = match self.sockets(s.0).remove(s.1) {
+            smoltcp::socket::Socket::Tcp(t) => t.recv_capacity() + t.send_capacity(),
+            smoltcp::socket::Socket::Udp(u) => {
+                u.payload_recv_capacity() + u.payload_send_capacity()
+            }
+            _ => 0,
+        };
+        self.buf_used = self.buf_used.saturating_sub(bytes);
     }
 
     /// The app closed a connection: it finishes in the background (RST when `abort`).
@@ -619,7 +673,28 @@ impl Inner {
         self.orphans.push(Orphan { sock: s, deadline });
     }
 
+    /// Forgets backlog connections that were reset or timed out before accept().
+    fn prune_backlogs(&mut self) {
+        let ids: Vec<u64> = self.listeners.keys().copied().collect();
+        for id in ids {
+            let Some(mut l) = self.listeners.remove(&id) else {
+                continue;
+            };
+            let mut keep = VecDeque::with_capacity(l.pending.len());
+            for s in l.pending.drain(..) {
+                if self.tcp(s).state() == tcp::State::Closed {
+                    self.remove(s);
+                } else {
+                    keep.push_back(s);
+                }
+            }
+            l.pending = keep;
+            self.listeners.insert(id, l);
+        }
+    }
+
     fn reap_orphans(&mut self) -> bool {
+        self.prune_backlogs();
         let now = self.now;
         let mut i = 0;
         let mut any = false;
@@ -671,7 +746,12 @@ impl Inner {
             let have = l.idle.iter().filter(|s| s.0 == side).count();
             let room = l.backlog.saturating_sub(l.pending.len());
             for _ in have..IDLE_PER_SIDE.min(room) {
-                let s = self.new_tcp(side, &l.opts);
+                let Ok(s) = self.new_tcp(side, &l.opts) else {
+                    break;
+                };
+                // A handshake never completed (a SYN flood), or a connection never accepted,
+                // gives up: its buffers go back.
+                self.tcp(s).set_timeout(Some(POOL_TIMEOUT));
                 if self.tcp(s).listen(l.endpoint).is_err() {
                     self.remove(s);
                     break;
@@ -860,7 +940,10 @@ pub fn init(nic: Box<dyn Nic>, config: Config, now_ns: u64) -> &'static Stack {
 
 /// The stack, if the VM has a network card.
 pub fn stack() -> Option<&'static Stack> {
-    STACK.get().filter(|s| s.inner.lock().eth.is_some())
+    // No lock: the kernel may ask from its interrupt path.
+    STACK
+        .get()
+        .filter(|s| s.has_nic.load(core::sync::atomic::Ordering::Acquire))
 }
 
 /// The stack the sockets use: the card's, or a loopback-only one made on first use.

@@ -153,12 +153,12 @@ impl TcpSocket {
                     st.phase = Phase::Connected(s);
                 }
             },
-            Phase::Connected(s) => {
-                if !st.reset && !st.shut_wr && g.tcp(s).state() == State::Closed {
-                    // Closed without our FIN: a reset (or a retransmission timeout).
-                    st.reset = true;
-                    st.error = Some(Errno::ECONNRESET);
-                }
+            // Closed without our FIN: a reset (or a retransmission timeout).
+            Phase::Connected(s)
+                if !st.reset && !st.shut_wr && g.tcp(s).state() == State::Closed =>
+            {
+                st.reset = true;
+                st.error = Some(Errno::ECONNRESET);
             }
             _ => {}
         }
@@ -282,6 +282,8 @@ impl TcpSocket {
                 g.orphan(s, true);
                 continue;
             };
+            // The backlog's timeout does not apply to an accepted connection.
+            g.tcp(s).set_timeout(None);
             g.refill_listeners();
             let sock = TcpSocket::new(self.stack);
             {
@@ -336,7 +338,7 @@ impl TcpSocket {
             }),
             None => None,
         };
-        let s = g.new_tcp(side, &st.opts);
+        let s = g.new_tcp(side, &st.opts)?;
         g.tcp(s).set_timeout(Some(CONNECT_TIMEOUT));
         let now = g.now;
         let r = g.connect_tcp(

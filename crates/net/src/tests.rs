@@ -53,6 +53,8 @@ impl Nic for WireEnd {
 }
 
 struct Net {
+    /// Frames on their way to `b` (a test may inject its own).
+    to_b: Queue,
     a: &'static Stack,
     b: &'static Stack,
     now: core::cell::Cell<u64>,
@@ -80,13 +82,14 @@ impl Net {
         let b = Stack::new(
             Box::new(WireEnd {
                 mac: [2, 0, 0, 0, 0, 2],
-                rx: ab,
+                rx: ab.clone(),
                 tx: ba,
             }),
             cfg([10, 0, 0, 2], 2),
             0,
         );
         Net {
+            to_b: ab,
             a: Box::leak(Box::new(a)),
             b: Box::leak(Box::new(b)),
             now: core::cell::Cell::new(0),
@@ -479,4 +482,113 @@ fn dhcp_client_starts_without_panicking() {
     assert!(p.next_ns.is_some());
     assert!(!q.lock().unwrap().is_empty(), "DHCPDISCOVER sent");
     assert_eq!(s.ipv4(), None);
+}
+
+/// A TCP SYN from 10.0.0.99:`src_port` (a host that never answers ARP) to 10.0.0.2:`port`.
+fn syn_frame(src_port: u16, port: u16) -> Vec<u8> {
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire::*;
+    let tcp = TcpRepr {
+        src_port,
+        dst_port: port,
+        control: TcpControl::Syn,
+        seq_number: TcpSeqNumber(1000),
+        ack_number: None,
+        window_len: 1024,
+        window_scale: None,
+        max_seg_size: Some(1460),
+        sack_permitted: false,
+        sack_ranges: [None; 3],
+        timestamp: None,
+        payload: &[],
+    };
+    let src = Ipv4Address::new(10, 0, 0, 99);
+    let dst = Ipv4Address::new(10, 0, 0, 2);
+    let ip = Ipv4Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: IpProtocol::Tcp,
+        payload_len: tcp.buffer_len(),
+        hop_limit: 64,
+    };
+    let eth = EthernetRepr {
+        src_addr: EthernetAddress([2, 0, 0, 0, 0, 99]),
+        dst_addr: EthernetAddress([2, 0, 0, 0, 0, 2]),
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len() + tcp.buffer_len()];
+    let caps = ChecksumCapabilities::default();
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth.emit(&mut f);
+    let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
+    ip.emit(&mut p, &caps);
+    let mut t = TcpPacket::new_unchecked(p.payload_mut());
+    tcp.emit(&mut t, &src.into(), &dst.into(), &caps);
+    buf
+}
+
+#[test]
+fn syn_flood_is_bounded_and_recovers() {
+    let net = Net::new();
+    net.b.set_buffer_budget(4 << 20);
+    let l = listener(net.b, "0.0.0.0:7200", 4096);
+    for i in 0..2000u16 {
+        net.to_b
+            .lock()
+            .unwrap()
+            .push_back(syn_frame(10000 + i, 7200));
+        if i % 100 == 0 {
+            net.run(1);
+        }
+    }
+    net.run(5);
+    assert!(
+        net.b.buffer_bytes() <= 4 << 20,
+        "over budget: {}",
+        net.b.buffer_bytes()
+    );
+    assert_eq!(
+        l.accept().err(),
+        Some(Errno::EAGAIN),
+        "half-open connections are not accepted"
+    );
+    // The half-open connections time out and give their buffers back; then a real client
+    // gets in.
+    net.run(62_000);
+    assert!(
+        net.b.buffer_bytes() < 1 << 20,
+        "{} still held",
+        net.b.buffer_bytes()
+    );
+    let c = TcpSocket::new(net.a);
+    assert_eq!(c.connect(sa("10.0.0.2:7200")), Err(Errno::EINPROGRESS));
+    net.run(5);
+    assert_eq!(c.take_error(), None);
+    assert!(accept(&net, &l).0.send(b"hi").is_ok());
+}
+
+#[test]
+fn over_budget_gives_enobufs_not_a_panic() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(3, 0)));
+    stack.set_buffer_budget(1 << 20);
+    let l = listener(stack, "127.0.0.1:80", 100);
+    let mut clients = Vec::new();
+    let mut refused = 0;
+    for _ in 0..20 {
+        let c = TcpSocket::new(stack);
+        match c.connect(sa("127.0.0.1:80")) {
+            Err(Errno::EINPROGRESS) => clients.push(c),
+            Err(Errno::ENOBUFS) => refused += 1,
+            other => panic!("{other:?}"),
+        }
+        stack.poll(1000);
+    }
+    assert!(refused > 0);
+    assert!(stack.buffer_bytes() <= 1 << 20);
+    drop(clients);
+    drop(l);
+    stack.poll(2000);
+    stack.poll(3000);
+    assert_eq!(stack.buffer_bytes(), 0);
+    assert_eq!(stack.socket_count(), 0);
 }

@@ -90,6 +90,13 @@ impl UdpSocket {
             },
         )?;
         for side in g.sides_for_bind(addr) {
+            if let Err(e) = g.reserve(st.rcvbuf + st.sndbuf) {
+                for s in core::mem::take(&mut st.socks) {
+                    g.remove(s);
+                }
+                g.release(Proto::Udp, port, self.id);
+                return Err(e);
+            }
             let mut s = udp::Socket::new(
                 PacketBuffer::new(
                     vec![PacketMetadata::EMPTY; UDP_PACKETS],
@@ -101,6 +108,7 @@ impl UdpSocket {
                 ),
             );
             if s.bind(IpListenEndpoint { addr, port }).is_err() {
+                g.unreserve(st.rcvbuf + st.sndbuf);
                 continue;
             }
             let h = g.sockets(side).add(s);
@@ -189,11 +197,8 @@ impl UdpSocket {
         let mut g = self.stack.lock();
         for &s in &st.socks {
             let u = g.sockets(s.0).get_mut::<udp::Socket>(s.1);
-            loop {
-                let (from, full) = match u.peek() {
-                    Ok((data, meta)) => (meta.endpoint, data.len()),
-                    Err(_) => break,
-                };
+            while let Ok((data, meta)) = u.peek() {
+                let (from, full) = (meta.endpoint, data.len());
                 if st.peer.is_some_and(|p| p != from) {
                     // Not from the connected peer: Linux never queues it.
                     let _ = u.recv();
