@@ -392,6 +392,12 @@ impl TcpSocket {
 
     /// Takes (or with `peek` copies) received bytes; 0 at end of stream, EAGAIN when none.
     pub fn recv(&self, buf: &mut [u8], peek: bool) -> Result<usize, Errno> {
+        self.recv_ex(buf, peek).map(|r| r.0)
+    }
+
+    /// [`TcpSocket::recv`], also telling whether the read reopened a window that had shrunk
+    /// to half or less (the peer may be waiting for that window update).
+    pub fn recv_ex(&self, buf: &mut [u8], peek: bool) -> Result<(usize, bool), Errno> {
         let mut st = self.st.lock();
         self.refresh(&mut st);
         let s = match st.phase {
@@ -400,32 +406,34 @@ impl TcpSocket {
             _ => return Err(st.error.take().unwrap_or(Errno::ENOTCONN)),
         };
         if st.shut_rd {
-            return Ok(0);
+            return Ok((0, false));
         }
         let mut g = self.stack.lock();
         let t = g.tcp(s);
-        if t.recv_queue() > 0 && !buf.is_empty() {
+        let queued = t.recv_queue();
+        if queued > 0 && !buf.is_empty() {
             let r = if peek {
                 t.peek_slice(buf)
             } else {
                 t.recv_slice(buf)
             };
+            let reopened = !peek && queued * 2 >= t.recv_capacity();
             return match r {
-                Ok(n) => Ok(n),
-                Err(_) => Ok(0),
+                Ok(n) => Ok((n, reopened)),
+                Err(_) => Ok((0, false)),
             };
         }
         if let Some(e) = st.error.take() {
             return Err(e);
         }
         if buf.is_empty() {
-            return Ok(0);
+            return Ok((0, false));
         }
         match t.recv_slice(buf) {
             Ok(0) => Err(Errno::EAGAIN),
-            Ok(n) => Ok(n),
+            Ok(n) => Ok((n, false)),
             // FIN received, or closed: end of stream.
-            Err(_) => Ok(0),
+            Err(_) => Ok((0, false)),
         }
     }
 

@@ -260,7 +260,9 @@ impl Socket for InetSocket {
             Kind::Tcp(t) => {
                 let n = t.recv(buf, peek)?;
                 if n > 0 && !peek {
-                    // The window opened: tell the peer.
+                    // Room in the window: a window update may be due, and on the loop
+                    // interface nobody else would poll for it (a sender waiting for room
+                    // would wait forever).
                     kick(t.stack());
                 }
                 Ok(Received {
