@@ -592,3 +592,17 @@ fn over_budget_gives_enobufs_not_a_panic() {
     assert_eq!(stack.buffer_bytes(), 0);
     assert_eq!(stack.socket_count(), 0);
 }
+
+#[test]
+fn ipv6_link_local_across_the_wire() {
+    let net = Net::new();
+    // b's MAC 02:00:00:00:00:02 gives fe80::ff:fe00:2 (modified EUI-64).
+    let l = listener(net.b, "[::]:8600", 4);
+    let c = TcpSocket::new(net.a);
+    assert_eq!(c.connect(sa("[fe80::ff:fe00:2]:8600")), Err(Errno::EINPROGRESS));
+    net.run(20);
+    assert_eq!(c.take_error(), None);
+    let (s, peer) = accept(&net, &l);
+    assert_eq!(peer.ip(), sa("[fe80::ff:fe00:1]:0").ip());
+    assert_eq!(transfer(&net, &c, &s, b"over IPv6"), b"over IPv6");
+}
