@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -320,6 +321,48 @@ static void udp(void)
     close(b);
 }
 
+/* sendfile from a file to a blocking socket, more than the socket buffers hold: it waits for
+ * the reader instead of stopping short. */
+static void *sink(void *arg)
+{
+    int fd = *(int *)arg;
+    static char buf[65536];
+    long got = 0, sum = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            sum += (unsigned char)buf[i];
+        got += n;
+    }
+    printf("sink got=%ld sum=%ld\n", got, sum);
+    return NULL;
+}
+
+static void sendfile_to_socket(void)
+{
+    char path[] = "/tmp/sendfile-XXXXXX";
+    int f = mkstemp(path);
+    static unsigned char data[700000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 13);
+    write(f, data, sizeof data);
+    uint16_t port;
+    int l = listener(&port);
+    int c = connect_to(port);
+    int s = accept(l, NULL, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, sink, &c);
+    off_t off = 0;
+    say("sendfile", sendfile(s, f, &off, sizeof data));
+    say("offset after", off);
+    close(s);
+    pthread_join(t, NULL);
+    close(c);
+    close(l);
+    close(f);
+    unlink(path);
+}
+
 static void ipv6_loopback(void)
 {
     int l = socket(AF_INET6, SOCK_STREAM, 0);
@@ -362,6 +405,7 @@ int main(void)
     nonblocking_connect();
     reset_on_unread_close();
     udp();
+    sendfile_to_socket();
     ipv6_loopback();
     printf("done\n");
     return failures;
