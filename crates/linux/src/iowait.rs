@@ -37,17 +37,10 @@ pub fn init(m: &'static dyn Machine) {
     MACHINE.call_once(|| m);
 }
 
-/// CLOCK_MONOTONIC for code that has no `Ctx` (the network stack's timestamps); 0 before
-/// boot set the machine.
-pub fn now_ns() -> u64 {
-    MACHINE.get().map_or(0, |m| m.monotonic_ns())
-}
-
-/// Random bytes for code that has no `Ctx` (the network stack's seed); zeros before boot.
-pub fn random(buf: &mut [u8]) {
-    if let Some(m) = MACHINE.get() {
-        m.random(buf);
-    }
+/// The machine, for code that has no `Ctx` (the network stack's clock, seed and memory
+/// size); None before boot.
+pub fn machine() -> Option<&'static dyn Machine> {
+    MACHINE.get().copied()
 }
 
 /// Something's readiness changed: wake every waiter to look again.

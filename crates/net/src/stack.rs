@@ -99,6 +99,8 @@ pub(crate) struct TcpOpts {
 /// loop interface, small enough that a thousand idle connections fit in a small VM.
 pub(crate) const DEFAULT_TCP_BUF: usize = 64 * 1024;
 pub(crate) const MIN_BUF: usize = 2048;
+/// Smallest buffer memory pressure shrinks a connection's to.
+const MIN_TCP_BUF: usize = 8 * 1024;
 pub(crate) const MAX_BUF: usize = 4 * 1024 * 1024;
 
 impl Default for TcpOpts {
@@ -620,11 +622,23 @@ impl Inner {
     }
 
     /// A new smoltcp TCP socket with `opts`, in `side`'s set; ENOBUFS over the budget.
+    ///
+    /// Under memory pressure (over half the budget used) the buffers are smaller than asked,
+    /// so that many connections degrade throughput rather than get refused.
     pub fn new_tcp(&mut self, side: Side, opts: &TcpOpts) -> Result<Sock, osprey_abi::Errno> {
-        self.reserve(opts.rcvbuf + opts.sndbuf)?;
+        // Half the buffer for each halving of the room left below half the budget.
+        let free = self.buf_budget.saturating_sub(self.buf_used);
+        let (mut shift, mut level) = (0, self.buf_budget / 2);
+        while free < level && shift < 4 {
+            shift += 1;
+            level /= 2;
+        }
+        let rx = (opts.rcvbuf >> shift).max(MIN_TCP_BUF.min(opts.rcvbuf));
+        let tx = (opts.sndbuf >> shift).max(MIN_TCP_BUF.min(opts.sndbuf));
+        self.reserve(rx + tx)?;
         let mut s = tcp::Socket::new(
-            tcp::SocketBuffer::new(vec![0u8; opts.rcvbuf]),
-            tcp::SocketBuffer::new(vec![0u8; opts.sndbuf]),
+            tcp::SocketBuffer::new(vec![0u8; rx]),
+            tcp::SocketBuffer::new(vec![0u8; tx]),
         );
         apply_opts(&mut s, side, opts);
         Ok((side, self.sockets(side).add(s)))

@@ -599,10 +599,41 @@ fn ipv6_link_local_across_the_wire() {
     // b's MAC 02:00:00:00:00:02 gives fe80::ff:fe00:2 (modified EUI-64).
     let l = listener(net.b, "[::]:8600", 4);
     let c = TcpSocket::new(net.a);
-    assert_eq!(c.connect(sa("[fe80::ff:fe00:2]:8600")), Err(Errno::EINPROGRESS));
+    assert_eq!(
+        c.connect(sa("[fe80::ff:fe00:2]:8600")),
+        Err(Errno::EINPROGRESS)
+    );
     net.run(20);
     assert_eq!(c.take_error(), None);
     let (s, peer) = accept(&net, &l);
     assert_eq!(peer.ip(), sa("[fe80::ff:fe00:1]:0").ip());
     assert_eq!(transfer(&net, &c, &s, b"over IPv6"), b"over IPv6");
+}
+
+#[test]
+fn memory_pressure_shrinks_buffers_before_refusing() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(5, 0)));
+    stack.set_buffer_budget(4 << 20);
+    let l = listener(stack, "127.0.0.1:80", 1000);
+    let mut conns = Vec::new();
+    for i in 0..35 {
+        let c = TcpSocket::new(stack);
+        match c.connect(sa("127.0.0.1:80")) {
+            Err(Errno::EINPROGRESS) => {}
+            other => panic!("connection {i}: {other:?}"),
+        }
+        stack.poll(1000 * i);
+        let (s, _) = l.accept().unwrap();
+        conns.push((c, s));
+    }
+    // 35 pairs at 128 KiB a socket would need 8.75 MiB: they fit in 4 MiB with smaller
+    // buffers.
+    assert!(stack.buffer_bytes() <= 4 << 20);
+    let (c, s) = &conns[34];
+    assert_eq!(c.send(b"still works"), Ok(11));
+    stack.poll(1_000_000);
+    let mut buf = [0u8; 16];
+    assert_eq!(s.recv(&mut buf, false), Ok(11));
+    let (small, _) = c.buffers();
+    assert!(small < 64 * 1024);
 }

@@ -36,17 +36,33 @@ const IP_TTL: i32 = 2;
 const IPV6_UNICAST_HOPS: i32 = 16;
 const IPV6_TCLASS: i32 = 67;
 
-/// The VM's stack: the card's, or the loopback-only one.
+fn now_ns() -> u64 {
+    iowait::machine().map_or(0, |m| m.monotonic_ns())
+}
+
+/// The VM's stack: the card's, or the loopback-only one. The first socket sizes its buffer
+/// budget to a quarter of RAM.
 fn stack() -> &'static Stack {
+    static SIZED: spin::Once<()> = spin::Once::new();
     let mut seed = [0u8; 8];
-    iowait::random(&mut seed);
-    osprey_net::local(u64::from_ne_bytes(seed), iowait::now_ns())
+    let m = iowait::machine();
+    if let Some(m) = m {
+        m.random(&mut seed);
+    }
+    let s = osprey_net::local(u64::from_ne_bytes(seed), now_ns());
+    SIZED.call_once(|| {
+        if let Some(m) = m {
+            let total = m.memory().0 as usize;
+            s.set_buffer_budget((total / 4).max(4 << 20));
+        }
+    });
+    s
 }
 
 /// Runs the stack now (frames out, loopback delivered) and wakes waiters if some socket's
 /// readiness changed.
 fn kick(stack: &Stack) {
-    if stack.poll(iowait::now_ns()).changed {
+    if stack.poll(now_ns()).changed {
         iowait::notify();
     }
 }
