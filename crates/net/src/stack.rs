@@ -100,7 +100,7 @@ pub(crate) struct TcpOpts {
 pub(crate) const DEFAULT_TCP_BUF: usize = 64 * 1024;
 pub(crate) const MIN_BUF: usize = 2048;
 /// Smallest buffer memory pressure shrinks a connection's to.
-const MIN_TCP_BUF: usize = 8 * 1024;
+const MIN_TCP_BUF: usize = 4 * 1024;
 pub(crate) const MAX_BUF: usize = 4 * 1024 * 1024;
 
 impl Default for TcpOpts {
