@@ -387,6 +387,27 @@ static void ipv6_loopback(void)
     say("read over ::1", read(s, buf, sizeof buf));
     close(s);
     close(c);
+    /* An IPv4 wildcard on the port of a dual-stack listener clashes; an IPv6-only one on an
+     * IPv4 listener's port does not (redis and nginx bind both). */
+    int v4 = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in any4 = lo4(port);
+    any4.sin_addr.s_addr = htonl(INADDR_ANY);
+    say("bind 0.0.0.0 on a dual listener's port", bind(v4, (struct sockaddr *)&any4, sizeof any4));
+    close(v4);
+    int l4 = socket(AF_INET, SOCK_STREAM, 0);
+    any4.sin_port = 0;
+    bind(l4, (struct sockaddr *)&any4, sizeof any4);
+    listen(l4, 1);
+    uint16_t p4 = port_of(l4);
+    int v6 = socket(AF_INET6, SOCK_STREAM, 0), on = 1;
+    setsockopt(v6, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    struct sockaddr_in6 any6;
+    memset(&any6, 0, sizeof any6);
+    any6.sin6_family = AF_INET6;
+    any6.sin6_port = htons(p4);
+    say("bind [::] v6only beside 0.0.0.0", bind(v6, (struct sockaddr *)&any6, sizeof any6));
+    close(v6);
+    close(l4);
     /* ... and IPv4 to a dual-stack listener: the peer is ::ffff:127.0.0.1. */
     c = connect_to(port);
     len = sizeof peer;

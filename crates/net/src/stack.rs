@@ -80,9 +80,30 @@ pub(crate) enum Proto {
 pub(crate) struct Claim {
     pub owner: u64,
     pub addr: Option<IpAddress>,
+    /// Which families the claim covers: an IPv6 wildcard with IPV6_V6ONLY does not clash
+    /// with an IPv4 wildcard on the same port (redis and nginx bind both).
+    pub family: Family,
     pub reuseaddr: bool,
     pub reuseport: bool,
     pub listening: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    V4,
+    V6Only,
+    /// An IPv6 socket without IPV6_V6ONLY: IPv4-mapped addresses too.
+    Dual,
+}
+
+impl Family {
+    pub fn of(addr: &core::net::SocketAddr, v6only: bool) -> Family {
+        match addr {
+            core::net::SocketAddr::V4(_) => Family::V4,
+            core::net::SocketAddr::V6(_) if v6only => Family::V6Only,
+            core::net::SocketAddr::V6(_) => Family::Dual,
+        }
+    }
 }
 
 /// Per-connection TCP settings (socket options that smoltcp takes at creation or later).
@@ -526,10 +547,15 @@ impl Inner {
             if c.owner == new.owner {
                 return false;
             }
-            let overlap = match (c.addr, new.addr) {
-                (None, _) | (_, None) => true,
-                (Some(a), Some(b)) => a == b,
-            };
+            let families = !matches!(
+                (c.family, new.family),
+                (Family::V4, Family::V6Only) | (Family::V6Only, Family::V4)
+            );
+            let overlap = families
+                && match (c.addr, new.addr) {
+                    (None, _) | (_, None) => true,
+                    (Some(a), Some(b)) => a == b,
+                };
             if !overlap || (c.reuseport && new.reuseport) {
                 return false;
             }

@@ -22,7 +22,7 @@ use spin::Mutex;
 
 use crate::poll::*;
 use crate::stack::{
-    apply_opts, Claim, Listener, Proto, Side, Sock, Stack, TcpOpts, MAX_BUF, MIN_BUF,
+    apply_opts, Claim, Family, Listener, Proto, Side, Sock, Stack, TcpOpts, MAX_BUF, MIN_BUF,
 };
 
 /// How long a connection attempt may take (Linux gives up after about two minutes of SYN
@@ -58,6 +58,8 @@ struct State_ {
     shut_wr: bool,
     /// When connect() started (to tell a timeout from a refusal).
     connect_started: smoltcp::time::Instant,
+    /// IPV6_V6ONLY (for port clashes with IPv4 sockets).
+    v6only: bool,
 }
 
 pub struct TcpSocket {
@@ -115,6 +117,7 @@ impl TcpSocket {
                 shut_rd: false,
                 shut_wr: false,
                 connect_started: smoltcp::time::Instant::ZERO,
+                v6only: false,
             }),
         }
     }
@@ -182,6 +185,7 @@ impl TcpSocket {
             Claim {
                 owner: self.id,
                 addr: a,
+                family: Family::of(&addr, st.v6only),
                 reuseaddr: st.reuseaddr,
                 reuseport: st.reuseport,
                 listening: false,
@@ -201,6 +205,7 @@ impl TcpSocket {
             Claim {
                 owner: self.id,
                 addr: None,
+                family: Family::Dual,
                 reuseaddr: st.reuseaddr,
                 reuseport: st.reuseport,
                 listening: false,
@@ -636,6 +641,9 @@ impl TcpSocket {
     pub fn reuse(&self) -> (bool, bool) {
         let st = self.st.lock();
         (st.reuseaddr, st.reuseport)
+    }
+    pub fn set_v6only(&self, on: bool) {
+        self.st.lock().v6only = on;
     }
     pub fn set_linger(&self, linger: Option<u32>) {
         self.st.lock().linger = linger;

@@ -415,6 +415,17 @@ fn ports_conflict_unless_reused() {
     d.bind(sa("0.0.0.0:9100")).unwrap();
     c.listen(4).unwrap();
     d.listen(4).unwrap();
+    // An IPv6-only wildcard and an IPv4 wildcard share a port (redis binds both); a dual
+    // IPv6 socket does not.
+    let v4 = TcpSocket::new(net.b);
+    v4.bind(sa("0.0.0.0:9200")).unwrap();
+    v4.listen(4).unwrap();
+    let dual = TcpSocket::new(net.b);
+    assert_eq!(dual.bind(sa("[::]:9200")), Err(Errno::EADDRINUSE));
+    let v6 = TcpSocket::new(net.b);
+    v6.set_v6only(true);
+    v6.bind(sa("[::]:9200")).unwrap();
+    v6.listen(4).unwrap();
 }
 
 #[test]

@@ -15,7 +15,7 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use spin::Mutex;
 
 use crate::poll::*;
-use crate::stack::{Claim, Proto, Sock, Stack};
+use crate::stack::{Claim, Family, Proto, Sock, Stack};
 use crate::tcp::{bind_addr, dest, sockaddr};
 
 /// Default payload space per direction (Linux's default rmem is about 208 KiB).
@@ -34,6 +34,7 @@ struct UState {
     reuseaddr: bool,
     reuseport: bool,
     broadcast: bool,
+    v6only: bool,
 }
 
 /// What one recv got.
@@ -63,6 +64,7 @@ impl UdpSocket {
                 reuseaddr: false,
                 reuseport: false,
                 broadcast: false,
+                v6only: false,
             }),
         }
     }
@@ -71,7 +73,13 @@ impl UdpSocket {
         self.stack
     }
 
-    fn do_bind(&self, st: &mut UState, addr: Option<IpAddress>, port: u16) -> Result<(), Errno> {
+    fn do_bind(
+        &self,
+        st: &mut UState,
+        addr: Option<IpAddress>,
+        port: u16,
+        family: Family,
+    ) -> Result<(), Errno> {
         let mut g = self.stack.lock();
         if let Some(a) = addr {
             if !g.is_local(a) && !a.is_multicast() {
@@ -84,6 +92,7 @@ impl UdpSocket {
             Claim {
                 owner: self.id,
                 addr,
+                family,
                 reuseaddr: st.reuseaddr,
                 reuseport: st.reuseport,
                 listening: false,
@@ -123,12 +132,13 @@ impl UdpSocket {
         if st.bound.is_some() {
             return Err(Errno::EINVAL);
         }
-        self.do_bind(&mut st, bind_addr(addr.ip()), addr.port())
+        let family = Family::of(&addr, st.v6only);
+        self.do_bind(&mut st, bind_addr(addr.ip()), addr.port(), family)
     }
 
     fn autobind(&self, st: &mut UState) -> Result<(), Errno> {
         if st.bound.is_none() {
-            self.do_bind(st, None, 0)?;
+            self.do_bind(st, None, 0, Family::Dual)?;
         }
         Ok(())
     }
@@ -295,6 +305,9 @@ impl UdpSocket {
     pub fn reuse(&self) -> (bool, bool) {
         let st = self.st.lock();
         (st.reuseaddr, st.reuseport)
+    }
+    pub fn set_v6only(&self, on: bool) {
+        self.st.lock().v6only = on;
     }
     pub fn set_broadcast(&self, on: bool) {
         self.st.lock().broadcast = on;

@@ -487,8 +487,12 @@ impl Socket for InetSocket {
                 }
                 t.set_keepalive(Self::keepalive_setting(&m));
             }
-            (IPPROTO_IPV6, IPV6_V6ONLY, _) if self.domain == AF_INET6 => {
+            (IPPROTO_IPV6, IPV6_V6ONLY, k) if self.domain == AF_INET6 => {
                 m.v6only = int(value)? != 0;
+                match k {
+                    Kind::Tcp(t) => t.set_v6only(m.v6only),
+                    Kind::Udp(u) => u.set_v6only(m.v6only),
+                }
             }
             (
                 SOL_SOCKET,
