@@ -715,22 +715,20 @@ impl Inner {
 
     /// Forgets backlog connections that were reset or timed out before accept().
     fn prune_backlogs(&mut self) {
-        let ids: Vec<u64> = self.listeners.keys().copied().collect();
-        for id in ids {
-            let Some(mut l) = self.listeners.remove(&id) else {
-                continue;
-            };
-            let mut keep = VecDeque::with_capacity(l.pending.len());
-            for s in l.pending.drain(..) {
-                if self.tcp(s).state() == tcp::State::Closed {
-                    self.remove(s);
-                } else {
-                    keep.push_back(s);
-                }
-            }
-            l.pending = keep;
-            self.listeners.insert(id, l);
+        if self.listeners.is_empty() {
+            return;
         }
+        let mut ls = core::mem::take(&mut self.listeners);
+        for l in ls.values_mut() {
+            l.pending.retain(|&s| {
+                let closed = self.tcp(s).state() == tcp::State::Closed;
+                if closed {
+                    self.remove(s);
+                }
+                !closed
+            });
+        }
+        self.listeners = ls;
     }
 
     fn reap_orphans(&mut self) -> bool {
@@ -758,18 +756,20 @@ impl Inner {
     /// Tops up every listener's pool of LISTEN sockets, moving the ones SYNs took to the
     /// backlog. Returns whether some connection arrived.
     pub fn refill_listeners(&mut self) -> bool {
-        let ids: Vec<u64> = self.listeners.keys().copied().collect();
-        let mut arrived = false;
-        for id in ids {
-            arrived |= self.refill(id);
+        if self.listeners.is_empty() {
+            return false;
         }
+        // Taken out for the loop (no allocation), so the sockets can be worked on.
+        let mut ls = core::mem::take(&mut self.listeners);
+        let mut arrived = false;
+        for l in ls.values_mut() {
+            arrived |= self.refill(l);
+        }
+        self.listeners = ls;
         arrived
     }
 
-    fn refill(&mut self, id: u64) -> bool {
-        let Some(mut l) = self.listeners.remove(&id) else {
-            return false;
-        };
+    fn refill(&mut self, l: &mut Listener) -> bool {
         let mut arrived = false;
         let mut i = 0;
         while i < l.idle.len() {
@@ -782,7 +782,12 @@ impl Inner {
                 arrived = true;
             }
         }
-        for side in self.sides_for_bind(l.endpoint.addr) {
+        for side in [Side::Lo, Side::Eth] {
+            if side == Side::Eth
+                && (self.eth.is_none() || l.endpoint.addr.is_some_and(is_loopback))
+            {
+                continue;
+            }
             let have = l.idle.iter().filter(|s| s.0 == side).count();
             let room = l.backlog.saturating_sub(l.pending.len());
             for _ in have..IDLE_PER_SIDE.min(room) {
@@ -799,7 +804,6 @@ impl Inner {
                 l.idle.push(s);
             }
         }
-        self.listeners.insert(id, l);
         arrived
     }
 
