@@ -783,8 +783,7 @@ impl Inner {
             }
         }
         for side in [Side::Lo, Side::Eth] {
-            if side == Side::Eth
-                && (self.eth.is_none() || l.endpoint.addr.is_some_and(is_loopback))
+            if side == Side::Eth && (self.eth.is_none() || l.endpoint.addr.is_some_and(is_loopback))
             {
                 continue;
             }

@@ -648,3 +648,132 @@ fn memory_pressure_shrinks_buffers_before_refusing() {
     let (small, _) = c.buffers();
     assert!(small < 64 * 1024);
 }
+
+/// A DHCP server in a few lines: answers DISCOVER with OFFER and REQUEST with ACK, leasing
+/// 10.0.2.15/24, router 10.0.2.2, DNS 10.0.2.3 (what QEMU's user networking gives).
+fn dhcp_reply(frame: &[u8]) -> Option<Vec<u8>> {
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire::*;
+    let caps = ChecksumCapabilities::default();
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
+    if ip.next_header() != IpProtocol::Udp {
+        return None;
+    }
+    let udp = UdpPacket::new_checked(ip.payload()).ok()?;
+    if udp.dst_port() != 67 {
+        return None;
+    }
+    let dhcp = DhcpPacket::new_checked(udp.payload()).ok()?;
+    let req = DhcpRepr::parse(&dhcp).ok()?;
+    let kind = match req.message_type {
+        DhcpMessageType::Discover => DhcpMessageType::Offer,
+        DhcpMessageType::Request => DhcpMessageType::Ack,
+        _ => return None,
+    };
+    let server = Ipv4Address::new(10, 0, 2, 2);
+    let mut dns = heapless::Vec::new();
+    dns.push(Ipv4Address::new(10, 0, 2, 3)).ok()?;
+    let reply = DhcpRepr {
+        message_type: kind,
+        transaction_id: req.transaction_id,
+        secs: 0,
+        client_hardware_address: req.client_hardware_address,
+        client_ip: Ipv4Address::UNSPECIFIED,
+        your_ip: Ipv4Address::new(10, 0, 2, 15),
+        server_ip: server,
+        router: Some(server),
+        subnet_mask: Some(Ipv4Address::new(255, 255, 255, 0)),
+        relay_agent_ip: Ipv4Address::UNSPECIFIED,
+        broadcast: false,
+        requested_ip: None,
+        client_identifier: None,
+        server_identifier: Some(server),
+        parameter_request_list: None,
+        dns_servers: Some(dns),
+        max_size: None,
+        lease_duration: Some(86400),
+        renew_duration: None,
+        rebind_duration: None,
+        additional_options: &[],
+    };
+    let udp_repr = UdpRepr {
+        src_port: 67,
+        dst_port: 68,
+    };
+    let ip_repr = Ipv4Repr {
+        src_addr: server,
+        dst_addr: Ipv4Address::BROADCAST,
+        next_header: IpProtocol::Udp,
+        payload_len: 8 + reply.buffer_len(),
+        hop_limit: 64,
+    };
+    let eth_repr = EthernetRepr {
+        src_addr: EthernetAddress([2, 0, 0, 0, 0, 0xdd]),
+        dst_addr: EthernetAddress::BROADCAST,
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let mut buf = vec![0u8; 14 + ip_repr.buffer_len() + ip_repr.payload_len];
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth_repr.emit(&mut f);
+    let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
+    ip_repr.emit(&mut p, &caps);
+    let mut u = UdpPacket::new_unchecked(p.payload_mut());
+    udp_repr.emit(
+        &mut u,
+        &server.into(),
+        &Ipv4Address::BROADCAST.into(),
+        reply.buffer_len(),
+        |payload| {
+            let mut d = DhcpPacket::new_unchecked(payload);
+            let _ = reply.emit(&mut d);
+        },
+        &caps,
+    );
+    Some(buf)
+}
+
+#[test]
+fn dhcp_lease_configures_address_router_and_dns() {
+    let from_guest: Queue = Default::default();
+    let to_guest: Queue = Default::default();
+    let s: &'static Stack = Box::leak(Box::new(Stack::new(
+        Box::new(WireEnd {
+            mac: [2, 0, 0, 0, 0, 9],
+            rx: to_guest.clone(),
+            tx: from_guest.clone(),
+        }),
+        Config::default(),
+        0,
+    )));
+    for ms in 1..5000u64 {
+        s.poll(ms * 1_000_000);
+        while let Some(f) = from_guest.lock().unwrap().pop_front() {
+            if let Some(r) = dhcp_reply(&f) {
+                to_guest.lock().unwrap().push_back(r);
+            }
+        }
+        if s.ipv4().is_some() {
+            break;
+        }
+    }
+    assert_eq!(s.ipv4(), Some(("10.0.2.15".parse().unwrap(), 24)));
+    assert_eq!(
+        s.dns_servers(),
+        vec!["10.0.2.3".parse::<core::net::IpAddr>().unwrap()]
+    );
+    // The leased address is local: a connection to it goes through the loop interface.
+    let l = listener(s, "0.0.0.0:8000", 1);
+    let c = TcpSocket::new(s);
+    assert_eq!(c.connect(sa("10.0.2.15:8000")), Err(Errno::EINPROGRESS));
+    s.poll(6_000_000_000);
+    assert!(l.accept().is_ok());
+    // Elsewhere goes to the router: the SYN leaves as an ARP request for 10.0.2.2.
+    from_guest.lock().unwrap().clear();
+    let far = TcpSocket::new(s);
+    assert_eq!(far.connect(sa("93.184.216.34:80")), Err(Errno::EINPROGRESS));
+    s.poll(6_001_000_000);
+    let sent = from_guest.lock().unwrap().pop_front().expect("a frame");
+    assert_eq!(&sent[12..14], &[0x08, 0x06], "ARP");
+    assert_eq!(&sent[38..42], &[10, 0, 2, 2], "for the router");
+}
