@@ -475,6 +475,13 @@ impl Inner {
         }
     }
 
+    pub fn tcp_ref(&self, s: Sock) -> &tcp::Socket<'static> {
+        match s.0 {
+            Side::Lo => self.lo_socks.get::<tcp::Socket>(s.1),
+            Side::Eth => self.eth_socks.get::<tcp::Socket>(s.1),
+        }
+    }
+
     pub fn tcp(&mut self, s: Sock) -> &mut tcp::Socket<'static> {
         self.sockets(s.0).get_mut::<tcp::Socket>(s.1)
     }

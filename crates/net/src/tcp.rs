@@ -475,16 +475,14 @@ impl TcpSocket {
             Phase::Idle => POLLOUT | POLLHUP | err,
             Phase::Connecting(_) => err,
             Phase::Listening(id) => {
-                let pending: alloc::vec::Vec<Sock> = g
-                    .listeners
-                    .get(&id)
-                    .map(|l| l.pending.iter().copied().collect())
-                    .unwrap_or_default();
-                let ready = pending.into_iter().any(|s| {
-                    !matches!(
-                        g.tcp(s).state(),
-                        State::Listen | State::SynReceived | State::Closed
-                    )
+                let g = &*g;
+                let ready = g.listeners.get(&id).is_some_and(|l| {
+                    l.pending.iter().any(|&s| {
+                        !matches!(
+                            g.tcp_ref(s).state(),
+                            State::Listen | State::SynReceived | State::Closed
+                        )
+                    })
                 });
                 if ready {
                     POLLIN
