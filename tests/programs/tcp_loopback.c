@@ -19,6 +19,8 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -317,6 +319,19 @@ static void udp(void)
     p.fd = b;
     poll(&p, 1, 5000);
     say("recv on b", recv(b, buf, sizeof buf, 0));
+    /* SO_RCVTIMEO: a blocking receive gives up with EAGAIN. */
+    struct timeval tv = {0, 100000};
+    say("SO_RCVTIMEO", setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+    struct timeval back;
+    len = sizeof back;
+    getsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &back, &len);
+    say("SO_RCVTIMEO reads back", back.tv_sec == 0 && back.tv_usec == 100000);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    say("recv with SO_RCVTIMEO", recv(b, buf, sizeof buf, 0));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    say("waited 100 ms or more", ms >= 95 && ms < 5000);
     close(a);
     close(b);
 }

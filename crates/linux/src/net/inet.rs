@@ -472,6 +472,10 @@ impl Socket for InetSocket {
                 if value.len() < 16 {
                     return Err(Errno::EINVAL);
                 }
+                let usec = i64::from_ne_bytes(value[8..16].try_into().unwrap_or_default());
+                if !(0..1_000_000).contains(&usec) {
+                    return Err(Errno::EDOM);
+                }
                 m.stored.insert((level, name), value[..16].to_vec());
             }
             (IPPROTO_TCP, TCP_NODELAY, Kind::Tcp(t)) => t.set_nodelay(int(value)? != 0),
@@ -512,6 +516,19 @@ impl Socket for InetSocket {
             _ => return Err(Errno::ENOPROTOOPT),
         }
         Ok(())
+    }
+
+    fn timeout_ns(&self, send: bool) -> Option<u64> {
+        let name = if send { SO_SNDTIMEO } else { SO_RCVTIMEO };
+        let m = self.misc.lock();
+        let v = m.stored.get(&(SOL_SOCKET, name))?;
+        let sec = i64::from_ne_bytes(v.get(..8)?.try_into().ok()?);
+        let usec = i64::from_ne_bytes(v.get(8..16)?.try_into().ok()?);
+        // {0, 0} is "no timeout".
+        let ns = (sec.max(0) as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(usec.max(0) as u64 * 1000);
+        (ns > 0).then_some(ns)
     }
 
     fn take_error(&self) -> i32 {

@@ -95,6 +95,12 @@ pub trait Socket: Send + Sync {
     fn bytes_readable(&self) -> usize {
         0
     }
+    /// SO_RCVTIMEO (`send` false) or SO_SNDTIMEO (`send` true): how long a blocking
+    /// recv/accept or send waits before EAGAIN, in ns; None: forever.
+    fn timeout_ns(&self, send: bool) -> Option<u64> {
+        let _ = send;
+        None
+    }
 }
 
 const S_IFSOCK: u32 = 0o140000;

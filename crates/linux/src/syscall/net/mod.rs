@@ -68,3 +68,30 @@ fn blocking<T>(cx: &Ctx, nonblock: bool, op: impl FnMut() -> Result<T, Errno>) -
         crate::iowait::retry_blocking(cx, op)
     }
 }
+
+/// [`blocking`] with a socket's SO_RCVTIMEO/SO_SNDTIMEO: past the timeout the call fails with
+/// EAGAIN, and a signal gives EINTR (Linux does not restart a call with a timeout).
+fn blocking_for<T>(
+    cx: &Ctx,
+    nonblock: bool,
+    timeout_ns: Option<u64>,
+    mut op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let Some(t) = timeout_ns.filter(|_| !nonblock) else {
+        return blocking(cx, nonblock, op);
+    };
+    let deadline = cx.m.monotonic_ns().saturating_add(t);
+    let mut result = None;
+    match crate::iowait::wait_until(cx, Some(deadline), || match op() {
+        Err(Errno::EAGAIN) => Ok(None),
+        r => {
+            result = Some(r);
+            Ok(Some(()))
+        }
+    }) {
+        Ok(Some(())) => result.unwrap_or(Err(Errno::EAGAIN)),
+        Ok(None) => Err(Errno::EAGAIN),
+        Err(Errno::ERESTARTNOHAND) => Err(Errno::EINTR),
+        Err(e) => Err(e),
+    }
+}

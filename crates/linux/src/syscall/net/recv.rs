@@ -10,7 +10,7 @@ use osprey_abi::socket::*;
 use osprey_abi::uio::Iovec;
 use osprey_abi::{Errno, IntoBytes};
 
-use super::{blocking, nonblocking, write_addr};
+use super::{blocking, blocking_for, nonblocking, write_addr};
 use crate::net::{socket_of, Ancillary, Received};
 use crate::syscall::fs::rwv::import_iovec;
 use crate::syscall::{Ctx, Fd, SysResult};
@@ -28,7 +28,10 @@ fn recv_one(
     let sock = socket_of(&f)?;
     let nonblock = nonblocking(&f, flags);
     let stream = sock.triple().1 == SOCK_STREAM;
-    let mut got = blocking(cx, nonblock, || sock.recv(buf, anc, flags & !MSG_WAITALL))?;
+    let timeout = sock.timeout_ns(false);
+    let mut got = blocking_for(cx, nonblock, timeout, || {
+        sock.recv(buf, anc, flags & !MSG_WAITALL)
+    })?;
     if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && !nonblock {
         while got.len > 0 && got.len < buf.len() {
             match blocking(cx, false, || {

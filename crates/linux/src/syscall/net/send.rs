@@ -10,7 +10,7 @@ use osprey_abi::socket::*;
 use osprey_abi::uio::Iovec;
 use osprey_abi::{Errno, FromBytes};
 
-use super::{blocking, nonblocking, read_addr};
+use super::{blocking_for, nonblocking, read_addr};
 use crate::net::{socket_of, Ancillary, SockAddr};
 use crate::syscall::fs::rwv::import_iovec;
 use crate::syscall::{Ctx, Fd, SysResult};
@@ -31,7 +31,8 @@ fn send_one(cx: &Ctx, fd: Fd, msg: Outgoing, flags: u32) -> SysResult {
     let mut anc = Some(msg.anc);
     let mut done = 0;
     let r = loop {
-        let r = blocking(cx, nonblock, || {
+        // SO_SNDTIMEO bounds each wait for room (a stream returns what it sent by then).
+        let r = blocking_for(cx, nonblock, sock.timeout_ns(true), || {
             sock.send(
                 &msg.data[done..],
                 msg.to.as_ref(),
