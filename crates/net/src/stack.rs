@@ -425,6 +425,13 @@ impl Stack {
         self.inner.lock().poll(instant(now_ns))
     }
 
+    /// [`Stack::poll`] unless the stack is busy (None): for an interrupt handler, which must
+    /// not spin on a lock the thread it interrupted may hold. On None, poll again soon (the
+    /// holder's own poll may already take the frames).
+    pub fn try_poll(&self, now_ns: u64) -> Option<Polled> {
+        self.inner.try_lock().map(|mut g| g.poll(instant(now_ns)))
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock()
     }

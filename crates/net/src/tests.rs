@@ -777,3 +777,12 @@ fn dhcp_lease_configures_address_router_and_dns() {
     assert_eq!(&sent[12..14], &[0x08, 0x06], "ARP");
     assert_eq!(&sent[38..42], &[10, 0, 2, 2], "for the router");
 }
+
+#[test]
+fn try_poll_gives_way_to_a_holder() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(1, 0)));
+    let held = stack.lock();
+    assert_eq!(stack.try_poll(1), None);
+    drop(held);
+    assert!(stack.try_poll(2).is_some());
+}
