@@ -320,6 +320,15 @@ fn instant(now_ns: u64) -> Instant {
     Instant::from_micros((now_ns / 1000) as i64)
 }
 
+/// A zeroed buffer, or Err when the heap cannot give it (never a kernel panic).
+pub(crate) fn zeroed(len: usize) -> Result<Vec<u8>, osprey_abi::Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| osprey_abi::Errno::ENOBUFS)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
 pub(crate) fn is_loopback(a: IpAddress) -> bool {
     IpAddr::from(a).is_loopback()
 }
@@ -676,10 +685,14 @@ impl Inner {
         let rx = (opts.rcvbuf >> shift).max(MIN_TCP_BUF.min(opts.rcvbuf));
         let tx = (opts.sndbuf >> shift).max(MIN_TCP_BUF.min(opts.sndbuf));
         self.reserve(rx + tx)?;
-        let mut s = tcp::Socket::new(
-            tcp::SocketBuffer::new(vec![0u8; rx]),
-            tcp::SocketBuffer::new(vec![0u8; tx]),
-        );
+        let (rxb, txb) = match (zeroed(rx), zeroed(tx)) {
+            (Ok(r), Ok(t)) => (r, t),
+            _ => {
+                self.unreserve(rx + tx);
+                return Err(osprey_abi::Errno::ENOBUFS);
+            }
+        };
+        let mut s = tcp::Socket::new(tcp::SocketBuffer::new(rxb), tcp::SocketBuffer::new(txb));
         apply_opts(&mut s, side, opts);
         Ok((side, self.sockets(side).add(s)))
     }

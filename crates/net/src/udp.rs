@@ -15,7 +15,7 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use spin::Mutex;
 
 use crate::poll::*;
-use crate::stack::{Claim, Family, Proto, Sock, Stack};
+use crate::stack::{zeroed, Claim, Family, Proto, Sock, Stack};
 use crate::tcp::{bind_addr, dest, sockaddr};
 
 /// Default payload space per direction (Linux's default rmem is about 208 KiB).
@@ -106,15 +106,20 @@ impl UdpSocket {
                 g.release(Proto::Udp, port, self.id);
                 return Err(e);
             }
+            let (rxb, txb) = match (zeroed(st.rcvbuf), zeroed(st.sndbuf)) {
+                (Ok(r), Ok(t)) => (r, t),
+                _ => {
+                    g.unreserve(st.rcvbuf + st.sndbuf);
+                    for s in core::mem::take(&mut st.socks) {
+                        g.remove(s);
+                    }
+                    g.release(Proto::Udp, port, self.id);
+                    return Err(Errno::ENOBUFS);
+                }
+            };
             let mut s = udp::Socket::new(
-                PacketBuffer::new(
-                    vec![PacketMetadata::EMPTY; UDP_PACKETS],
-                    vec![0u8; st.rcvbuf],
-                ),
-                PacketBuffer::new(
-                    vec![PacketMetadata::EMPTY; UDP_PACKETS],
-                    vec![0u8; st.sndbuf],
-                ),
+                PacketBuffer::new(vec![PacketMetadata::EMPTY; UDP_PACKETS], rxb),
+                PacketBuffer::new(vec![PacketMetadata::EMPTY; UDP_PACKETS], txb),
             );
             if s.bind(IpListenEndpoint { addr, port }).is_err() {
                 g.unreserve(st.rcvbuf + st.sndbuf);

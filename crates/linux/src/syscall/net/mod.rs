@@ -59,6 +59,20 @@ fn nonblocking(f: &OpenFile, flags: u32) -> bool {
     f.nonblocking() || flags & MSG_DONTWAIT != 0
 }
 
+/// Most bytes one send or receive moves through its kernel buffer: a stream call moves less
+/// (a short count), a datagram is never this large.
+const IO_MAX: usize = 16 << 20;
+
+/// A zeroed kernel buffer of `len` bytes (at most [`IO_MAX`]); ENOMEM instead of a kernel
+/// panic when the heap cannot give it.
+fn io_buffer(len: usize) -> Result<Vec<u8>, Errno> {
+    let len = len.min(IO_MAX);
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
 /// Runs a socket operation, waiting for readiness while it says EAGAIN unless `nonblock`.
 fn blocking<T>(cx: &Ctx, nonblock: bool, op: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     let mut op = op;

@@ -59,12 +59,13 @@ fn send_one(cx: &Ctx, fd: Fd, msg: Outgoing, flags: u32) -> SysResult {
 }
 
 fn gather(cx: &Ctx, segs: &[(u64, usize)]) -> Result<Vec<u8>, Errno> {
-    let total = segs.iter().map(|s| s.1).sum();
-    let mut data = alloc::vec![0u8; total];
+    let total = segs.iter().map(|s| s.1).fold(0usize, usize::saturating_add);
+    let mut data = super::io_buffer(total)?;
     let mut at = 0;
     for &(base, len) in segs {
-        cx.m.copy_from_user(base, &mut data[at..at + len])?;
-        at += len;
+        let n = len.min(data.len() - at);
+        cx.m.copy_from_user(base, &mut data[at..at + n])?;
+        at += n;
     }
     Ok(data)
 }
@@ -129,8 +130,9 @@ pub fn sys_sendto(
     addr: u64,
     alen: u32,
 ) -> SysResult {
-    let len = len.min(super::super::fs::MAX_RW_COUNT);
-    let mut data = alloc::vec![0u8; len];
+    // Not a socket: fail before copying anything.
+    socket_of(&cx.p.files.get(fd)?)?;
+    let mut data = super::io_buffer(len.min(super::super::fs::MAX_RW_COUNT))?;
     cx.m.copy_from_user(buf, &mut data)?;
     let to = if addr != 0 {
         Some(read_addr(cx, addr, alen)?)
