@@ -37,6 +37,12 @@ pub fn init(m: &'static dyn Machine) {
     MACHINE.call_once(|| m);
 }
 
+/// The machine, for code that has no `Ctx` (the network stack's clock, seed and memory
+/// size); None before boot.
+pub fn machine() -> Option<&'static dyn Machine> {
+    MACHINE.get().copied()
+}
+
 /// Something's readiness changed: wake every waiter to look again.
 pub fn notify() {
     IO.events.fetch_add(1, SeqCst);

@@ -11,7 +11,15 @@
 extern crate alloc;
 
 pub mod nic;
+pub mod poll;
 pub mod stack;
+pub mod tcp;
+pub mod udp;
+
+#[cfg(test)]
+mod tests;
 
 pub use nic::{Nic, Offloads};
-pub use stack::{init, stack, Config, Polled, Stack};
+pub use stack::{init, local, stack, Config, Polled, Stack};
+pub use tcp::TcpSocket;
+pub use udp::{Datagram, UdpSocket};

@@ -19,6 +19,7 @@ use osprey_abi::Errno;
 use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
 
 pub mod addr;
+pub mod inet;
 
 pub use addr::SockAddr;
 
@@ -94,6 +95,12 @@ pub trait Socket: Send + Sync {
     fn bytes_readable(&self) -> usize {
         0
     }
+    /// SO_RCVTIMEO (`send` false) or SO_SNDTIMEO (`send` true): how long a blocking
+    /// recv/accept or send waits before EAGAIN, in ns; None: forever.
+    fn timeout_ns(&self, send: bool) -> Option<u64> {
+        let _ = send;
+        None
+    }
 }
 
 const S_IFSOCK: u32 = 0o140000;
@@ -167,7 +174,8 @@ pub fn socket_of(f: &Arc<OpenFile>) -> Result<Arc<dyn Socket>, Errno> {
 /// Makes a socket of `domain`, `ty` (SOCK_* without flags) and `protocol`.
 pub fn create(domain: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     match domain {
-        AF_UNIX | AF_INET | AF_INET6 => {
+        AF_INET | AF_INET6 => inet::create(domain, ty, protocol),
+        AF_UNIX => {
             let _ = (ty, protocol);
             // The families land here as they are written (issue 5).
             Err(Errno::EAFNOSUPPORT)

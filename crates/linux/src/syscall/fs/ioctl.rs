@@ -50,10 +50,10 @@ pub fn sys_ioctl(cx: &Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult {
         }
         return Err(Errno::ENOTTY);
     }
-    if let Some(sf) = io.as_any().downcast_ref::<crate::net::SocketFile>() {
-        // SIOCINQ is FIONREAD; other socket ioctls (interface configuration) are not here.
+    if let Some(sock) = io.as_any().downcast_ref::<crate::net::SocketFile>() {
+        // FIONREAD (SIOCINQ on sockets): bytes a read would return now.
         if cmd == FIONREAD {
-            let n = sf.sock.bytes_readable().min(i32::MAX as usize) as i32;
+            let n = sock.sock.bytes_readable().min(i32::MAX as usize) as i32;
             UserPtr::<i32>::new(arg).write(cx.m, &n)?;
             return Ok(0);
         }

@@ -63,7 +63,14 @@ pub fn sys_sendfile(
         };
         let mut wrote = 0;
         while wrote < got {
-            match outf.write(&buf[wrote..got]) {
+            // A blocking output (a socket or pipe whose buffer is full) waits for room, as
+            // Linux does; a non-blocking one returns what was sent so far.
+            let r = if outf.nonblocking() {
+                outf.write(&buf[wrote..got])
+            } else {
+                crate::iowait::retry_blocking(cx, || outf.write(&buf[wrote..got]))
+            };
+            match r {
                 Ok(0) => break,
                 Ok(n) => wrote += n,
                 Err(e) => {

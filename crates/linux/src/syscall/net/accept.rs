@@ -3,7 +3,7 @@
 use osprey_abi::socket::{SOCK_CLOEXEC, SOCK_NONBLOCK};
 use osprey_abi::Errno;
 
-use super::{blocking, write_addr};
+use super::{blocking_for, write_addr};
 use crate::net::{socket_of, SocketFile};
 use crate::syscall::{Ctx, Fd, SysResult};
 use crate::uaccess::UserPtr;
@@ -23,13 +23,15 @@ pub fn sys_accept4(cx: &Ctx, fd: Fd, addr: u64, lenp: UserPtr<u32>, flags: u32) 
     if !sock.listening() {
         return Err(Errno::EINVAL);
     }
-    let (conn, peer) = blocking(cx, f.nonblocking(), || sock.accept()).map_err(|e| {
-        if e == Errno::ERESTARTSYS {
-            Errno::ERESTARTNOHAND
-        } else {
-            e
-        }
-    })?;
+    let timeout = sock.timeout_ns(false);
+    let (conn, peer) =
+        blocking_for(cx, f.nonblocking(), timeout, || sock.accept()).map_err(|e| {
+            if e == Errno::ERESTARTSYS {
+                Errno::ERESTARTNOHAND
+            } else {
+                e
+            }
+        })?;
     // The peer's address is written before the descriptor exists, so a bad pointer loses
     // nothing the app could have seen (Linux drops the connection the same way).
     write_addr(cx, addr, lenp, &peer)?;

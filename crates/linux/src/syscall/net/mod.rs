@@ -59,6 +59,20 @@ fn nonblocking(f: &OpenFile, flags: u32) -> bool {
     f.nonblocking() || flags & MSG_DONTWAIT != 0
 }
 
+/// Most bytes one send or receive moves through its kernel buffer: a stream call moves less
+/// (a short count), a datagram is never this large.
+const IO_MAX: usize = 16 << 20;
+
+/// A zeroed kernel buffer of `len` bytes (at most [`IO_MAX`]); ENOMEM instead of a kernel
+/// panic when the heap cannot give it.
+fn io_buffer(len: usize) -> Result<Vec<u8>, Errno> {
+    let len = len.min(IO_MAX);
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
 /// Runs a socket operation, waiting for readiness while it says EAGAIN unless `nonblock`.
 fn blocking<T>(cx: &Ctx, nonblock: bool, op: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     let mut op = op;
@@ -66,5 +80,32 @@ fn blocking<T>(cx: &Ctx, nonblock: bool, op: impl FnMut() -> Result<T, Errno>) -
         op()
     } else {
         crate::iowait::retry_blocking(cx, op)
+    }
+}
+
+/// [`blocking`] with a socket's SO_RCVTIMEO/SO_SNDTIMEO: past the timeout the call fails with
+/// EAGAIN, and a signal gives EINTR (Linux does not restart a call with a timeout).
+fn blocking_for<T>(
+    cx: &Ctx,
+    nonblock: bool,
+    timeout_ns: Option<u64>,
+    mut op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, Errno> {
+    let Some(t) = timeout_ns.filter(|_| !nonblock) else {
+        return blocking(cx, nonblock, op);
+    };
+    let deadline = cx.m.monotonic_ns().saturating_add(t);
+    let mut result = None;
+    match crate::iowait::wait_until(cx, Some(deadline), || match op() {
+        Err(Errno::EAGAIN) => Ok(None),
+        r => {
+            result = Some(r);
+            Ok(Some(()))
+        }
+    }) {
+        Ok(Some(())) => result.unwrap_or(Err(Errno::EAGAIN)),
+        Ok(None) => Err(Errno::EAGAIN),
+        Err(Errno::ERESTARTNOHAND) => Err(Errno::EINTR),
+        Err(e) => Err(e),
     }
 }

@@ -10,7 +10,7 @@ use osprey_abi::socket::*;
 use osprey_abi::uio::Iovec;
 use osprey_abi::{Errno, IntoBytes};
 
-use super::{blocking, nonblocking, write_addr};
+use super::{blocking, blocking_for, nonblocking, write_addr};
 use crate::net::{socket_of, Ancillary, Received};
 use crate::syscall::fs::rwv::import_iovec;
 use crate::syscall::{Ctx, Fd, SysResult};
@@ -28,7 +28,10 @@ fn recv_one(
     let sock = socket_of(&f)?;
     let nonblock = nonblocking(&f, flags);
     let stream = sock.triple().1 == SOCK_STREAM;
-    let mut got = blocking(cx, nonblock, || sock.recv(buf, anc, flags & !MSG_WAITALL))?;
+    let timeout = sock.timeout_ns(false);
+    let mut got = blocking_for(cx, nonblock, timeout, || {
+        sock.recv(buf, anc, flags & !MSG_WAITALL)
+    })?;
     if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && !nonblock {
         while got.len > 0 && got.len < buf.len() {
             match blocking(cx, false, || {
@@ -54,8 +57,8 @@ pub fn sys_recvfrom(
     addr: u64,
     lenp: UserPtr<u32>,
 ) -> SysResult {
-    let len = len.min(super::super::fs::MAX_RW_COUNT).min(16 << 20);
-    let mut data = alloc::vec![0u8; len];
+    socket_of(&cx.p.files.get(fd)?)?;
+    let mut data = super::io_buffer(len.min(super::super::fs::MAX_RW_COUNT))?;
     let mut anc = Ancillary::default();
     let r = recv_one(cx, fd, &mut data, &mut anc, flags)?;
     cx.m.copy_to_user(buf, &data[..r.len])?;
@@ -124,8 +127,8 @@ fn push_cmsg(out: &mut Vec<u8>, ty: i32, data: &[u8]) {
 fn recvmsg_one(cx: &Ctx, fd: Fd, msg: UserPtr<Msghdr>, flags: u32) -> SysResult {
     let mut h = msg.read(cx.m)?;
     let segs = import_iovec(cx, UserPtr::<Iovec>::new(h.msg_iov), h.msg_iovlen)?;
-    let total: usize = segs.iter().map(|s| s.1).sum::<usize>().min(16 << 20);
-    let mut data = alloc::vec![0u8; total];
+    let total = segs.iter().map(|s| s.1).fold(0usize, usize::saturating_add);
+    let mut data = super::io_buffer(total)?;
     let mut anc = Ancillary::default();
     let r = recv_one(cx, fd, &mut data, &mut anc, flags)?;
     let mut at = 0;

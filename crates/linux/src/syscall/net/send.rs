@@ -10,7 +10,7 @@ use osprey_abi::socket::*;
 use osprey_abi::uio::Iovec;
 use osprey_abi::{Errno, FromBytes};
 
-use super::{blocking, nonblocking, read_addr};
+use super::{blocking_for, nonblocking, read_addr};
 use crate::net::{socket_of, Ancillary, SockAddr};
 use crate::syscall::fs::rwv::import_iovec;
 use crate::syscall::{Ctx, Fd, SysResult};
@@ -31,7 +31,8 @@ fn send_one(cx: &Ctx, fd: Fd, msg: Outgoing, flags: u32) -> SysResult {
     let mut anc = Some(msg.anc);
     let mut done = 0;
     let r = loop {
-        let r = blocking(cx, nonblock, || {
+        // SO_SNDTIMEO bounds each wait for room (a stream returns what it sent by then).
+        let r = blocking_for(cx, nonblock, sock.timeout_ns(true), || {
             sock.send(
                 &msg.data[done..],
                 msg.to.as_ref(),
@@ -58,12 +59,13 @@ fn send_one(cx: &Ctx, fd: Fd, msg: Outgoing, flags: u32) -> SysResult {
 }
 
 fn gather(cx: &Ctx, segs: &[(u64, usize)]) -> Result<Vec<u8>, Errno> {
-    let total = segs.iter().map(|s| s.1).sum();
-    let mut data = alloc::vec![0u8; total];
+    let total = segs.iter().map(|s| s.1).fold(0usize, usize::saturating_add);
+    let mut data = super::io_buffer(total)?;
     let mut at = 0;
     for &(base, len) in segs {
-        cx.m.copy_from_user(base, &mut data[at..at + len])?;
-        at += len;
+        let n = len.min(data.len() - at);
+        cx.m.copy_from_user(base, &mut data[at..at + n])?;
+        at += n;
     }
     Ok(data)
 }
@@ -128,8 +130,9 @@ pub fn sys_sendto(
     addr: u64,
     alen: u32,
 ) -> SysResult {
-    let len = len.min(super::super::fs::MAX_RW_COUNT);
-    let mut data = alloc::vec![0u8; len];
+    // Not a socket: fail before copying anything.
+    socket_of(&cx.p.files.get(fd)?)?;
+    let mut data = super::io_buffer(len.min(super::super::fs::MAX_RW_COUNT))?;
     cx.m.copy_from_user(buf, &mut data)?;
     let to = if addr != 0 {
         Some(read_addr(cx, addr, alen)?)

@@ -1,0 +1,788 @@
+//! Two stacks joined by an in-memory wire (and each one's loop interface), driven by hand:
+//! the Linux semantics of the socket layer, end to end through smoltcp.
+
+extern crate std;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use std::sync::Mutex;
+
+use osprey_abi::Errno;
+
+use crate::poll::*;
+use crate::{Config, Nic, Stack, TcpSocket, UdpSocket};
+
+type Queue = Arc<Mutex<VecDeque<Vec<u8>>>>;
+
+struct WireEnd {
+    mac: [u8; 6],
+    rx: Queue,
+    tx: Queue,
+}
+
+impl Nic for WireEnd {
+    fn mac(&self) -> [u8; 6] {
+        self.mac
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
+        let f = self.rx.lock().unwrap().pop_front();
+        match f {
+            Some(f) => {
+                consume(&f);
+                true
+            }
+            None => false,
+        }
+    }
+    fn can_transmit(&self) -> bool {
+        self.tx.lock().unwrap().len() < 256
+    }
+    fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        let mut buf = vec![0u8; len];
+        fill(&mut buf);
+        self.tx.lock().unwrap().push_back(buf);
+        true
+    }
+}
+
+struct Net {
+    /// Frames on their way to `b` (a test may inject its own).
+    to_b: Queue,
+    a: &'static Stack,
+    b: &'static Stack,
+    now: core::cell::Cell<u64>,
+}
+
+impl Net {
+    fn new() -> Net {
+        let ab: Queue = Default::default();
+        let ba: Queue = Default::default();
+        let cfg = |ip, seed| Config {
+            ip: Some((ip, 24)),
+            gateway: None,
+            dns: vec![],
+            seed,
+        };
+        let a = Stack::new(
+            Box::new(WireEnd {
+                mac: [2, 0, 0, 0, 0, 1],
+                rx: ba.clone(),
+                tx: ab.clone(),
+            }),
+            cfg([10, 0, 0, 1], 1),
+            0,
+        );
+        let b = Stack::new(
+            Box::new(WireEnd {
+                mac: [2, 0, 0, 0, 0, 2],
+                rx: ab.clone(),
+                tx: ba,
+            }),
+            cfg([10, 0, 0, 2], 2),
+            0,
+        );
+        Net {
+            to_b: ab,
+            a: Box::leak(Box::new(a)),
+            b: Box::leak(Box::new(b)),
+            now: core::cell::Cell::new(0),
+        }
+    }
+
+    /// Runs both stacks for `ms` simulated milliseconds.
+    fn run(&self, ms: u64) {
+        for _ in 0..ms {
+            self.now.set(self.now.get() + 1_000_000);
+            self.a.poll(self.now.get());
+            self.b.poll(self.now.get());
+            self.a.poll(self.now.get());
+        }
+    }
+}
+
+fn sa(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn listener(stack: &'static Stack, addr: &str, backlog: i32) -> TcpSocket {
+    let l = TcpSocket::new(stack);
+    l.bind(sa(addr)).unwrap();
+    l.listen(backlog).unwrap();
+    l
+}
+
+/// Sends all of `data` from `tx` while reading into `out` from `rx`, running the net.
+fn transfer(net: &Net, tx: &TcpSocket, rx: &TcpSocket, data: &[u8]) -> Vec<u8> {
+    let mut sent = 0;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 8192];
+    for _ in 0..100_000 {
+        if sent < data.len() {
+            match tx.send(&data[sent..]) {
+                Ok(n) => sent += n,
+                Err(Errno::EAGAIN) => {}
+                Err(e) => panic!("send: {e:?}"),
+            }
+        }
+        net.run(1);
+        loop {
+            match rx.recv(&mut buf, false) {
+                Ok(0) => return out,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(Errno::EAGAIN) => break,
+                Err(e) => panic!("recv: {e:?}"),
+            }
+        }
+        if out.len() == data.len() {
+            return out;
+        }
+    }
+    panic!("transfer stalled at {} of {}", out.len(), data.len());
+}
+
+fn connect(net: &Net, c: &TcpSocket, to: &str) {
+    assert_eq!(c.connect(sa(to)), Err(Errno::EINPROGRESS));
+    assert_eq!(c.connect(sa(to)), Err(Errno::EALREADY));
+    net.run(5);
+    assert_eq!(c.take_error(), None);
+    assert_ne!(c.poll() & POLLOUT, 0);
+    // The call after completion reports success once, then EISCONN.
+    assert_eq!(c.connect(sa(to)), Ok(()));
+    assert_eq!(c.connect(sa(to)), Err(Errno::EISCONN));
+}
+
+fn accept(net: &Net, l: &TcpSocket) -> (TcpSocket, SocketAddr) {
+    for _ in 0..50 {
+        match l.accept() {
+            Ok(x) => return x,
+            Err(Errno::EAGAIN) => net.run(1),
+            Err(e) => panic!("accept: {e:?}"),
+        }
+    }
+    panic!("no connection to accept");
+}
+
+fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+#[test]
+fn echo_across_the_wire_both_ways_and_addresses() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    assert_eq!(l.accept().err(), Some(Errno::EAGAIN));
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    assert_ne!(l.poll() & POLLIN, 0);
+    let (s, peer) = accept(&net, &l);
+    assert_eq!(peer, c.local_addr().unwrap());
+    assert_eq!(s.local_addr().unwrap(), sa("10.0.0.2:80"));
+    assert_eq!(c.peer_addr().unwrap(), sa("10.0.0.2:80"));
+    assert_eq!(c.local_addr().unwrap().ip(), sa("10.0.0.1:0").ip());
+    let data = pattern(300_000);
+    assert_eq!(transfer(&net, &c, &s, &data), data);
+    let back = pattern(100_000);
+    assert_eq!(transfer(&net, &s, &c, &back), back);
+}
+
+#[test]
+fn loopback_without_a_card() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(7, 0)));
+    let l = listener(stack, "127.0.0.1:0", 4);
+    let port = l.local_addr().unwrap().port();
+    assert!(port >= 32768);
+    let c = TcpSocket::new(stack);
+    assert_eq!(
+        c.connect(sa(&std::format!("127.0.0.1:{port}"))),
+        Err(Errno::EINPROGRESS)
+    );
+    stack.poll(1_000_000);
+    let (s, _) = l.accept().unwrap();
+    let data = pattern(1_000_000);
+    let mut got = Vec::new();
+    let mut sent = 0;
+    let mut buf = vec![0u8; 65536];
+    let mut t = 1_000_000;
+    while got.len() < data.len() {
+        if sent < data.len() {
+            if let Ok(n) = c.send(&data[sent..]) {
+                sent += n;
+            }
+        }
+        t += 1000;
+        stack.poll(t);
+        if let Ok(n) = s.recv(&mut buf, false) {
+            got.extend_from_slice(&buf[..n]);
+        }
+        stack.poll(t);
+    }
+    assert_eq!(got, data);
+    // A card-less stack has no route elsewhere.
+    let far = TcpSocket::new(stack);
+    assert_eq!(far.connect(sa("192.0.2.1:80")), Err(Errno::ENETUNREACH));
+    drop((c, s, l, far));
+    stack.poll(t + 1000);
+    stack.poll(t + 2000);
+    assert_eq!(stack.socket_count(), 0, "sockets left behind");
+}
+
+#[test]
+fn connect_to_own_address_goes_through_loopback() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:8080", 4);
+    let c = TcpSocket::new(net.b);
+    assert_eq!(c.connect(sa("10.0.0.2:8080")), Err(Errno::EINPROGRESS));
+    net.b.poll(1);
+    let (s, peer) = l.accept().unwrap();
+    assert_eq!(peer.ip(), sa("10.0.0.2:0").ip());
+    assert_eq!(c.send(b"self"), Ok(4));
+    net.b.poll(2);
+    let mut buf = [0u8; 8];
+    assert_eq!(s.recv(&mut buf, false), Ok(4));
+    assert_eq!(&buf[..4], b"self");
+}
+
+#[test]
+fn refused_then_retry() {
+    let net = Net::new();
+    let c = TcpSocket::new(net.a);
+    assert_eq!(c.connect(sa("10.0.0.2:81")), Err(Errno::EINPROGRESS));
+    net.run(5);
+    assert_ne!(c.poll() & POLLERR, 0);
+    assert_eq!(c.take_error(), Some(Errno::ECONNREFUSED));
+    assert_eq!(c.take_error(), None);
+    // Loopback refusal, reported to the next connect call instead of SO_ERROR.
+    let c2 = TcpSocket::new(net.a);
+    assert_eq!(c2.connect(sa("127.0.0.1:9")), Err(Errno::EINPROGRESS));
+    net.a.poll(1);
+    assert_eq!(c2.connect(sa("127.0.0.1:9")), Err(Errno::ECONNREFUSED));
+    // The socket can try again, this time to a listener.
+    let _l = listener(net.a, "127.0.0.1:9", 1);
+    assert_eq!(c2.connect(sa("127.0.0.1:9")), Err(Errno::EINPROGRESS));
+    net.a.poll(2);
+    assert_eq!(c2.take_error(), None);
+    assert_eq!(c2.send(b"x"), Ok(1));
+}
+
+#[test]
+fn peek_half_close_and_end_of_stream() {
+    let net = Net::new();
+    let l = listener(net.b, "10.0.0.2:7", 4);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:7");
+    let (s, _) = accept(&net, &l);
+    c.send(b"hello").unwrap();
+    c.shutdown(1).unwrap();
+    assert_eq!(c.send(b"more"), Err(Errno::EPIPE));
+    net.run(5);
+    let mut buf = [0u8; 16];
+    assert_eq!(s.recv(&mut buf, true), Ok(5));
+    assert_eq!(s.bytes_readable(), 5);
+    assert_eq!(s.recv(&mut buf, false), Ok(5));
+    assert_eq!(&buf[..5], b"hello");
+    assert_eq!(s.recv(&mut buf, false), Ok(0));
+    assert_ne!(s.poll() & POLLRDHUP, 0);
+    // The other direction still works after the peer's FIN.
+    s.send(b"reply").unwrap();
+    s.shutdown(2).unwrap();
+    net.run(5);
+    assert_eq!(c.recv(&mut buf, false), Ok(5));
+    assert_eq!(c.recv(&mut buf, false), Ok(0));
+    assert_ne!(c.poll() & POLLHUP, 0);
+}
+
+#[test]
+fn close_with_unread_data_resets_the_peer() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:5000", 4);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:5000");
+    let (s, _) = accept(&net, &l);
+    c.send(b"unread").unwrap();
+    net.run(5);
+    drop(s);
+    net.run(5);
+    assert_ne!(c.poll() & (POLLERR | POLLHUP), 0);
+    let mut buf = [0u8; 8];
+    assert_eq!(c.recv(&mut buf, false), Err(Errno::ECONNRESET));
+    assert_eq!(c.recv(&mut buf, false), Ok(0));
+    assert_eq!(c.send(b"x"), Err(Errno::EPIPE));
+}
+
+#[test]
+fn graceful_close_frees_every_socket() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:6000", 8);
+    let mut pairs = Vec::new();
+    for _ in 0..5 {
+        let c = TcpSocket::new(net.a);
+        assert_eq!(c.connect(sa("10.0.0.2:6000")), Err(Errno::EINPROGRESS));
+        net.run(3);
+        let (s, _) = accept(&net, &l);
+        pairs.push((c, s));
+    }
+    for (c, s) in pairs {
+        c.send(b"bye").unwrap();
+        net.run(2);
+        let mut buf = [0u8; 8];
+        assert_eq!(s.recv(&mut buf, false), Ok(3));
+        drop(c);
+        net.run(2);
+        assert_eq!(s.recv(&mut buf, false), Ok(0));
+        drop(s);
+    }
+    drop(l);
+    net.run(20);
+    assert_eq!(net.a.socket_count(), 0);
+    assert_eq!(net.b.socket_count(), 0);
+}
+
+#[test]
+fn backlog_limits_pending_connections() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:7000", 2);
+    let clients: Vec<TcpSocket> = (0..4)
+        .map(|_| {
+            let c = TcpSocket::new(net.a);
+            assert_eq!(c.connect(sa("10.0.0.2:7000")), Err(Errno::EINPROGRESS));
+            net.run(3);
+            c
+        })
+        .collect();
+    net.run(5);
+    let refused = clients
+        .iter()
+        .filter(|c| c.take_error() == Some(Errno::ECONNREFUSED))
+        .count();
+    assert_eq!(refused, 2, "a full backlog turns connections away");
+    assert!(l.accept().is_ok());
+    assert!(l.accept().is_ok());
+    assert_eq!(l.accept().err(), Some(Errno::EAGAIN));
+    // Accepting made room again.
+    let c = TcpSocket::new(net.a);
+    assert_eq!(c.connect(sa("10.0.0.2:7000")), Err(Errno::EINPROGRESS));
+    net.run(5);
+    assert_eq!(c.take_error(), None);
+    assert!(l.accept().is_ok());
+}
+
+#[test]
+fn many_connects_without_accept_then_close_leaks_nothing() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:7100", 64);
+    let clients: Vec<TcpSocket> = (0..100)
+        .map(|_| {
+            let c = TcpSocket::new(net.a);
+            let _ = c.connect(sa("10.0.0.2:7100"));
+            c
+        })
+        .collect();
+    net.run(20);
+    drop(l);
+    net.run(20);
+    drop(clients);
+    net.run(20);
+    assert_eq!(net.b.socket_count(), 0);
+    assert_eq!(net.a.socket_count(), 0);
+}
+
+#[test]
+fn ports_conflict_unless_reused() {
+    let net = Net::new();
+    let a = TcpSocket::new(net.a);
+    a.bind(sa("0.0.0.0:9000")).unwrap();
+    a.listen(1).unwrap();
+    let b = TcpSocket::new(net.a);
+    assert_eq!(b.bind(sa("127.0.0.1:9000")), Err(Errno::EADDRINUSE));
+    b.set_reuse(Some(true), None);
+    assert_eq!(b.bind(sa("127.0.0.1:9000")), Err(Errno::EADDRINUSE));
+    assert_eq!(b.bind(sa("10.9.9.9:9001")), Err(Errno::EADDRNOTAVAIL));
+    drop(a);
+    b.bind(sa("0.0.0.0:9000")).unwrap();
+    // SO_REUSEPORT on both: two listeners share the port.
+    let c = TcpSocket::new(net.b);
+    let d = TcpSocket::new(net.b);
+    c.set_reuse(None, Some(true));
+    d.set_reuse(None, Some(true));
+    c.bind(sa("0.0.0.0:9100")).unwrap();
+    d.bind(sa("0.0.0.0:9100")).unwrap();
+    c.listen(4).unwrap();
+    d.listen(4).unwrap();
+    // An IPv6-only wildcard and an IPv4 wildcard share a port (redis binds both); a dual
+    // IPv6 socket does not.
+    let v4 = TcpSocket::new(net.b);
+    v4.bind(sa("0.0.0.0:9200")).unwrap();
+    v4.listen(4).unwrap();
+    let dual = TcpSocket::new(net.b);
+    assert_eq!(dual.bind(sa("[::]:9200")), Err(Errno::EADDRINUSE));
+    let v6 = TcpSocket::new(net.b);
+    v6.set_v6only(true);
+    v6.bind(sa("[::]:9200")).unwrap();
+    v6.listen(4).unwrap();
+}
+
+#[test]
+fn udp_datagrams_truncation_and_connected_filter() {
+    let net = Net::new();
+    let srv = UdpSocket::new(net.b);
+    srv.bind(sa("0.0.0.0:53")).unwrap();
+    let cli = UdpSocket::new(net.a);
+    assert_eq!(cli.send(b"first datagram", Some(sa("10.0.0.2:53"))), Ok(14));
+    assert_eq!(cli.send(b"second", Some(sa("10.0.0.2:53"))), Ok(6));
+    net.run(5);
+    assert_ne!(srv.poll() & POLLIN, 0);
+    assert_eq!(srv.bytes_readable(), 14);
+    let mut buf = [0u8; 5];
+    let d = srv.recv(&mut buf, false).unwrap();
+    assert_eq!((d.len, d.full_len), (5, 14));
+    assert_eq!(&buf, b"first");
+    assert_eq!(
+        d.from,
+        cli.local_addr()
+            .map(|a| SocketAddr::new(sa("10.0.0.1:0").ip(), a.port()))
+            .unwrap()
+    );
+    let mut big = [0u8; 64];
+    let d2 = srv.recv(&mut big, false).unwrap();
+    assert_eq!(&big[..d2.len], b"second");
+    assert_eq!(srv.recv(&mut big, false).err(), Some(Errno::EAGAIN));
+    srv.send(b"pong", Some(d.from)).unwrap();
+    net.run(5);
+    let r = cli.recv(&mut big, false).unwrap();
+    assert_eq!(&big[..r.len], b"pong");
+    assert_eq!(r.from, sa("10.0.0.2:53"));
+    // Loopback UDP on the same stack, and a connected socket's filter.
+    let lo = UdpSocket::new(net.b);
+    lo.bind(sa("127.0.0.1:0")).unwrap();
+    let lo_addr = lo.local_addr().unwrap();
+    let other = UdpSocket::new(net.b);
+    other.send(b"stranger", Some(lo_addr)).unwrap();
+    lo.connect(Some(sa("127.0.0.1:53"))).unwrap();
+    srv.send(b"peer", Some(lo_addr)).unwrap();
+    net.b.poll(net.now.get() + 1);
+    let r = lo.recv(&mut big, false).unwrap();
+    assert_eq!(&big[..r.len], b"peer");
+    assert_eq!(lo.send(b"q", None), Ok(1));
+    assert_eq!(
+        UdpSocket::new(net.a).send(b"q", None),
+        Err(Errno::EDESTADDRREQ)
+    );
+}
+
+#[test]
+fn dhcp_client_starts_without_panicking() {
+    // No server on the wire: the client keeps discovering; the stack stays usable.
+    let q: Queue = Default::default();
+    let s = Stack::new(
+        Box::new(WireEnd {
+            mac: [2, 0, 0, 0, 0, 9],
+            rx: Default::default(),
+            tx: q.clone(),
+        }),
+        Config::default(),
+        0,
+    );
+    let p = s.poll(1_000_000);
+    assert!(p.next_ns.is_some());
+    assert!(!q.lock().unwrap().is_empty(), "DHCPDISCOVER sent");
+    assert_eq!(s.ipv4(), None);
+}
+
+/// A TCP SYN from 10.0.0.99:`src_port` (a host that never answers ARP) to 10.0.0.2:`port`.
+fn syn_frame(src_port: u16, port: u16) -> Vec<u8> {
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire::*;
+    let tcp = TcpRepr {
+        src_port,
+        dst_port: port,
+        control: TcpControl::Syn,
+        seq_number: TcpSeqNumber(1000),
+        ack_number: None,
+        window_len: 1024,
+        window_scale: None,
+        max_seg_size: Some(1460),
+        sack_permitted: false,
+        sack_ranges: [None; 3],
+        timestamp: None,
+        payload: &[],
+    };
+    let src = Ipv4Address::new(10, 0, 0, 99);
+    let dst = Ipv4Address::new(10, 0, 0, 2);
+    let ip = Ipv4Repr {
+        src_addr: src,
+        dst_addr: dst,
+        next_header: IpProtocol::Tcp,
+        payload_len: tcp.buffer_len(),
+        hop_limit: 64,
+    };
+    let eth = EthernetRepr {
+        src_addr: EthernetAddress([2, 0, 0, 0, 0, 99]),
+        dst_addr: EthernetAddress([2, 0, 0, 0, 0, 2]),
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len() + tcp.buffer_len()];
+    let caps = ChecksumCapabilities::default();
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth.emit(&mut f);
+    let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
+    ip.emit(&mut p, &caps);
+    let mut t = TcpPacket::new_unchecked(p.payload_mut());
+    tcp.emit(&mut t, &src.into(), &dst.into(), &caps);
+    buf
+}
+
+#[test]
+fn syn_flood_is_bounded_and_recovers() {
+    let net = Net::new();
+    net.b.set_buffer_budget(4 << 20);
+    let l = listener(net.b, "0.0.0.0:7200", 4096);
+    for i in 0..2000u16 {
+        net.to_b
+            .lock()
+            .unwrap()
+            .push_back(syn_frame(10000 + i, 7200));
+        if i % 100 == 0 {
+            net.run(1);
+        }
+    }
+    net.run(5);
+    assert!(
+        net.b.buffer_bytes() <= 4 << 20,
+        "over budget: {}",
+        net.b.buffer_bytes()
+    );
+    assert_eq!(
+        l.accept().err(),
+        Some(Errno::EAGAIN),
+        "half-open connections are not accepted"
+    );
+    // The half-open connections time out and give their buffers back; then a real client
+    // gets in.
+    net.run(62_000);
+    assert!(
+        net.b.buffer_bytes() < 1 << 20,
+        "{} still held",
+        net.b.buffer_bytes()
+    );
+    let c = TcpSocket::new(net.a);
+    assert_eq!(c.connect(sa("10.0.0.2:7200")), Err(Errno::EINPROGRESS));
+    net.run(5);
+    assert_eq!(c.take_error(), None);
+    assert!(accept(&net, &l).0.send(b"hi").is_ok());
+}
+
+#[test]
+fn over_budget_gives_enobufs_not_a_panic() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(3, 0)));
+    stack.set_buffer_budget(1 << 20);
+    let l = listener(stack, "127.0.0.1:80", 100);
+    let mut clients = Vec::new();
+    let mut refused = 0;
+    for _ in 0..20 {
+        let c = TcpSocket::new(stack);
+        match c.connect(sa("127.0.0.1:80")) {
+            Err(Errno::EINPROGRESS) => clients.push(c),
+            Err(Errno::ENOBUFS) => refused += 1,
+            other => panic!("{other:?}"),
+        }
+        stack.poll(1000);
+    }
+    assert!(refused > 0);
+    assert!(stack.buffer_bytes() <= 1 << 20);
+    drop(clients);
+    drop(l);
+    stack.poll(2000);
+    stack.poll(3000);
+    assert_eq!(stack.buffer_bytes(), 0);
+    assert_eq!(stack.socket_count(), 0);
+}
+
+#[test]
+fn ipv6_link_local_across_the_wire() {
+    let net = Net::new();
+    // b's MAC 02:00:00:00:00:02 gives fe80::ff:fe00:2 (modified EUI-64).
+    let l = listener(net.b, "[::]:8600", 4);
+    let c = TcpSocket::new(net.a);
+    assert_eq!(
+        c.connect(sa("[fe80::ff:fe00:2]:8600")),
+        Err(Errno::EINPROGRESS)
+    );
+    net.run(20);
+    assert_eq!(c.take_error(), None);
+    let (s, peer) = accept(&net, &l);
+    assert_eq!(peer.ip(), sa("[fe80::ff:fe00:1]:0").ip());
+    assert_eq!(transfer(&net, &c, &s, b"over IPv6"), b"over IPv6");
+}
+
+#[test]
+fn memory_pressure_shrinks_buffers_before_refusing() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(5, 0)));
+    stack.set_buffer_budget(4 << 20);
+    let l = listener(stack, "127.0.0.1:80", 1000);
+    let mut conns = Vec::new();
+    for i in 0..35 {
+        let c = TcpSocket::new(stack);
+        match c.connect(sa("127.0.0.1:80")) {
+            Err(Errno::EINPROGRESS) => {}
+            other => panic!("connection {i}: {other:?}"),
+        }
+        stack.poll(1000 * i);
+        let (s, _) = l.accept().unwrap();
+        conns.push((c, s));
+    }
+    // 35 pairs at 128 KiB a socket would need 8.75 MiB: they fit in 4 MiB with smaller
+    // buffers.
+    assert!(stack.buffer_bytes() <= 4 << 20);
+    let (c, s) = &conns[34];
+    assert_eq!(c.send(b"still works"), Ok(11));
+    stack.poll(1_000_000);
+    let mut buf = [0u8; 16];
+    assert_eq!(s.recv(&mut buf, false), Ok(11));
+    let (small, _) = c.buffers();
+    assert!(small < 64 * 1024);
+}
+
+/// A DHCP server in a few lines: answers DISCOVER with OFFER and REQUEST with ACK, leasing
+/// 10.0.2.15/24, router 10.0.2.2, DNS 10.0.2.3 (what QEMU's user networking gives).
+fn dhcp_reply(frame: &[u8]) -> Option<Vec<u8>> {
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire::*;
+    let caps = ChecksumCapabilities::default();
+    let eth = EthernetFrame::new_checked(frame).ok()?;
+    let ip = Ipv4Packet::new_checked(eth.payload()).ok()?;
+    if ip.next_header() != IpProtocol::Udp {
+        return None;
+    }
+    let udp = UdpPacket::new_checked(ip.payload()).ok()?;
+    if udp.dst_port() != 67 {
+        return None;
+    }
+    let dhcp = DhcpPacket::new_checked(udp.payload()).ok()?;
+    let req = DhcpRepr::parse(&dhcp).ok()?;
+    let kind = match req.message_type {
+        DhcpMessageType::Discover => DhcpMessageType::Offer,
+        DhcpMessageType::Request => DhcpMessageType::Ack,
+        _ => return None,
+    };
+    let server = Ipv4Address::new(10, 0, 2, 2);
+    let mut dns = heapless::Vec::new();
+    dns.push(Ipv4Address::new(10, 0, 2, 3)).ok()?;
+    let reply = DhcpRepr {
+        message_type: kind,
+        transaction_id: req.transaction_id,
+        secs: 0,
+        client_hardware_address: req.client_hardware_address,
+        client_ip: Ipv4Address::UNSPECIFIED,
+        your_ip: Ipv4Address::new(10, 0, 2, 15),
+        server_ip: server,
+        router: Some(server),
+        subnet_mask: Some(Ipv4Address::new(255, 255, 255, 0)),
+        relay_agent_ip: Ipv4Address::UNSPECIFIED,
+        broadcast: false,
+        requested_ip: None,
+        client_identifier: None,
+        server_identifier: Some(server),
+        parameter_request_list: None,
+        dns_servers: Some(dns),
+        max_size: None,
+        lease_duration: Some(86400),
+        renew_duration: None,
+        rebind_duration: None,
+        additional_options: &[],
+    };
+    let udp_repr = UdpRepr {
+        src_port: 67,
+        dst_port: 68,
+    };
+    let ip_repr = Ipv4Repr {
+        src_addr: server,
+        dst_addr: Ipv4Address::BROADCAST,
+        next_header: IpProtocol::Udp,
+        payload_len: 8 + reply.buffer_len(),
+        hop_limit: 64,
+    };
+    let eth_repr = EthernetRepr {
+        src_addr: EthernetAddress([2, 0, 0, 0, 0, 0xdd]),
+        dst_addr: EthernetAddress::BROADCAST,
+        ethertype: EthernetProtocol::Ipv4,
+    };
+    let mut buf = vec![0u8; 14 + ip_repr.buffer_len() + ip_repr.payload_len];
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth_repr.emit(&mut f);
+    let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
+    ip_repr.emit(&mut p, &caps);
+    let mut u = UdpPacket::new_unchecked(p.payload_mut());
+    udp_repr.emit(
+        &mut u,
+        &server.into(),
+        &Ipv4Address::BROADCAST.into(),
+        reply.buffer_len(),
+        |payload| {
+            let mut d = DhcpPacket::new_unchecked(payload);
+            let _ = reply.emit(&mut d);
+        },
+        &caps,
+    );
+    Some(buf)
+}
+
+#[test]
+fn dhcp_lease_configures_address_router_and_dns() {
+    let from_guest: Queue = Default::default();
+    let to_guest: Queue = Default::default();
+    let s: &'static Stack = Box::leak(Box::new(Stack::new(
+        Box::new(WireEnd {
+            mac: [2, 0, 0, 0, 0, 9],
+            rx: to_guest.clone(),
+            tx: from_guest.clone(),
+        }),
+        Config::default(),
+        0,
+    )));
+    for ms in 1..5000u64 {
+        s.poll(ms * 1_000_000);
+        while let Some(f) = from_guest.lock().unwrap().pop_front() {
+            if let Some(r) = dhcp_reply(&f) {
+                to_guest.lock().unwrap().push_back(r);
+            }
+        }
+        if s.ipv4().is_some() {
+            break;
+        }
+    }
+    assert_eq!(s.ipv4(), Some(("10.0.2.15".parse().unwrap(), 24)));
+    assert_eq!(
+        s.dns_servers(),
+        vec!["10.0.2.3".parse::<core::net::IpAddr>().unwrap()]
+    );
+    // The leased address is local: a connection to it goes through the loop interface.
+    let l = listener(s, "0.0.0.0:8000", 1);
+    let c = TcpSocket::new(s);
+    assert_eq!(c.connect(sa("10.0.2.15:8000")), Err(Errno::EINPROGRESS));
+    s.poll(6_000_000_000);
+    assert!(l.accept().is_ok());
+    // Elsewhere goes to the router: the SYN leaves as an ARP request for 10.0.2.2.
+    from_guest.lock().unwrap().clear();
+    let far = TcpSocket::new(s);
+    assert_eq!(far.connect(sa("93.184.216.34:80")), Err(Errno::EINPROGRESS));
+    s.poll(6_001_000_000);
+    let sent = from_guest.lock().unwrap().pop_front().expect("a frame");
+    assert_eq!(&sent[12..14], &[0x08, 0x06], "ARP");
+    assert_eq!(&sent[38..42], &[10, 0, 2, 2], "for the router");
+}
+
+#[test]
+fn try_poll_gives_way_to_a_holder() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(1, 0)));
+    let held = stack.lock();
+    assert_eq!(stack.try_poll(1), None);
+    drop(held);
+    assert!(stack.try_poll(2).is_some());
+}
