@@ -1,6 +1,6 @@
 #!/bin/sh
 # /init of the Linux guest that `bench/run.sh net` boots (busybox sh): the networking twin of
-# bench/lg-init.sh. Kernel command line: net.app=memcached|redis|nginx|tcpbench|none,
+# bench/lg-init.sh. Kernel command line: net.app=memcached|redis|nginx|tcpbench|echo|udp|none,
 # net.ip=ADDR/PREFIX, net.gw=ADDR. Loads Debian's virtio-net modules (virtio-mmio on microvm),
 # configures eth0, starts the app with the SAME arguments `osprey run` gets (bench/net/net.sh
 # has both command lines), waits until its port listens and prints NET_READY; then it waits
@@ -29,6 +29,9 @@ case $APP in
   redis) redis-server --save '' --appendonly no --protected-mode no >/dev/null & PORT=18EB ;;  # 6379
   nginx) nginx -g 'daemon off; master_process off;' & PORT=0050 ;;              # 80
   tcpbench) /usr/bin/tcp_bench server 7000 & PORT=1B58 ;;                        # 7000
+  # the test programs of crates/cli/tests/net_servers.rs, to check the tests' host side
+  echo) /usr/bin/tcp_echo_epoll 7000 7001 & PORT=1B58 ;;
+  udp) /usr/bin/udp_echo 7002 & PORT= ;;
 esac
 # wait (bounded, ~10 s) until the server's socket is in the LISTEN state
 n=0

@@ -79,6 +79,9 @@ EOF
   cp -L /usr/bin/redis-server "$r/usr/bin/redis-server"
   cp /usr/sbin/nginx "$r/usr/sbin/"
   cp "$N/tcp_bench" "$r/usr/bin/"
+  for f in tcp_echo_epoll udp_echo; do
+    gcc -O2 -Wall -static -o "$r/usr/bin/$f" "$ROOT/tests/programs/$f.c"
+  done
   for f in $( (ldd /usr/bin/memcached; ldd /usr/bin/redis-server; ldd /usr/sbin/nginx) | grep -o '/[^ ]*' | sort -u); do
     cp --parents -L "$f" "$r/"
   done
@@ -105,9 +108,10 @@ probe_of() {
     redis) echo 'PING\r\n|+PONG' ;;
     nginx) echo 'GET /index.html HTTP/1.0\r\n\r\n|HTTP/1.1 200' ;;
     tcpbench) echo 'Px|x' ;;
+    echo) echo 'ready?\n|ready?' ;;
   esac
 }
-guest_port_of() { case $1 in memcached) echo 11211 ;; redis) echo 6379 ;; nginx) echo 80 ;; tcpbench) echo 7000 ;; esac; }
+guest_port_of() { case $1 in memcached) echo 11211 ;; redis) echo 6379 ;; nginx) echo 80 ;; tcpbench|echo) echo 7000 ;; esac; }
 app_of_load() { case $1 in tcp) echo tcpbench ;; *) echo "$1" ;; esac; }
 
 wait_ready() {  # PORT APP
@@ -150,7 +154,7 @@ start_server() {
                -smp 1 -m "$MEM" -nodefaults -no-user-config -display none -serial stdio -no-reboot
                -kernel "$LG/vmlinux" -initrd "$N/initrd.cpio"
                -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$hp-:$gp" -device virtio-net-device,netdev=n0
-               -append "$args")
+               -append "$args" ${QEMU_EXTRA:-})
       echo "+ ${q[*]}" >"$log"
       "${q[@]}" </dev/null >>"$log" 2>&1 & SPID=$!
       for _ in $(seq 1200); do grep -q NET_READY "$log" && break; kill -0 $SPID 2>/dev/null || break; sleep 0.1; done
@@ -266,27 +270,43 @@ summary() {  # the NET lines of a results file as a table: load, unit, host, lin
         printf " %14s\n", r } }' "$1"
 }
 
-# Where a Linux guest's time goes under TCG while it serves memcached: perf on the QEMU process.
+# Where a Linux guest's time goes under TCG while it serves memcached (mcload, 16 connections):
+# CPU time of each QEMU thread (named with debug-threads=on: the vCPU thread is "CPU 0/TCG"),
+# then perf on the QEMU process (no call graphs): samples per thread, per object, per symbol.
+# "[JIT]" samples are the guest's own code as TCG translated it (guest kernel and memcached).
 perf_linux() {
   [ -f "$N/initrd.cpio" ] || build
   command -v perf >/dev/null || { say "perf is missing (apt-get install linux-perf)"; exit 1; }
   local hp out=$T/results/net-perf-$(date +%Y-%m-%d-%H%M%S)
   mkdir -p "$T/results"
   hp=$(free_port)
-  start_server linux memcached "$hp"
+  QEMU_EXTRA="-name lg,debug-threads=on" start_server linux memcached "$hp"
   local qpid=$SPID
-  ( sleep 2; timeout $((DUR + 30)) perf record -F 999 -g -o "$out.data" -p "$qpid" -- sleep "$DUR" ) 2>"$out.perf-record.log" &
+  echo "# $(uptime | sed 's/.*load/load/')" | tee "$out.txt"
+  ( sleep 2; timeout $((DUR + 30)) perf record -F 999 -o "$out.data" -p "$qpid" -- sleep "$DUR" ) 2>"$out.perf-record.log" &
   local ppid=$!
-  "$N/mcload" 127.0.0.1 "$hp" -c 16 -t $((DUR + 4)) | tee "$out.txt"
+  # per thread: name, on-CPU ns, ns runnable but waiting for a host CPU (schedstat)
+  threads() { local t; for t in /proc/$qpid/task/*; do echo "$(tr ' ' _ <$t/comm) $(cut -d' ' -f1,2 $t/schedstat)"; done; }
+  sleep 2; threads >"$out.t0"; local t0=$(date +%s%N)
+  "$N/mcload" 127.0.0.1 "$hp" -c 16 -t "$DUR" | tee -a "$out.txt" &
+  local lpid=$!
+  sleep "$DUR"; threads >"$out.t1"; local t1=$(date +%s%N)
+  wait $lpid || true
   wait $ppid || true
   stop_server
   {
-    echo "## threads (comm), share of samples"
-    perf report -i "$out.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
-    echo "## shared objects"
-    perf report -i "$out.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
-    echo "## symbols (top 40)"
-    perf report -i "$out.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40
+    echo "## each QEMU thread during the load: % of the wall time running on a host CPU / runnable but waiting for one"
+    awk -v ns="$(( t1 - t0 ))" '
+      NR == FNR { r[$1] += $2; w[$1] += $3; next } { R[$1] += $2; W[$1] += $3 }
+      END { for (k in R) if (R[k] > r[k]) printf "  %-20s running %5.1f%%  waiting for a CPU %5.1f%%\n", k, (R[k] - r[k]) * 100 / ns, (W[k] - w[k]) * 100 / ns }' "$out.t0" "$out.t1" | sort -k3 -rn
+    echo "## perf samples per thread"
+    perf report -i "$out.data" --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -10
+    echo "## per shared object"
+    perf report -i "$out.data" --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
+    echo "## per thread and object"
+    perf report -i "$out.data" --sort comm,dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -16
+    echo "## symbols (top 30)"
+    perf report -i "$out.data" --sort comm,dso,sym --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
   } | tee -a "$out.txt"
   echo "results: $out.txt (perf data: $out.data)"
 }
