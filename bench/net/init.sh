@@ -1,7 +1,7 @@
 #!/bin/sh
 # /init of the Linux guest that `bench/run.sh net` boots (busybox sh): the networking twin of
-# bench/lg-init.sh. Kernel command line: net.app=memcached|redis|nginx|tcpbench|echo|udp|none,
-# net.ip=ADDR/PREFIX, net.gw=ADDR. Loads Debian's virtio-net modules (virtio-mmio on microvm),
+# bench/lg-init.sh. Kernel command line: net.app=memcached|redis|nginx|tcpbench|echo|udp|cmd|none,
+# net.ip=ADDR/PREFIX, net.gw=ADDR, net.cmd=PROG,ARG,... (app cmd: runs one client, then powers off). Loads Debian's virtio-net modules (virtio-mmio on microvm),
 # configures eth0, starts the app with the SAME arguments `osprey run` gets (bench/net/net.sh
 # has both command lines), waits until its port listens and prints NET_READY; then it waits
 # for the harness to kill the VM.
@@ -18,6 +18,7 @@ for a in $(cat /proc/cmdline); do
     net.app=*) APP=${a#net.app=} ;;
     net.ip=*) IP=${a#net.ip=} ;;
     net.gw=*) GW=${a#net.gw=} ;;
+    net.cmd=*) CMD=$(echo "${a#net.cmd=}" | tr , ' ') ;;
   esac
 done
 for m in virtio_ring virtio virtio_mmio failover net_failover virtio_net; do insmod /lib/modules/$m.ko; done
@@ -32,6 +33,7 @@ case $APP in
   # the test programs of crates/cli/tests/net_servers.rs, to check the tests' host side
   echo) /usr/bin/tcp_echo_epoll 7000 7001 & PORT=1B58 ;;
   udp) /usr/bin/udp_echo 7002 & PORT= ;;
+  cmd) $CMD; echo "NET_CMD_STATUS=$?"; poweroff -f ;;   # net.cmd=/usr/bin/http_get,10.0.2.2,8000
 esac
 # wait (bounded, ~10 s) until the server's socket is in the LISTEN state
 n=0

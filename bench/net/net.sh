@@ -79,8 +79,8 @@ EOF
   cp -L /usr/bin/redis-server "$r/usr/bin/redis-server"
   cp /usr/sbin/nginx "$r/usr/sbin/"
   cp "$N/tcp_bench" "$r/usr/bin/"
-  for f in tcp_echo_epoll udp_echo; do
-    gcc -O2 -Wall -static -o "$r/usr/bin/$f" "$ROOT/tests/programs/$f.c"
+  for f in tcp_echo_epoll udp_echo http_get tcp_client_cases; do
+    gcc -O2 -Wall -static -I"$ROOT/tests/programs" -o "$r/usr/bin/$f" "$ROOT/tests/programs/$f.c"
   done
   for f in $( (ldd /usr/bin/memcached; ldd /usr/bin/redis-server; ldd /usr/sbin/nginx) | grep -o '/[^ ]*' | sort -u); do
     cp --parents -L "$f" "$r/"
