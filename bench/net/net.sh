@@ -174,7 +174,7 @@ start_server() {
 }
 
 # result TARGET LOAD VALUE UNIT [P99]
-result() { echo "NET target=$1 load=$2 value=$3 unit=$4 p99=${5:--}"; }
+result() { echo "NET target=$1 load=$2 value=${3:--} unit=$4 p99=${5:--}"; }   # "-": the load failed
 
 load_memcached() {  # TARGET PORT
   local c line
@@ -264,7 +264,7 @@ summary() {  # the NET lines of a results file as a table: load, unit, host, lin
       printf "%-24s %-6s %18s %18s %18s %14s\n", "load", "unit", "host", "linux guest", "osprey", "osprey/linux"
       for (i = 1; i <= n; i++) { k = order[i]; printf "%-24s %-6s", k, u[k]
         for (j = 1; j <= 3; j++) { t = (j == 1 ? "host" : j == 2 ? "linux" : "osprey")
-          s = ((k, t) in v) ? v[k, t] (p[k, t] != "-" ? " (" p[k, t] ")" : "") : "-"; printf " %18s", s }
+          s = ((k, t) in v) ? (v[k, t] == "-" ? "failed" : v[k, t]) (p[k, t] != "-" ? " (" p[k, t] ")" : "") : "-"; printf " %18s", s }
         r = "-"; if ((k, "osprey") in v && v[k, "linux"] > 0) {
           r = sprintf("%.2fx", (u[k] == "us" ? v[k, "linux"] / v[k, "osprey"] : v[k, "osprey"] / v[k, "linux"])) }
         printf " %14s\n", r } }' "$1"
