@@ -716,8 +716,10 @@ fn quit_echo(mut vm: Vm, stats_port: u16) -> String {
     vm.out()
 }
 
-fn start_echo(mem: &str) -> (Vm, u16, u16) {
-    let prog = program("tcp_echo_epoll", Variant::Static);
+/// The echo server (built with `variant`: the tests spread glibc, static-pie and musl) with
+/// its port and stats port published.
+fn start_echo(mem: &str, variant: Variant) -> (Vm, u16, u16) {
+    let prog = program("tcp_echo_epoll", variant);
     let (port, stats) = (free_tcp_port(), free_tcp_port());
     let mut vm = Vm::start(
         ["--mem".to_string(), mem.to_string()]
@@ -735,7 +737,7 @@ fn start_echo(mem: &str) -> (Vm, u16, u16) {
 #[ignore = "needs networking (issue 5)"]
 fn epoll_echo_server_holds_1000_connections() {
     raise_nofile();
-    let (mut vm, port, stats) = start_echo("256M");
+    let (mut vm, port, stats) = start_echo("256M", Variant::Static);
     const N: usize = 1000;
     let mut conns = Vec::with_capacity(N);
     // Opened one after the other, each with its first message echoed (that paces the connects
@@ -778,7 +780,7 @@ fn epoll_echo_server_holds_1000_connections() {
 #[test]
 #[ignore = "needs networking (issue 5)"]
 fn echo_server_survives_resets_and_half_closed_connections() {
-    let (mut vm, port, stats) = start_echo("128M");
+    let (mut vm, port, stats) = start_echo("128M", Variant::Musl);
 
     // Half-close: 1 MB in, shutdown(Write), everything comes back, then end of file.
     let data = pseudo_random(1 << 20, 99);
@@ -848,7 +850,7 @@ fn reset(s: TcpStream) {
 #[ignore = "needs networking (issue 5)"]
 fn a_connection_flood_leaves_no_leak_and_no_panic() {
     raise_nofile();
-    let (mut vm, port, stats) = start_echo("128M");
+    let (mut vm, port, stats) = start_echo("128M", Variant::StaticPie);
     let before = echo_stats(stats);
     let mut after_round = Vec::new();
     // Two rounds of 1,000 connections opened as fast as QEMU accepts them, no data sent, then
@@ -975,7 +977,7 @@ fn host_http_server(body: Vec<u8>, requests: usize) -> (u16, thread::JoinHandle<
 fn a_guest_client_fetches_from_a_server_on_the_host() {
     let body = pseudo_random(300_000, 42);
     let sum = fnv1a64(&body);
-    let (port, server) = host_http_server(body, 2);
+    let (port, server) = host_http_server(body, 3);
     let prog = program("http_get", Variant::Static);
     let expect = format!("status=200\nbody_length=300000\nfnv1a64={sum}\n");
     // The same program on the host first: the harness itself is right.
@@ -986,6 +988,22 @@ fn a_guest_client_fetches_from_a_server_on_the_host() {
     );
     host.expect_status(0).expect_stdout(&expect);
     let vm = Guest::new(&prog)
+        .args([HOST_FROM_GUEST, &port.to_string(), "/file"])
+        .run();
+    vm.expect_status(0).expect_stdout(&expect);
+    // The same source linked dynamically (glibc's loader and libc.so in the VM).
+    require_tool("gcc", "gcc");
+    let dir = tempfile::tempdir().unwrap();
+    let dynamic = dir.path().join("http_get-dynamic");
+    let ok = Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&dynamic)
+        .arg(programs_dir().join("http_get.c"))
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "gcc http_get.c (dynamic)");
+    let vm = Guest::new(&dynamic)
         .args([HOST_FROM_GUEST, &port.to_string(), "/file"])
         .run();
     vm.expect_status(0).expect_stdout(&expect);
