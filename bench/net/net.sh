@@ -92,10 +92,10 @@ EOF
   cp "$HERE/init.sh" "$r/init" && chmod 755 "$r/init"
   (cd "$r" && find . | cpio -o -H newc --quiet >"$N/initrd.cpio")
   rm -rf "$N/kpkg"
-  if [ ! -x "$T/osprey" ]; then
-    (cd "$ROOT" && cargo build --release)
-    cp "$ROOT/target/release/osprey" "$T/osprey"
-  fi
+  # the osprey under test: built now and copied (others may rebuild target/release meanwhile)
+  (cd "$ROOT" && cargo build --release)
+  cp "$ROOT/target/release/osprey" "$T/osprey"
+  (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' + uncommitted changes in crates/')") >"$T/osprey.version"
   ls -la "$LG/vmlinux" "$N/initrd.cpio" "$N/tcp_bench" "$N/mcload"
 }
 
