@@ -1200,8 +1200,8 @@ fn native_sigterm_status(
 }
 
 /// Issue 5: "Ctrl-C or SIGTERM to osprey shuts the VM down cleanly and exits like the app
-/// would". redis-server shuts down and exits 0 on SIGTERM, memcached dies of it (143): the
-/// host run of the same command says which, and osprey must agree.
+/// would". redis-server and memcached catch SIGTERM, shut down and exit 0 on the host (Debian
+/// 12); the host run of the same command, measured here, says what osprey must exit with.
 #[test]
 #[ignore = "needs networking (issue 5)"]
 fn sigterm_stops_a_server_and_osprey_exits_like_the_app() {
