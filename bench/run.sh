@@ -8,6 +8,10 @@
 #                           (PVH entry -> exit, wall) vs the same binaries started in a booted
 #                           Linux guest; clock_gettime through the vDSO in both; pack time and
 #                           image size of python3 (bench/dyn/)
+#   bench/run.sh net        servers under load from the host (memcached, redis, nginx, TCP ping-pong
+#                           and streams): natively, in the Linux guest, in Osprey (bench/net/net.sh
+#                           has the details and knobs: DUR, TARGETS, LOADS); net-build, net-perf
+#                           (perf on the Linux guest's QEMU under memcached load)
 #   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
 #                           summed per function: under TCG boot time follows that count
 # Knobs (environment): ONLY=syscall,mmap,threads,boot,size,mem (sections), REPS=7 (pairs per micro
@@ -149,6 +153,9 @@ case ${1:-all} in
   measure) measure ;;
   translated) translated ;;
   dyn) dyn ;;
+  net) bash "$HERE/net/net.sh" all ;;
+  net-build) bash "$HERE/net/net.sh" build ;;
+  net-perf) bash "$HERE/net/net.sh" perf ;;
   all) build; measure ;;
   *) awk 'NR > 1 && /^#/ {print; next} NR > 1 {exit}' "$0"; exit 2 ;;
 esac

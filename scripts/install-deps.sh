@@ -2,7 +2,9 @@
 # Installs what building and testing Osprey needs, only when it is missing (idempotent):
 #   qemu-system-x86_64, gcc, musl-gcc, a static /bin/busybox, binutils (as, ld, nm), cpio,
 #   strace, the Debian programs the dynamic tests run (python3, perl, lua5.4, sqlite3, xz, gzip,
-#   coreutils), and the Rust target x86_64-unknown-none (when rustup is there).
+#   coreutils), the servers and clients of the networking tests and benchmarks (memcached,
+#   redis-server, redis-tools, nginx-light, curl, libmemcached-tools, wrk, socat), and the Rust
+#   target x86_64-unknown-none (when rustup is there).
 # Debian 12 / Ubuntu (apt-get). Runs as root, or through sudo when it is available.
 set -euo pipefail
 
@@ -40,6 +42,18 @@ need '[ -x /usr/bin/gzip ]' gzip
 need '[ -x /usr/bin/sha256sum ] && [ -x /usr/bin/sort ] && [ -x /usr/bin/wc ]' coreutils
 # ldd: the library resolver's tests compare their answers with it.
 need '[ -x /usr/bin/ldd ]' libc-bin
+# The networking tests and benchmarks (issue 5): Debian's servers run unmodified in the VM and
+# on the host, its clients load them from the host. Packages that start services (memcached,
+# redis-server, nginx) do so only where an init system runs; the tests start their own copies
+# on free ports.
+need '[ -x /usr/bin/memcached ]' memcached
+need '[ -x /usr/bin/redis-server ]' redis-server
+need '[ -x /usr/bin/redis-cli ] && [ -x /usr/bin/redis-benchmark ]' redis-tools
+need '[ -x /usr/sbin/nginx ]' nginx-light
+need '[ -x /usr/bin/curl ]' curl
+need '[ -x /usr/bin/memcslap ]' libmemcached-tools
+need '[ -x /usr/bin/wrk ]' wrk
+need '[ -x /usr/bin/socat ]' socat
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -60,7 +74,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin, openjdk-17-jdk-headless)"
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin, openjdk-17-jdk-headless, memcached, redis-server, redis-tools, nginx-light, curl, libmemcached-tools, wrk, socat)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -1,0 +1,321 @@
+#!/bin/bash
+# bench/run.sh net: servers under load from the host, in three places, back to back:
+#   host    the same binaries and arguments natively on 127.0.0.1 (the ceiling)
+#   linux   Debian's 6.1 kernel as a guest: same QEMU, TCG, -cpu max, microvm, -smp 1, -m 256M,
+#           user networking with the port forwarded to 127.0.0.1 (hostfwd)
+#   osprey  osprey run --accel tcg --mem 256M -p HOST:GUEST (QEMU user networking too)
+# Loads (DUR seconds each; host-side generators, all bounded in time or count):
+#   memcached  mcload (closed loop, GETs with 10% SETs, 64-byte values) at 1 and 16 connections:
+#              ops/s and p99
+#   redis      redis-benchmark -t set,get -d 64 -r 10000 at 1 and 16 connections (-n sized from
+#              a 2,000-request probe so that each lasts about DUR): rps and p99
+#   nginx      wrk -t1 --latency on a 612-byte index.html at 1 and 16 connections: req/s, p99
+#   tcp        tcp_bench: 1-byte ping-pong (mean and p99 round trip), stream host->guest and
+#              guest->host (MB/s)
+# Server command lines (the same in all three places; only the port differs on the host):
+#   memcached -u root -t 2 -m 64
+#   redis-server --save '' --appendonly no --protected-mode no
+#   nginx -g 'daemon off; master_process off;'   (tests/net/nginx.conf as /etc/nginx/nginx.conf)
+#   tcp_bench server 7000
+# Knobs: DUR=10, TARGETS="host linux osprey", LOADS="memcached redis nginx tcp", QEMU.
+# `bench/run.sh net-perf` profiles the Linux guest's QEMU under memcached load (perf record).
+# Results: target/bench/results/net-<date>.txt (the NET lines and a summary table).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+T=$ROOT/target/bench
+LG=$T/linux-guest
+N=$T/net
+KVER=${KVER:-6.1.0-56-amd64}
+QEMU=${QEMU:-qemu-system-x86_64}
+DUR=${DUR:-10}
+TARGETS=${TARGETS:-host linux osprey}
+LOADS=${LOADS:-memcached redis nginx tcp}
+MEM=256M
+CONF=$ROOT/tests/net/nginx.conf
+RB_MAX=${RB_MAX:-2000000}
+
+say() { echo "net: $*" >&2; }
+
+deps() {
+  local p pk=
+  for p in memcached redis-server redis-tools nginx-light wrk libmemcached-tools busybox-static \
+           cpio gcc qemu-system-x86 python3; do
+    dpkg -s $p >/dev/null 2>&1 || pk="$pk $p"
+  done
+  [ -z "$pk" ] || { say "apt-get install$pk"; apt-get install -y -q --no-install-recommends $pk; }
+}
+
+# The Linux guest's initramfs: busybox, Debian's virtio-net modules, the four servers with their
+# libraries, nginx's configuration and site, bench/net/init.sh as /init.
+build() {
+  deps
+  mkdir -p "$N" "$LG"
+  gcc -O2 -Wall -static -pthread -o "$N/tcp_bench" "$HERE/tcp_bench.c"
+  gcc -O2 -Wall -o "$N/mcload" "$HERE/mcload.c"
+  gcc -O2 -Wall -o "$T/tsckhz" "$HERE/../micro/tsckhz.c"
+  rm -rf "$N/site" && mkdir -p "$N/site"
+  # 612 bytes, the size of nginx's own welcome page
+  python3 -c 'import sys; b = b"<!DOCTYPE html>\n<html><body><p>" + b"x" * 570 + b"</p></body></html>\n"; sys.stdout.buffer.write(b[:611] + b"\n")' >"$N/site/index.html"
+  if [ ! -f "$LG/vmlinux" ] || ! ls "$LG"/linux-image-"$KVER"_*.deb >/dev/null 2>&1; then
+    (cd "$LG" && rm -f linux-image-*.deb && apt-get download "linux-image-$KVER")
+  fi
+  rm -rf "$N/kpkg" && dpkg -x "$LG"/linux-image-"$KVER"_*.deb "$N/kpkg"
+  [ -f "$LG/vmlinux" ] || python3 - "$N/kpkg/boot/vmlinuz-$KVER" "$LG/vmlinux" <<'EOF'
+import lzma, sys
+d = open(sys.argv[1], "rb").read(); i = d.find(b"\xfd7zXZ\x00")
+elf = lzma.LZMADecompressor().decompress(d[i:]); assert elf[:4] == b"\x7fELF"
+open(sys.argv[2], "wb").write(elf)
+EOF
+  local r=$N/rootfs kmod=$N/kpkg/lib/modules/$KVER/kernel m f
+  rm -rf "$r" && mkdir -p "$r"/{bin,dev,proc,sys,tmp,lib/modules,usr/bin,usr/sbin,etc/nginx,var/www,root}
+  cp /bin/busybox "$r/bin/"
+  for a in $("$r/bin/busybox" --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+  for m in drivers/virtio/{virtio_ring,virtio,virtio_mmio}.ko net/core/failover.ko \
+           drivers/net/{net_failover,virtio_net}.ko; do
+    cp "$kmod/$m" "$r/lib/modules/"
+  done
+  cp /usr/bin/memcached "$r/usr/bin/"
+  cp -L /usr/bin/redis-server "$r/usr/bin/redis-server"
+  cp /usr/sbin/nginx "$r/usr/sbin/"
+  cp "$N/tcp_bench" "$r/usr/bin/"
+  for f in tcp_echo_epoll udp_echo http_get tcp_client_cases; do
+    gcc -O2 -Wall -static -I"$ROOT/tests/programs" -o "$r/usr/bin/$f" "$ROOT/tests/programs/$f.c"
+  done
+  for f in $( (ldd /usr/bin/memcached; ldd /usr/bin/redis-server; ldd /usr/sbin/nginx) | grep -o '/[^ ]*' | sort -u); do
+    cp --parents -L "$f" "$r/"
+  done
+  cp "$CONF" "$r/etc/nginx/nginx.conf"
+  cp "$N/site/index.html" "$r/var/www/"
+  echo "root:x:0:0:root:/root:/bin/sh" >"$r/etc/passwd"
+  echo "root:x:0:" >"$r/etc/group"
+  cp "$HERE/init.sh" "$r/init" && chmod 755 "$r/init"
+  (cd "$r" && find . | cpio -o -H newc --quiet >"$N/initrd.cpio")
+  rm -rf "$N/kpkg"
+  # the osprey under test: built now and copied (others may rebuild target/release meanwhile)
+  (cd "$ROOT" && cargo build --release)
+  cp "$ROOT/target/release/osprey" "$T/osprey"
+  (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' + uncommitted changes in crates/')") >"$T/osprey.version"
+  ls -la "$LG/vmlinux" "$N/initrd.cpio" "$N/tcp_bench" "$N/mcload"
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# what each app answers to a probe: SEND EXPECT
+probe_of() {
+  case $1 in
+    memcached) echo 'version\r\n|VERSION ' ;;
+    redis) echo 'PING\r\n|+PONG' ;;
+    nginx) echo 'GET /index.html HTTP/1.0\r\n\r\n|HTTP/1.1 200' ;;
+    tcpbench) echo 'Px|x' ;;
+    echo) echo 'ready?\n|ready?' ;;
+  esac
+}
+guest_port_of() { case $1 in memcached) echo 11211 ;; redis) echo 6379 ;; nginx) echo 80 ;; tcpbench|echo) echo 7000 ;; esac; }
+app_of_load() { case $1 in tcp) echo tcpbench ;; *) echo "$1" ;; esac; }
+
+wait_ready() {  # PORT APP
+  local p
+  IFS='|' read -r -a p <<<"$(probe_of "$2")"
+  python3 "$HERE/probe.py" 127.0.0.1 "$1" "${p[0]}" "${p[1]}" "${READY_TIMEOUT:-120}"
+}
+
+SPID=
+stop_server() {  # SIGTERM, up to 10 s grace (osprey stops its QEMU), then SIGKILL
+  local pid=$SPID; SPID=
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+}
+trap stop_server EXIT
+
+osprey_has_publish() { "$T/osprey" run --help 2>&1 | grep -qE -- '(^|[ ,])-p[ ,]|--publish'; }
+
+# start_server TARGET APP PORT: the app listening on 127.0.0.1:PORT (host) or forwarded there
+start_server() {
+  local target=$1 app=$2 hp=$3 gp log
+  gp=$(guest_port_of "$app")
+  log=$N/out/$target-$app.log
+  mkdir -p "$N/out"
+  case $target in
+    host)
+      case $app in
+        memcached) memcached -u root -t 2 -m 64 -p "$hp" -l 127.0.0.1 >"$log" 2>&1 & SPID=$! ;;
+        redis) redis-server --save '' --appendonly no --protected-mode no --port "$hp" --bind 127.0.0.1 >"$log" 2>&1 & SPID=$! ;;
+        nginx)
+          sed -e "s#listen 80 #listen 127.0.0.1:$hp #; s#root /var/www;#root $N/site;#; s#/tmp/nginx#$N/out/nginx#g" \
+            "$CONF" >"$N/out/nginx-host.conf"
+          nginx -c "$N/out/nginx-host.conf" -g 'daemon off; master_process off;' >"$log" 2>&1 & SPID=$! ;;
+        tcpbench) "$N/tcp_bench" server "$hp" >"$log" 2>&1 & SPID=$! ;;
+      esac ;;
+    linux)
+      local args="console=ttyS0 quiet panic=-1 tsc_early_khz=$("$T/tsckhz") tsc=reliable net.app=$app net.ip=10.0.2.15/24 net.gw=10.0.2.2"
+      local q=("$QEMU" -M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -accel tcg -cpu max
+               -smp 1 -m "$MEM" -nodefaults -no-user-config -display none -serial stdio -no-reboot
+               -kernel "$LG/vmlinux" -initrd "$N/initrd.cpio"
+               -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$hp-:$gp" -device virtio-net-device,netdev=n0
+               -append "$args" ${QEMU_EXTRA:-})
+      echo "+ ${q[*]}" >"$log"
+      "${q[@]}" </dev/null >>"$log" 2>&1 & SPID=$!
+      for _ in $(seq 1200); do grep -q NET_READY "$log" && break; kill -0 $SPID 2>/dev/null || break; sleep 0.1; done
+      grep -q NET_READY "$log" || { say "the Linux guest did not become ready:"; tail -20 "$log" >&2; return 1; } ;;
+    osprey)
+      local o=("$T/osprey" run --accel tcg --mem "$MEM" -p "$hp:$gp")
+      case $app in
+        memcached) o+=(/usr/bin/memcached -u root -t 2 -m 64) ;;
+        redis) o+=(/usr/bin/redis-server --save '' --appendonly no --protected-mode no) ;;
+        nginx) o+=(-v "$N/site:/var/www" --include "$CONF:/etc/nginx/nginx.conf" /usr/sbin/nginx -g 'daemon off; master_process off;') ;;
+        tcpbench) o+=("$N/tcp_bench" server 7000) ;;
+      esac
+      echo "+ ${o[*]}" >"$log"
+      "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
+  esac
+  wait_ready "$hp" "$app" || { tail -20 "$log" >&2; return 1; }
+}
+
+# result TARGET LOAD VALUE UNIT [P99]
+result() { echo "NET target=$1 load=$2 value=${3:--} unit=$4 p99=${5:--}"; }   # "-": the load failed
+
+load_memcached() {  # TARGET PORT
+  local c line
+  for c in 1 16; do
+    line=$(timeout $((DUR + 60)) "$N/mcload" 127.0.0.1 "$2" -c $c -t "$DUR")
+    echo "# mcload -c $c: $line"
+    result "$1" "memcached-c$c" "$(sed -n 's/.*ops_per_s=\([0-9]*\).*/\1/p' <<<"$line")" ops/s \
+      "$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$line")us"
+  done
+}
+
+load_redis() {  # TARGET PORT: redis-benchmark is count-based; a probe sizes -n to last ~DUR
+  local c rps n csv t
+  for c in 1 16; do
+    rps=$(timeout 120 redis-benchmark -h 127.0.0.1 -p "$2" -c $c -n 2000 -t get --csv | awk -F'"' '/GET/ {print int($4)}')
+    n=$(( ${rps:-1000} * DUR )); [ "$n" -gt "$RB_MAX" ] && n=$RB_MAX
+    csv=$(timeout $((DUR * 8 + 60)) redis-benchmark -h 127.0.0.1 -p "$2" -c $c -n "$n" -d 64 -r 10000 -t set,get --csv)
+    echo "# redis-benchmark -c $c -n $n -d 64 -r 10000 -t set,get (probe $rps rps):"; sed 's/^/#   /' <<<"$csv"
+    for t in SET GET; do
+      # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+      result "$1" "redis-$t-c$c" "$(awk -F'"' -v t=$t '$2 == t {print int($4)}' <<<"$csv")" rps \
+        "$(awk -F'"' -v t=$t '$2 == t {printf "%dus", $14 * 1000}' <<<"$csv")"
+    done
+  done
+}
+
+load_nginx() {  # TARGET PORT
+  local c out
+  for c in 1 16; do
+    out=$(timeout $((DUR + 60)) wrk -t1 -c$c -d"${DUR}s" --latency "http://127.0.0.1:$2/index.html")
+    echo "# wrk -t1 -c$c -d${DUR}s --latency:"; sed 's/^/#   /' <<<"$out"
+    result "$1" "nginx-c$c" "$(awk '/^Requests\/sec:/ {print int($2)}' <<<"$out")" req/s \
+      "$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  done
+}
+
+load_tcp() {  # TARGET PORT
+  local line
+  line=$(timeout $((DUR + 60)) "$N/tcp_bench" pingpong 127.0.0.1 "$2" "$DUR"); echo "# $line"
+  result "$1" tcp-pingpong-rtt "$(sed -n 's/.* value=\([0-9.]*\).*/\1/p' <<<"$line")" us \
+    "$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$line")us"
+  line=$(timeout $((DUR + 60)) "$N/tcp_bench" stream 127.0.0.1 "$2" "$DUR"); echo "# $line"
+  result "$1" tcp-stream-to-guest "$(sed -n 's/.* value=\([0-9.]*\).*/\1/p' <<<"$line")" MB/s
+  line=$(timeout $((DUR + 60)) "$N/tcp_bench" stream-rx 127.0.0.1 "$2" "$DUR"); echo "# $line"
+  result "$1" tcp-stream-from-guest "$(sed -n 's/.* value=\([0-9.]*\).*/\1/p' <<<"$line")" MB/s
+}
+
+measure() {
+  [ -f "$N/initrd.cpio" ] || build
+  local target load app hp out stamp
+  stamp=$(date +%Y-%m-%d-%H%M%S)
+  mkdir -p "$T/results"
+  out=$T/results/net-$stamp.txt
+  {
+    trap stop_server EXIT
+    echo "# bench/run.sh net, $(date -Is), DUR=$DUR s, $(nproc) host CPUs, QEMU $("$QEMU" --version | head -1)"
+    echo "# osprey: $(cat "$T/osprey.version" 2>/dev/null || echo "$T/osprey")"
+    for load in $LOADS; do
+      app=$(app_of_load "$load")
+      for target in $TARGETS; do
+        if [ "$target" = osprey ] && ! osprey_has_publish; then
+          echo "# osprey $load: pending (this osprey has no -p: networking lands in session 3)"
+          continue
+        fi
+        hp=$(free_port)
+        echo "# === $target $load (127.0.0.1:$hp), $(uptime | sed 's/.*load/load/')"
+        if start_server "$target" "$app" "$hp"; then
+          "load_$load" "$target" "$hp" || echo "# $target $load: the load failed"
+        else
+          echo "# $target $load: the server did not start (log: $N/out/$target-$app.log)"
+        fi
+        stop_server
+      done
+    done
+  } | tee "$out"
+  summary "$out" | tee -a "$out"
+  echo "results: $out"
+}
+
+summary() {  # the NET lines of a results file as a table: load, unit, host, linux, osprey, ratios
+  awk '
+    $1 == "NET" { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      k = f["load"]; v[k, f["target"]] = f["value"]; p[k, f["target"]] = f["p99"]; u[k] = f["unit"]
+      if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+    END {
+      print ""; print "## summary (p99 in parentheses)"
+      printf "%-24s %-6s %18s %18s %18s %14s\n", "load", "unit", "host", "linux guest", "osprey", "osprey/linux"
+      for (i = 1; i <= n; i++) { k = order[i]; printf "%-24s %-6s", k, u[k]
+        for (j = 1; j <= 3; j++) { t = (j == 1 ? "host" : j == 2 ? "linux" : "osprey")
+          s = ((k, t) in v) ? (v[k, t] == "-" ? "failed" : v[k, t]) (p[k, t] != "-" ? " (" p[k, t] ")" : "") : "-"; printf " %18s", s }
+        r = "-"; if ((k, "osprey") in v && v[k, "linux"] > 0) {
+          r = sprintf("%.2fx", (u[k] == "us" ? v[k, "linux"] / v[k, "osprey"] : v[k, "osprey"] / v[k, "linux"])) }
+        printf " %14s\n", r } }' "$1"
+}
+
+# Where a Linux guest's time goes under TCG while it serves memcached (mcload, 16 connections):
+# CPU time of each QEMU thread (named with debug-threads=on: the vCPU thread is "CPU 0/TCG"),
+# then perf on the QEMU process (no call graphs): samples per thread, per object, per symbol.
+# "[JIT]" samples are the guest's own code as TCG translated it (guest kernel and memcached).
+perf_linux() {
+  [ -f "$N/initrd.cpio" ] || build
+  command -v perf >/dev/null || { say "perf is missing (apt-get install linux-perf)"; exit 1; }
+  local hp out=$T/results/net-perf-$(date +%Y-%m-%d-%H%M%S)
+  mkdir -p "$T/results"
+  hp=$(free_port)
+  QEMU_EXTRA="-name lg,debug-threads=on" start_server linux memcached "$hp"
+  local qpid=$SPID
+  echo "# $(uptime | sed 's/.*load/load/')" | tee "$out.txt"
+  ( sleep 2; timeout $((DUR + 30)) perf record -F 999 -o "$out.data" -p "$qpid" -- sleep "$DUR" ) 2>"$out.perf-record.log" &
+  local ppid=$!
+  # per thread: name, on-CPU ns, ns runnable but waiting for a host CPU (schedstat)
+  threads() { local t; for t in /proc/$qpid/task/*; do echo "$(tr ' ' _ <$t/comm) $(cut -d' ' -f1,2 $t/schedstat)"; done; }
+  sleep 2; threads >"$out.t0"; local t0=$(date +%s%N)
+  "$N/mcload" 127.0.0.1 "$hp" -c 16 -t "$DUR" | tee -a "$out.txt" &
+  local lpid=$!
+  sleep "$DUR"; threads >"$out.t1"; local t1=$(date +%s%N)
+  wait $lpid || true
+  wait $ppid || true
+  stop_server
+  {
+    echo "## each QEMU thread during the load: % of the wall time running on a host CPU / runnable but waiting for one"
+    awk -v ns="$(( t1 - t0 ))" '
+      NR == FNR { r[$1] += $2; w[$1] += $3; next } { R[$1] += $2; W[$1] += $3 }
+      END { for (k in R) if (R[k] > r[k]) printf "  %-20s running %5.1f%%  waiting for a CPU %5.1f%%\n", k, (R[k] - r[k]) * 100 / ns, (W[k] - w[k]) * 100 / ns }' "$out.t0" "$out.t1" | sort -k3 -rn
+    echo "## perf samples per thread"
+    perf report -i "$out.data" --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -10
+    echo "## per shared object"
+    perf report -i "$out.data" --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
+    echo "## per thread and object"
+    perf report -i "$out.data" --sort comm,dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -16
+    echo "## symbols (top 30)"
+    perf report -i "$out.data" --sort comm,dso,sym --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
+  } | tee -a "$out.txt"
+  echo "results: $out.txt (perf data: $out.data)"
+}
+
+case ${1:-all} in
+  build) build ;;
+  measure) measure ;;
+  perf) perf_linux ;;
+  summary) summary "$2" ;;
+  all) build; measure ;;
+  *) awk 'NR > 1 && /^#/ {print; next} NR > 1 {exit}' "$0"; exit 2 ;;
+esac
