@@ -232,7 +232,13 @@ fn after_switch(prev: Arc<Thread>) {
     IDLE[c].store(idle_now, Ordering::SeqCst);
     let pt = task_of(&prev);
     if pt.linux.is_none() {
-        return; // the idle thread: kept in Cpu::idle
+        // The idle thread (kept in Cpu::idle). The timer must still be looked at: the idle
+        // CPU may have been handed several threads at once (their reschedule IPIs merge into
+        // one interrupt), and the one it now runs must be preempted at the end of its slice
+        // for the others; nothing else arms that slice timer while the thread spins in app
+        // code.
+        rearm();
+        return;
     }
     let ran = now.saturating_sub(pt.started.load(Ordering::Relaxed));
     let v = pt.vruntime.fetch_add(ran, Ordering::Relaxed) + ran;
