@@ -145,9 +145,18 @@ pub fn tsc_hz() -> u64 {
 }
 
 /// Measures the LAPIC timer against the (known) TSC over 1 ms: its rate only decides when the
-/// CPU wakes up, and sleepers re-check the TSC, so this needs no more precision.
+/// CPU wakes up, and sleepers re-check the TSC, so this needs no more precision. Interrupts
+/// are off: a handler arming the timer mid-measurement would restart the count being measured
+/// (and, the rate being still unknown, calibrate again inside this calibration).
 fn calibrate_lapic() {
+    crate::cpu::without_interrupts(calibrate_lapic_now);
+}
+
+fn calibrate_lapic_now() {
     let hz = tsc_hz();
+    if LAPIC_HZ.load(Ordering::Relaxed) != 0 {
+        return; // (measured by the TSC's calibration)
+    }
     lapic::start_calibration();
     let a0 = lapic::current_count();
     let t0 = tsc();
