@@ -10,3 +10,8 @@ each_variant!(timerfd_periodic_one_shot_poll_and_errors, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("timerfd", v)));
     assert!(vm.out().contains("one-shot read: 8 n=1"), "{}", vm.show());
 });
+
+each_variant!(timerfd_with_two_cpus, |v| {
+    let (vm, _) = same_as_native(&Guest::new(program("timerfd", v)).opt("--cpus").opt("2"));
+    assert!(vm.out().contains("one-shot read: 8 n=1"), "{}", vm.show());
+});

@@ -119,10 +119,12 @@ pub fn recalc(p: &Process, t: &Thread) {
     t.signal_hint.store(v, Ordering::Release);
 }
 
-/// Marks `t` as having a signal to act on and wakes it if it sleeps in a system call.
+/// Marks `t` as having a signal to act on and wakes it if it sleeps in a system call, or
+/// interrupts it if it runs app code on another CPU (it takes the signal on the way back).
 fn kick(m: &dyn Machine, t: &Thread) {
     t.signal_hint.store(true, Ordering::Release);
     m.unpark(t.tid);
+    m.interrupt_thread(t.tid);
 }
 
 /// What a sender does when a signal's default action is to end the app and the target does
