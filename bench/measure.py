@@ -9,6 +9,8 @@ taken while the shared host is in the same state. Sections (--only picks some):
   mmap      mmap-touch: ns per page fault; -m 1G (the Linux guest cannot back 256 MiB in 256M)
   threads   futex-pingpong (ns per round trip), pthread-cond (ns per switch), spawn-threads
             (us per create+join); both pinned to one vCPU, -smp 1, -m 256M
+  mutex     mutex-contend: 1, 2, 4, 8, 16 threads on one pthread mutex, 2 vCPUs (--cpus 2 /
+            -smp 2), not pinned: ns per lock+unlock over the whole run; -m 256M
   boot      (a) Osprey's guest-measured PVH entry -> "entering the app" (--bootchart),
             (b) wall time of `osprey run hello` vs (c) QEMU running an empty PVH kernel
             (the floor), in pairs; (d) the Linux guest's LG_INIT, from every Linux boot here
@@ -35,7 +37,9 @@ ap.add_argument("--mmap-rounds", type=int, default=2)
 ap.add_argument("--syscall-mem", default="256M")
 ap.add_argument("--micro-mem", default="1G")
 ap.add_argument("--boot-mem", default="64M", help="-m of the hello / floor pair (osprey's default)")
-ap.add_argument("--only", default="syscall,mmap,threads,boot,size,mem")
+ap.add_argument("--only", default="syscall,mmap,threads,mutex,boot,size,mem")
+ap.add_argument("--mutex-n", type=int, default=2000000)
+ap.add_argument("--mutex-threads", default="1,2,4,8,16")
 ap.add_argument("--pingpong-n", type=int, default=100000)
 ap.add_argument("--spawn-rounds", type=int, default=4)
 ap.add_argument("--json", default=None, help="also write the raw figures here")
@@ -47,7 +51,7 @@ only = set(a.only.split(","))
 # microvm would otherwise leave out under some accelerators (as in the shared harness).
 LG_MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on"
 OSPREY_MACHINE = "microvm,x-option-roms=off,isa-serial=on,rtc=on"
-COMMON = ["-accel", "tcg", "-cpu", "max", "-smp", "1", "-nodefaults", "-no-user-config",
+COMMON = ["-accel", "tcg", "-cpu", "max", "-nodefaults", "-no-user-config",
           "-display", "none", "-no-reboot"]
 R = {}          # raw figures, for --json
 
@@ -88,16 +92,18 @@ def run_osprey(args, timeout=120):
     return p, (time.monotonic() - t0) * 1000
 
 
-def lg_cmd(run, n, reps, mem):
+def lg_cmd(run, n, reps, mem, smp=1, a2=None):
     append = ("console=ttyS0 quiet panic=-1 tsc_early_khz=%s tsc=reliable bench.run=%s bench.n=%s bench.reps=%d"
               % (a.tsc_khz, run, n, reps))
-    return [a.qemu, "-M", LG_MACHINE] + COMMON + ["-m", mem, "-serial", "stdio", "-kernel", a.vmlinux,
-                                                  "-initrd", a.initrd, "-append", append]
+    if a2 is not None:
+        append += " bench.a2=%s" % a2
+    return [a.qemu, "-M", LG_MACHINE] + COMMON + ["-smp", str(smp), "-m", mem, "-serial", "stdio",
+                                                  "-kernel", a.vmlinux, "-initrd", a.initrd, "-append", append]
 
 
-def run_linux(run, n, reps, mem, timeout=180):
+def run_linux(run, n, reps, mem, timeout=180, smp=1, a2=None):
     """Boot the Linux guest; returns (console text, wall ms to LG_INIT, kernel ts of LG_INIT ms, wall ms total)."""
-    cmd = lg_cmd(run, n, reps, mem)
+    cmd = lg_cmd(run, n, reps, mem, smp, a2)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)
@@ -139,24 +145,27 @@ def run_linux(run, n, reps, mem, timeout=180):
 LG_BOOTS = []   # (mem, wall ms to LG_INIT, kernel ts ms)
 
 
-def micro_pairs(name, prog, n, mem):
-    """REPS pairs: Osprey run of PROG N, then a Linux boot running it once. Returns the lists."""
+def micro_pairs(name, prog, n, mem, smp=1, a2=None):
+    """REPS pairs: Osprey run of PROG N [A2], then a Linux boot running it once, both with SMP
+    vCPUs. Returns the lists."""
     ov, lv, ratios = [], [], []
-    osprey_cmd = [a.osprey, "run", "--accel", "tcg", "--mem", mem, os.path.join(a.micro, prog), str(n)]
-    log("## %s: %d pairs, n=%s, -m %s; %s" % (name, a.reps, n, mem, load()))
+    args = [os.path.join(a.micro, prog), str(n)] + ([str(a2)] if a2 is not None else [])
+    cpus = ["--cpus", str(smp)] if smp != 1 else []
+    osprey_cmd = [a.osprey, "run", "--accel", "tcg", "--mem", mem] + cpus + args
+    log("## %s: %d pairs, n=%s, -m %s, %d vCPU(s); %s" % (name, a.reps, n, mem, smp, load()))
     log("   osprey: " + " ".join(osprey_cmd))
-    log("   linux:  " + " ".join(lg_cmd(prog, n, 1, mem)))
+    log("   linux:  " + " ".join(lg_cmd(prog, n, 1, mem, smp, a2)))
     hv = []
     for i in range(3):   # the same binary on the host, for context (not part of the ratio)
-        h = subprocess.run([os.path.join(a.micro, prog), str(n)], capture_output=True, text=True, timeout=60)
+        h = subprocess.run(args, capture_output=True, text=True, timeout=60)
         hv.append(micro_value(h.stdout, name))
     log("  host (same binary, no VM), 3 runs: %s" % fmt(hv))
     for i in range(a.reps):
-        p, ow = run_osprey(["--mem", mem, os.path.join(a.micro, prog), str(n)])
+        p, ow = run_osprey(["--mem", mem] + cpus + args)
         o = micro_value(p.stdout, name)
         if o is None or p.returncode != 0:
             log("  osprey run %d FAILED: status %d\n  stdout: %s\n  stderr: %s" % (i, p.returncode, p.stdout[-500:], p.stderr[-1500:]))
-        text, iw, ik, lw = run_linux(prog, n, 1, mem)
+        text, iw, ik, lw = run_linux(prog, n, 1, mem, smp=smp, a2=a2)
         l = micro_value(text, name)
         LG_BOOTS.append((mem, iw, ik))
         r = o / l if (o and l) else None
@@ -164,8 +173,8 @@ def micro_pairs(name, prog, n, mem):
         log("  pair %d: osprey %s (wall %.0f ms)  linux %s (wall %.0f ms, LG_INIT at %s ms wall)  ratio %s"
             % (i, o, ow, l, lw, "%.0f" % iw if iw else "-", "%.3f" % r if r else "-"))
     log("  -> osprey %s, linux %s, ratio %s; %s" % (fmt(ov), fmt(lv), fmt(ratios, 3), load()))
-    R[name] = dict(osprey=ov, linux=lv, ratio=ratios, host=hv, n=n, mem=mem, osprey_cmd=osprey_cmd,
-                   linux_cmd=lg_cmd(prog, n, 1, mem))
+    R[name] = dict(osprey=ov, linux=lv, ratio=ratios, host=hv, n=n, mem=mem, smp=smp, osprey_cmd=osprey_cmd,
+                   linux_cmd=lg_cmd(prog, n, 1, mem, smp, a2))
     return ov, lv, ratios
 
 
@@ -202,7 +211,7 @@ def boot():
     log("  host (osprey's own figures): QEMU start->exit %s ms, whole run %s ms" % (fmt(host_qemu), fmt(host_total)))
     R["bootchart"] = dict(milestones={k: ms[k] for k in order}, order=order, host_qemu=host_qemu, host_total=host_total)
 
-    floor_cmd = [a.qemu, "-M", OSPREY_MACHINE] + COMMON + ["-m", a.boot_mem, "-device",
+    floor_cmd = [a.qemu, "-M", OSPREY_MACHINE] + COMMON + ["-smp", "1", "-m", a.boot_mem, "-device",
                  "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", a.floor]
     hello_cmd = [a.osprey, "run", "--accel", "tcg", "--mem", a.boot_mem, hello]
     log("## boot (b) vs (c): %d pairs, wall ms; %s" % (a.boot_reps, load()))
@@ -290,6 +299,10 @@ if "threads" in only:
     micro_pairs("futex-pingpong", "futex-pingpong", a.pingpong_n, a.syscall_mem)
     micro_pairs("pthread-cond", "pthread-cond", a.pingpong_n, a.syscall_mem)
     micro_pairs("spawn-threads", "spawn-threads", a.spawn_rounds, a.syscall_mem)
+MUTEX_T = [int(x) for x in a.mutex_threads.split(",")]
+if "mutex" in only:
+    for t in MUTEX_T:
+        micro_pairs("mutex-contend-%d" % t, "mutex-contend", a.mutex_n, a.syscall_mem, smp=2, a2=t)
 if "boot" in only:
     boot()
 if "size" in only:
@@ -307,6 +320,21 @@ for name, unit, goal in (("syscall", "ns/call", 0.2), ("mmap-touch", "ns/fault",
         x = R[name]
         log("| %s (%s, -m %s, %d pairs) | Osprey %s | Linux %s | ratio %s | goal <= %.2fx | host %s |"
             % (name, unit, x["mem"], len(x["ratio"]), fmt(x["osprey"]), fmt(x["linux"]), fmt(x["ratio"], 3), goal, fmt(x["host"])))
+if any(("mutex-contend-%d" % t) in R for t in MUTEX_T):
+    # Throughput under contention: ns per lock+unlock with T threads on 2 vCPUs, and how much
+    # slower than one thread ("collapse": goal <= 2x for Osprey, and ahead of Linux).
+    def med(v):
+        s = stats(v)
+        return s[0] if s else None
+    one = R.get("mutex-contend-1")
+    for t in MUTEX_T:
+        x = R.get("mutex-contend-%d" % t)
+        if not x:
+            continue
+        co = ("%.2fx" % (med(x["osprey"]) / med(one["osprey"]))) if one and med(x["osprey"]) and med(one["osprey"]) else "-"
+        cl = ("%.2fx" % (med(x["linux"]) / med(one["linux"]))) if one and med(x["linux"]) and med(one["linux"]) else "-"
+        log("| mutex-contend %2d threads (ns/lock, 2 vCPUs, %d pairs) | Osprey %s | Linux %s | ratio %s | vs 1 thread: Osprey %s, Linux %s | host %s |"
+            % (t, len(x["ratio"]), fmt(x["osprey"]), fmt(x["linux"]), fmt(x["ratio"], 3), co, cl, fmt(x["host"])))
 if "bootchart" in R:
     b = R["bootchart"]
     log("| boot (a) PVH entry -> entering the app | %s ms | goal <= 1 ms |" % fmt(b["milestones"].get("entering the app", []), 2))

@@ -1,7 +1,8 @@
 /* Signals between threads: pthread_kill to a thread blocked in pause(), nanosleep or a
  * condition wait; a process-directed kill() taken by the one thread that does not block it;
  * sigwait in a dedicated thread; pthread_cancel (glibc's SIGCANCEL through tgkill) of threads
- * blocked in pause() and pthread_cond_wait. Same output as on Linux. */
+ * blocked in pause() and pthread_cond_wait; pthread_kill to a thread spinning in app code
+ * without system calls (on another CPU when there are several). Same output as on Linux. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -83,6 +84,18 @@ static void *unblocked_worker(void *arg)
     worker_tid = gettid();
     while (!handled)
         nap_ms(5);
+    return NULL;
+}
+
+static volatile int spin_seen;
+
+static void *spinner(void *arg)
+{
+    (void)arg;
+    worker_tid = gettid();
+    while (!handled)
+        ; /* no system call: only an interrupt brings the signal in */
+    spin_seen = handled;
     return NULL;
 }
 
@@ -179,5 +192,14 @@ int main(void)
     pthread_cancel(t);
     pthread_join(t, &res);
     check("cancel a thread in pthread_cond_wait", res == PTHREAD_CANCELED);
+
+    /* A thread spinning in app code takes a signal sent to it. */
+    handled = 0;
+    worker_tid = 0;
+    pthread_create(&t, NULL, spinner, NULL);
+    wait_for_worker();
+    pthread_kill(t, SIGUSR1);
+    pthread_join(t, NULL);
+    check("a spinning thread ran the handler", spin_seen == 1 && handler_tid == worker_tid);
     return failures;
 }

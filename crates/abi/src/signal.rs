@@ -155,6 +155,26 @@ pub const SI_KERNEL: i32 = 0x80;
 pub const SI_QUEUE: i32 = -1;
 pub const SI_TIMER: i32 = -2;
 pub const SI_MESGQ: i32 = -3;
+
+/// `sigev_notify` values (timer_create).
+pub const SIGEV_SIGNAL: i32 = 0;
+pub const SIGEV_NONE: i32 = 1;
+pub const SIGEV_THREAD: i32 = 2;
+pub const SIGEV_THREAD_ID: i32 = 4;
+
+/// `struct sigevent` (64 bytes) as the kernel reads it: the value, the signal, how to notify,
+/// and (SIGEV_THREAD_ID) the thread; the rest of the union is unused by the kernel.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+#[repr(C)]
+pub struct Sigevent {
+    pub sigev_value: u64,
+    pub sigev_signo: i32,
+    pub sigev_notify: i32,
+    pub sigev_notify_thread_id: i32,
+    pub __pad: [i32; 11],
+}
 pub const SI_ASYNCIO: i32 = -4;
 pub const SI_SIGIO: i32 = -5;
 pub const SI_TKILL: i32 = -6;
@@ -303,6 +323,31 @@ impl SigInfo {
         info.__rest[1] = utime as u64; // si_utime at 32
         info.__rest[2] = stime as u64; // si_stime at 40
         info
+    }
+
+    /// A POSIX timer's signal: si_tid (the timer id) and si_overrun at 16, si_value at 24.
+    pub fn timer(signo: i32, timer_id: i32, overrun: i32, value: u64) -> Self {
+        SigInfo {
+            si_signo: signo,
+            si_code: SI_TIMER,
+            si_addr: (timer_id as u32 as u64) | ((overrun as u32 as u64) << 32),
+            ..Default::default()
+        }
+        .with_value(value)
+    }
+
+    /// si_tid of a POSIX timer's signal.
+    pub fn si_timerid(&self) -> i32 {
+        self.si_addr as u32 as i32
+    }
+
+    /// si_overrun of a POSIX timer's signal.
+    pub fn si_overrun(&self) -> i32 {
+        (self.si_addr >> 32) as u32 as i32
+    }
+
+    pub fn set_si_overrun(&mut self, overrun: i32) {
+        self.si_addr = (self.si_addr & 0xffff_ffff) | ((overrun as u32 as u64) << 32);
     }
 
     /// rt_sigqueueinfo / a timer: si_value (offset 24) carries the sender's word.
@@ -480,6 +525,12 @@ impl SignalfdSiginfo {
                 s.ssi_utime = info.__rest[1];
                 s.ssi_stime = info.__rest[2];
             }
+            _ if info.si_code == SI_TIMER => {
+                s.ssi_tid = info.si_timerid() as u32;
+                s.ssi_overrun = info.si_overrun() as u32;
+                s.ssi_int = info.__rest[0] as u32 as i32;
+                s.ssi_ptr = info.__rest[0];
+            }
             _ => {
                 s.ssi_pid = info.si_pid() as u32;
                 s.ssi_uid = info.si_uid();
@@ -499,6 +550,14 @@ mod tests {
 
     #[test]
     fn layouts() {
+        assert_layout!(
+            Sigevent,
+            64,
+            sigev_value = 0,
+            sigev_signo = 8,
+            sigev_notify = 12,
+            sigev_notify_thread_id = 16
+        );
         assert_layout!(
             KernelSigaction,
             32,

@@ -54,3 +54,18 @@ each_variant!(signals_between_threads, |v| {
     let (vm, _) = same_as_native(&Guest::new(program("sig_threads", v)));
     vm.expect_checks_pass();
 });
+
+/// Signals with two vCPUs: the target thread may be running app code on the other CPU (a
+/// reschedule IPI makes it take the signal at once).
+mod two_cpus {
+    use super::common::*;
+
+    each_variant!(kill_raise_and_waits, |v| {
+        let (vm, _) = same_as_native(&Guest::new(program("sig_kill", v)).opt("--cpus").opt("2"));
+        vm.expect_checks_pass();
+    });
+    each_variant!(signals_between_threads, |v| {
+        let (vm, _) = same_as_native(&Guest::new(program("sig_threads", v)).opt("--cpus").opt("2"));
+        vm.expect_checks_pass();
+    });
+}

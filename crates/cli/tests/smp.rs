@@ -1,7 +1,7 @@
 //! SMP bring-up: `--cpus N` boots a VM whose N CPUs the kernel finds (ACPI MADT) and starts
 //! (INIT-SIPI, trampoline, per-CPU setup, one LAPIC timer interrupt each), and the program is
-//! told N by every route libcs take. The program itself still runs on the boot CPU (the
-//! scheduler that puts threads on the others comes later). `--cpus 1` skips all of it.
+//! told N by every route libcs take. (Threads on all CPUs: threads.rs.) `--cpus 1` skips all
+//! of it.
 
 #[macro_use]
 mod common;

@@ -36,19 +36,15 @@ mod two_cpus {
     });
 }
 
-/// App threads on several CPUs (opt-in: `sched=smp` on the kernel command line). Ignored by
-/// default: under load a runnable thread sometimes starves with two vCPUs (see ARCHITECTURE.md,
-/// "Threads and the scheduler"); run with `cargo test ... -- --ignored` while fixing it.
+/// App threads run on every CPU (the default with `--cpus N`), and sched_setaffinity pins.
 #[test]
-#[ignore]
 fn smp_scheduling_uses_every_cpu_and_affinity_pins() {
     for cpus in ["2", "4"] {
-        let mut cmd = Guest::new(program("parallel", Variant::Static))
+        let cmd = Guest::new(program("parallel", Variant::Static))
             .opt("--cpus")
             .opt(cpus)
             .env("SHOW", "1")
             .command();
-        cmd.env("OSPREY_KERNEL_CMDLINE", "sched=smp");
         let vm = run_command(cmd, &[], std::time::Duration::from_secs(120));
         vm.expect_status(0);
         assert!(

@@ -179,6 +179,10 @@ impl Machine for KernelMachine {
         crate::sched::unpark(tid);
     }
 
+    fn interrupt_thread(&self, tid: i32) {
+        crate::sched::interrupt_thread(tid);
+    }
+
     fn cpu_id(&self) -> u32 {
         osprey_hal::cpu::percpu::cpu_id() as u32
     }

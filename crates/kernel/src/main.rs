@@ -98,8 +98,8 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     bootchart::mark("app loaded");
     // The boot flow becomes the idle thread; the program's first thread starts with Linux's
     // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
-    // App threads on the other CPUs only when asked (`sched=smp`): see sched.rs.
-    let smp_sched = info.cmdline.split_whitespace().any(|w| w == "sched=smp");
+    // App threads run on every CPU unless `sched=up` keeps them on this one: see sched.rs.
+    let smp_sched = !info.cmdline.split_whitespace().any(|w| w == "sched=up");
     sched::init(smp_sched);
     // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
     osprey_sync::GlobalPark::install(&park::KernelPark);

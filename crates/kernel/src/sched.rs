@@ -13,9 +13,9 @@
 //!   run. An idle CPU halts.
 //! * The CPU's boot flow is its idle thread: it runs when nothing else can, and halts.
 //!
-//! * SMP (opt-in with `sched=smp` on the kernel command line until a starvation bug under
-//!   load is found: see ARCHITECTURE.md): each CPU has its own run queue and timers (`Cpu`) and
-//!   its own idle thread (the APs enter through `smp::set_ap_entry`). A woken thread goes back to the CPU it last ran on if
+//! * SMP (on with several CPUs; `sched=up` on the kernel command line keeps app threads on
+//!   CPU 0): each CPU has its own run queue and timers (`Cpu`) and its own idle thread (the
+//!   APs enter through `smp::set_ap_entry`). A woken thread goes back to the CPU it last ran on if
 //!   that CPU is idle, else to an idle CPU, else to its own; a CPU that queues work for an idle
 //!   CPU sends it a reschedule IPI. An idle CPU first looks for work on the others (stealing
 //!   the most-run thread of the longest queue) before it halts.
@@ -23,7 +23,7 @@
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use osprey_abi::Errno;
 use osprey_hal::cpu::percpu::{cpu_id, MAX_CPUS};
@@ -112,6 +112,9 @@ static PENDING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_
 
 /// Per CPU: it is running its idle thread (so work queued for it needs an IPI).
 static IDLE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Per CPU: the tid of the app thread it runs (0: its idle thread).
+static RUNNING: [AtomicI32; MAX_CPUS] = [const { AtomicI32::new(0) }; MAX_CPUS];
 
 /// Per CPU: its scheduler is running (the boot CPU from `init`, an AP from `ap_main`).
 static READY: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
@@ -223,16 +226,23 @@ pub fn with_linux_thread<R>(f: impl FnOnce(Option<&LinuxThread>) -> R) -> R {
 fn after_switch(prev: Arc<Thread>) {
     let now = monotonic_ns();
     let c = cpu_id();
-    let idle_now = task::with_current(|t| {
+    let (idle_now, tid) = task::with_current(|t| {
         let tk = task_of(t);
         tk.started.store(now, Ordering::Relaxed);
         tk.cpu.store(c, Ordering::Relaxed);
-        tk.linux.is_none()
+        (tk.linux.is_none(), tk.tid)
     });
     IDLE[c].store(idle_now, Ordering::SeqCst);
+    RUNNING[c].store(tid, Ordering::SeqCst);
     let pt = task_of(&prev);
     if pt.linux.is_none() {
-        return; // the idle thread: kept in Cpu::idle
+        // The idle thread (kept in Cpu::idle). The timer must still be looked at: the idle
+        // CPU may have been handed several threads at once (their reschedule IPIs merge into
+        // one interrupt), and the one it now runs must be preempted at the end of its slice
+        // for the others; nothing else arms that slice timer while the thread spins in app
+        // code.
+        rearm();
+        return;
     }
     let ran = now.saturating_sub(pt.started.load(Ordering::Relaxed));
     let v = pt.vruntime.fetch_add(ran, Ordering::Relaxed) + ran;
@@ -308,6 +318,18 @@ pub fn unpark(tid: i32) {
         if c == cpu_id() {
             rearm();
         }
+    }
+}
+
+/// If thread `tid` runs on another CPU, interrupts it there (a reschedule IPI): back from
+/// the interrupt to app code it takes its pending signals (`signals::at_interrupt_exit`); in
+/// kernel code it takes them at the end of its system call anyway. A thread that is queued
+/// or asleep needs nothing: it takes them when it next runs, or its wake-up did it.
+pub fn interrupt_thread(tid: i32) {
+    let me = cpu_id();
+    let online = smp::online().clamp(1, MAX_CPUS);
+    if let Some(c) = (0..online).find(|&c| c != me && RUNNING[c].load(Ordering::SeqCst) == tid) {
+        smp::send_ipi(c, smp::RESCHEDULE_VECTOR);
     }
 }
 

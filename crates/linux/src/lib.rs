@@ -302,8 +302,9 @@ impl Linux {
         signal::force_fault(&self.ctx(t), regs, info)
     }
 
-    /// The ITIMER_REAL deadline passed: SIGALRM for the process (and the next period armed,
-    /// for an interval timer). Called by the kernel's timer code, in no thread's system call.
+    /// The process's alarm passed: SIGALRM for ITIMER_REAL and the signals of the POSIX timers
+    /// that are due (and the next periods armed). Called by the kernel's timer code, in no
+    /// thread's system call.
     pub fn itimer_fired(&self) {
         let Some(t) = self
             .p
@@ -312,7 +313,7 @@ impl Linux {
         else {
             return;
         };
-        syscall::time::itimer::fired(&self.ctx(&t));
+        syscall::time::posix_timer::alarm_fired(&self.ctx(&t));
     }
 
     /// rt_sigreturn: `regs` (the caller's registers) become the ones saved in the signal

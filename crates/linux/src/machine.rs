@@ -87,6 +87,10 @@ pub trait Machine: Send + Sync {
     fn park(&self, deadline_ns: Option<u64>);
     /// Wakes thread `tid` from [`Machine::park`] (or makes its next park return at once).
     fn unpark(&self, tid: i32);
+    /// Makes thread `tid` leave app code soon if it is running there on another CPU, so that
+    /// what was just queued for it (a signal) is acted on at once rather than at its next
+    /// system call or tick.
+    fn interrupt_thread(&self, _tid: i32) {}
     /// Arms the process's real-time interval timer for `deadline_ns` (CLOCK_MONOTONIC), or
     /// disarms it: when it fires the kernel calls `Linux::itimer_fired`.
     fn set_alarm(&self, deadline_ns: Option<u64>);

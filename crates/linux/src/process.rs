@@ -45,6 +45,8 @@ pub struct SignalState {
     pub pending: crate::signal::SigQueue,
     /// ITIMER_REAL (setitimer, alarm): (deadline on CLOCK_MONOTONIC, 0 when off; interval).
     pub itimer_real: (u64, u64),
+    /// timer_create's timers.
+    pub posix_timers: crate::syscall::time::posix_timer::Timers,
 }
 
 pub struct Process {
@@ -148,6 +150,7 @@ impl SignalState {
             actions: [KernelSigaction::default(); 64],
             pending: crate::signal::SigQueue::new(),
             itimer_real: (0, 0),
+            posix_timers: crate::syscall::time::posix_timer::Timers::new(),
         }
     }
 }

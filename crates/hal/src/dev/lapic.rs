@@ -94,19 +94,26 @@ pub(crate) fn fired() {
 
 /// Arms the timer to fire once at TSC value `deadline`. `tsc_now` and the calibrated rates
 /// convert for the count-down mode.
+///
+/// Interrupts are off throughout: an interrupt handler that arms the timer itself between the
+/// bookkeeping and the device writes would leave the two disagreeing (the bookkeeping saying
+/// "armed" for a device that is not, and the scheduler then never programming it again).
 pub fn arm_at_tsc(deadline: u64) {
-    armed_slot().store(deadline.max(1), Ordering::Relaxed);
-    if DEADLINE_MODE.load(Ordering::Relaxed) {
-        write(REG_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
-        // SAFETY: TSC-deadline mode is supported (CPUID) and selected in the LVT.
-        unsafe { Msr::new(IA32_TSC_DEADLINE).write(deadline.max(1)) };
-    } else {
-        let now = crate::time::tsc();
-        let ticks = deadline.saturating_sub(now);
-        let count = crate::time::tsc_to_lapic_ticks(ticks).clamp(1, u32::MAX as u64);
-        write(REG_LVT_TIMER, TIMER_VECTOR as u32);
-        write(REG_TIMER_INIT, count as u32);
-    }
+    crate::cpu::without_interrupts(|| {
+        if DEADLINE_MODE.load(Ordering::Relaxed) {
+            write(REG_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
+            // SAFETY: TSC-deadline mode is supported (CPUID) and selected in the LVT.
+            unsafe { Msr::new(IA32_TSC_DEADLINE).write(deadline.max(1)) };
+        } else {
+            // (The first conversion may calibrate the timer, which disarms it: convert first.)
+            let now = crate::time::tsc();
+            let ticks = deadline.saturating_sub(now);
+            let count = crate::time::tsc_to_lapic_ticks(ticks).clamp(1, u32::MAX as u64);
+            write(REG_LVT_TIMER, TIMER_VECTOR as u32);
+            write(REG_TIMER_INIT, count as u32);
+        }
+        armed_slot().store(deadline.max(1), Ordering::Relaxed);
+    })
 }
 
 /// Arms the timer to fire within microseconds, whatever its mode, without needing its rate.
@@ -130,11 +137,13 @@ pub(crate) fn timer_expired() -> bool {
     }
 }
 
-/// Disarms the timer.
+/// Disarms the timer (interrupts off throughout, as in `arm_at_tsc`).
 pub fn disarm() {
-    armed_slot().store(0, Ordering::Relaxed);
-    write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
-    write(REG_TIMER_INIT, 0);
+    crate::cpu::without_interrupts(|| {
+        write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+        write(REG_TIMER_INIT, 0);
+        armed_slot().store(0, Ordering::Relaxed);
+    })
 }
 
 /// Starts the count-down timer from its maximum, masked, for calibration.

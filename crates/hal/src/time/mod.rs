@@ -94,16 +94,31 @@ fn calibrate() {
     // Two halves of 25 ms each; they must agree within 0.02% (a host that deschedules the
     // vCPU mid-measurement makes them disagree), else measure again.
     const HALF: u64 = 29_829;
-    pit::start_countdown();
-    lapic::start_calibration();
     let mut result = None;
-    for _ in 0..4 {
+    let mut agreed_tries = 0;
+    // The PIT counts down from 0xffff (55 ms) and wraps: a measurement needs 2 * HALF ticks
+    // after its first sample. A first sample taken late (the host descheduled the vCPU right
+    // after the PIT was started) or a wrap seen mid-way (descheduled for a whole period) would
+    // otherwise leave the loop below waiting for a count it can no longer reach: start over.
+    while agreed_tries < 4 {
+        pit::start_countdown();
+        lapic::start_calibration();
         let (t0, p0) = pit_sample();
         let a0 = lapic::current_count();
+        if (p0 as u64) < 2 * HALF + HALF / 8 {
+            continue;
+        }
         let mut mid = None;
+        let mut last = p0;
+        let mut wrapped = false;
         let (t2, p2, a2) = loop {
             let (t, p) = pit_sample();
-            let ticks = (p0 as u64).saturating_sub(p as u64);
+            if p > last {
+                wrapped = true;
+                break (t, p, 0);
+            }
+            last = p;
+            let ticks = (p0 - p) as u64;
             if mid.is_none() && ticks >= HALF {
                 mid = Some((t, p));
             }
@@ -111,6 +126,10 @@ fn calibrate() {
                 break (t, p, lapic::current_count());
             }
         };
+        if wrapped {
+            continue;
+        }
+        agreed_tries += 1;
         let (t1, p1) = mid.unwrap_or((t2, p2));
         let rate = |ta: u64, tb: u64, pa: u16, pb: u16| {
             (tb - ta) as u128 * pit::HZ as u128 / ((pa - pb) as u128).max(1)
@@ -122,7 +141,6 @@ fn calibrate() {
         if r1.abs_diff(r2) * 5000 <= r1 {
             break;
         }
-        pit::start_countdown();
     }
     if let Some((tsc_hz, lapic_hz)) = result {
         if TSC_HZ.load(Ordering::Relaxed) == 0 {
@@ -145,9 +163,18 @@ pub fn tsc_hz() -> u64 {
 }
 
 /// Measures the LAPIC timer against the (known) TSC over 1 ms: its rate only decides when the
-/// CPU wakes up, and sleepers re-check the TSC, so this needs no more precision.
+/// CPU wakes up, and sleepers re-check the TSC, so this needs no more precision. Interrupts
+/// are off: a handler arming the timer mid-measurement would restart the count being measured
+/// (and, the rate being still unknown, calibrate again inside this calibration).
 fn calibrate_lapic() {
+    crate::cpu::without_interrupts(calibrate_lapic_now);
+}
+
+fn calibrate_lapic_now() {
     let hz = tsc_hz();
+    if LAPIC_HZ.load(Ordering::Relaxed) != 0 {
+        return; // (measured by the TSC's calibration)
+    }
     lapic::start_calibration();
     let a0 = lapic::current_count();
     let t0 = tsc();

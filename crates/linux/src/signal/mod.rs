@@ -91,6 +91,18 @@ impl SigQueue {
         Some(info)
     }
 
+    /// The first queued signal `f` picks (a POSIX timer finds its own still-queued signal to
+    /// count an overrun in it rather than queue another).
+    pub fn find_mut(&mut self, f: impl Fn(&SigInfo) -> bool) -> Option<&mut SigInfo> {
+        self.infos.iter_mut().find(|x| f(x))
+    }
+
+    /// Drops the queued signals `f` picks (a deleted timer's).
+    pub fn remove_where(&mut self, f: impl Fn(&SigInfo) -> bool) {
+        self.infos.retain(|x| !f(x));
+        self.set = self.infos.iter().fold(0, |m, x| m | sigmask(x.si_signo));
+    }
+
     /// Drops every queued instance of the signals in `set` (they became ignored).
     pub fn discard(&mut self, set: u64) {
         self.infos.retain(|x| sigmask(x.si_signo) & set == 0);
@@ -119,10 +131,12 @@ pub fn recalc(p: &Process, t: &Thread) {
     t.signal_hint.store(v, Ordering::Release);
 }
 
-/// Marks `t` as having a signal to act on and wakes it if it sleeps in a system call.
+/// Marks `t` as having a signal to act on and wakes it if it sleeps in a system call, or
+/// interrupts it if it runs app code on another CPU (it takes the signal on the way back).
 fn kick(m: &dyn Machine, t: &Thread) {
     t.signal_hint.store(true, Ordering::Release);
     m.unpark(t.tid);
+    m.interrupt_thread(t.tid);
 }
 
 /// What a sender does when a signal's default action is to end the app and the target does

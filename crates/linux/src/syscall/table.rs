@@ -221,6 +221,11 @@ syscalls! {
     SYS_EXIT => task::exit::sys_exit / 1 [Int];
     SYS_FLOCK => fs::flock::sys_flock / 2 [Fd, Int];
     SYS_TIMERFD_CREATE => time::timerfd::sys_timerfd_create / 2 [ClockId, UInt];
+    SYS_TIMER_CREATE => time::posix_timer::sys_timer_create / 3 [ClockId, Ptr, Ptr];
+    SYS_TIMER_SETTIME => time::posix_timer::sys_timer_settime / 4 [Int, Int, Ptr, Ptr];
+    SYS_TIMER_GETTIME => time::posix_timer::sys_timer_gettime / 2 [Int, Ptr];
+    SYS_TIMER_GETOVERRUN => time::posix_timer::sys_timer_getoverrun / 1 [Int];
+    SYS_TIMER_DELETE => time::posix_timer::sys_timer_delete / 1 [Int];
     SYS_TIMERFD_SETTIME => time::timerfd::sys_timerfd_settime / 4 [Fd, UInt, Ptr, Ptr];
     SYS_TIMERFD_GETTIME => time::timerfd::sys_timerfd_gettime / 2 [Fd, Ptr];
     SYS_EXIT_GROUP => task::exit::sys_exit_group / 1 [Int];

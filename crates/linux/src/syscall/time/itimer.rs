@@ -1,7 +1,8 @@
 //! setitimer, getitimer, alarm: the process's real-time interval timer (ITIMER_REAL), which
 //! sends SIGALRM to the process when it expires (si_code SI_KERNEL, as Linux's it_real_fn),
 //! then re-arms itself every `it_interval`. The kernel's timer list holds the deadline (no
-//! periodic tick); `Linux::itimer_fired` runs when it passes.
+//! periodic tick), in the process's one alarm it shares with the POSIX timers
+//! (`posix_timer::rearm_alarm`); `Linux::itimer_fired` runs when it passes.
 //!
 //! ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time and are not implemented:
 //! ENOSYS.
@@ -45,7 +46,7 @@ fn set(cx: &Ctx, value_ns: u64, interval_ns: u64) -> Itimerval {
         cx.m.monotonic_ns().saturating_add(value_ns)
     };
     cx.p.signals.lock().itimer_real = (deadline, if deadline == 0 { 0 } else { interval_ns });
-    cx.m.set_alarm((deadline != 0).then_some(deadline));
+    super::posix_timer::rearm_alarm(cx);
     old
 }
 
@@ -104,7 +105,7 @@ pub fn sys_alarm(cx: &Ctx, seconds: u32) -> SysResult {
 /// The deadline passed (called by the kernel through `Linux::itimer_fired`).
 pub fn fired(cx: &Ctx) {
     let now = cx.m.monotonic_ns();
-    let next = {
+    {
         let mut s = cx.p.signals.lock();
         let (deadline, interval) = s.itimer_real;
         if deadline == 0 {
@@ -113,7 +114,7 @@ pub fn fired(cx: &Ctx) {
         if now < deadline {
             // An early or stale wake-up: keep waiting.
             drop(s);
-            cx.m.set_alarm(Some(deadline));
+            super::posix_timer::rearm_alarm(cx);
             return;
         }
         // Overruns are not queued: the next period after now (0: a one-shot timer).
@@ -122,9 +123,8 @@ pub fn fired(cx: &Ctx) {
             Some(missed) => deadline.saturating_add((missed + 1).saturating_mul(interval)),
         };
         s.itimer_real = (next, if next == 0 { 0 } else { interval });
-        next
-    };
-    cx.m.set_alarm((next != 0).then_some(next));
+    }
+    super::posix_timer::rearm_alarm(cx);
     let info = SigInfo::from_process(SIGALRM, SI_KERNEL, 0, 0);
     crate::signal::send_to_process(cx, info);
 }

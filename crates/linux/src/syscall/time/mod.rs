@@ -2,6 +2,7 @@
 
 pub mod clock;
 pub mod itimer;
+pub mod posix_timer;
 pub mod sleep;
 pub mod timerfd;
 
