@@ -46,7 +46,10 @@ fn main() {
                 .map_err(|e| format!("OSPREY_KERNEL={}: {e}", path.display()))
         }
         None => {
-            for dir in ["kernel", "hal", "linux", "vfs", "mm", "elf", "abi", "proto"] {
+            for dir in [
+                "kernel", "hal", "linux", "vfs", "mm", "elf", "abi", "proto", "net", "sched",
+                "sync",
+            ] {
                 println!(
                     "cargo:rerun-if-changed={}",
                     workspace.join("crates").join(dir).display()

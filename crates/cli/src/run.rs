@@ -247,6 +247,9 @@ pub fn build(b: crate::options::BuildArgs) -> Result<i32> {
 
 pub fn run(a: RunArgs) -> Result<i32> {
     let started = Instant::now();
+    // Published ports must be free before anything else happens.
+    let net = a.net_config();
+    net.check_host_ports().map_err(|e| anyhow!(e))?;
     let kernel = crate::kernel_image::load()?;
     let host_dir = std::env::current_dir().context("the current directory")?;
     // The program: resolved and packed now, or taken from an image `osprey build` wrote.
@@ -314,6 +317,22 @@ pub fn run(a: RunArgs) -> Result<i32> {
         pack::include(&mut run_files, &f.host, &f.guest)
             .with_context(|| format!("packing the argument {}", f.host.display()))?;
     }
+    // DNS: an /etc/resolv.conf naming QEMU's DNS proxy, unless the program's files bring
+    // their own.
+    let has_resolv = match (&a.image, &program) {
+        (Some(img), _) => pack::image_has_file(img, "etc/resolv.conf").unwrap_or(false),
+        _ => a
+            .volume
+            .iter()
+            .chain(a.include.iter())
+            .any(|(_, g)| g == "/etc" || g == "/etc/resolv.conf"),
+    };
+    if !has_resolv {
+        let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        if let Some(text) = net.resolv_conf(&host) {
+            run_files.file("/etc/resolv.conf", pack::Source::Bytes(text.into_bytes()), 0o644);
+        }
+    }
     let image = run_files;
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
@@ -372,7 +391,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         cpus: a.cpus,
         kernel: kernel_path,
         initrd: initrd_path,
-        append: kernel_cmdline(&engine_name),
+        append: kernel_cmdline(&engine_name) + &net.kernel_cmdline(),
+        net: net.qemu_args(),
     };
 
     if a.verbose {

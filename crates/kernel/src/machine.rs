@@ -120,6 +120,8 @@ impl Machine for KernelMachine {
     }
 
     fn idle(&self, until_ns: u64) {
+        // What the thread queued on sockets goes out before it sleeps.
+        crate::net::poll();
         // The UART raises no interrupt yet, so wake at least every 200 us to look at it.
         let soon = since_boot_ns().saturating_add(200_000).min(until_ns);
         crate::sched::park(Some(soon));

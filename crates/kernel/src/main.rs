@@ -12,6 +12,7 @@ mod cpuinfo;
 mod file_pages;
 mod logger;
 mod machine;
+mod net;
 mod page_table;
 mod park;
 mod rng;
@@ -96,6 +97,9 @@ fn main(info: osprey_hal::BootInfo) -> ! {
         }
     };
     bootchart::mark("app loaded");
+    // The network card, if QEMU gave one (after the launch record: --verbose runs the card's
+    // self-check).
+    net::init(info.cmdline, log::max_level() >= log::LevelFilter::Debug);
     // The boot flow becomes the idle thread; the program's first thread starts with Linux's
     // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
     // App threads on the other CPUs only when asked (`sched=smp`): see sched.rs.
