@@ -180,8 +180,7 @@ impl NetConfig {
 
     /// The nameserver the guest should use.
     fn dns(&self) -> Ipv4Addr {
-        self.slirp()
-            .map_or(Ipv4Addr::new(10, 0, 2, 3), |s| s.dns)
+        self.slirp().map_or(Ipv4Addr::new(10, 0, 2, 3), |s| s.dns)
     }
 
     /// QEMU arguments for the card and its backend (none with `--net none`).
@@ -199,7 +198,10 @@ impl NetConfig {
         }
         for p in &self.publish {
             // The guest address: slirp's first DHCP address unless --ip says otherwise.
-            let guest = slirp.as_ref().map(|s| s.guest.to_string()).unwrap_or_default();
+            let guest = slirp
+                .as_ref()
+                .map(|s| s.guest.to_string())
+                .unwrap_or_default();
             netdev.push_str(&format!(
                 ",hostfwd={}:{}:{}-{}:{}",
                 p.proto.name(),
@@ -228,7 +230,10 @@ impl NetConfig {
             (NetMode::None, _) => String::new(),
             (NetMode::User, None) => format!(" {NET}=virtio"),
             (NetMode::User, Some(s)) => {
-                format!(" {NET}=virtio {IP}={}/{} {GATEWAY}={}", s.guest, s.prefix, s.gw)
+                format!(
+                    " {NET}=virtio {IP}={}/{} {GATEWAY}={}",
+                    s.guest, s.prefix, s.gw
+                )
             }
         }
     }
@@ -239,7 +244,9 @@ impl NetConfig {
         if self.mode == NetMode::None {
             return None;
         }
-        let mut s = String::from("# written by osprey: QEMU's user-network DNS proxy, which asks the host's resolvers\n");
+        let mut s = String::from(
+            "# written by osprey: QEMU's user-network DNS proxy, which asks the host's resolvers\n",
+        );
         s.push_str(&format!("nameserver {}\n", self.dns()));
         for line in host_resolv.lines() {
             let l = line.trim_start();
@@ -322,8 +329,16 @@ mod tests {
         assert_eq!((p.host_port, p.guest_port), (5353, 53));
         assert_eq!(parse_publish("11211:11211/tcp").unwrap().proto, Proto::Tcp);
         for bad in [
-            "80", "a:80", "80:b", "0:80", "80:0", "70000:80", "1:2:3:4", "8080:80/sctp",
-            "localhost:80:80", "",
+            "80",
+            "a:80",
+            "80:b",
+            "0:80",
+            "80:0",
+            "70000:80",
+            "1:2:3:4",
+            "8080:80/sctp",
+            "localhost:80:80",
+            "",
         ] {
             assert!(parse_publish(bad).is_err(), "{bad}");
         }
@@ -332,8 +347,18 @@ mod tests {
 
     #[test]
     fn ip_syntax() {
-        assert_eq!(parse_ip("10.0.2.15/24"), Ok((Ipv4Addr::new(10, 0, 2, 15), 24)));
-        for bad in ["10.0.2.15", "10.0.2.15/0", "10.0.2.15/31", "10.0.2.0/24", "10.0.2.255/24", "x/24"] {
+        assert_eq!(
+            parse_ip("10.0.2.15/24"),
+            Ok((Ipv4Addr::new(10, 0, 2, 15), 24))
+        );
+        for bad in [
+            "10.0.2.15",
+            "10.0.2.15/0",
+            "10.0.2.15/31",
+            "10.0.2.0/24",
+            "10.0.2.255/24",
+            "x/24",
+        ] {
             assert!(parse_ip(bad).is_err(), "{bad}");
         }
     }
@@ -354,7 +379,9 @@ mod tests {
             ]
         );
         assert_eq!(c.kernel_cmdline(), " net=virtio");
-        let r = c.resolv_conf("nameserver 127.0.0.53\nsearch example.com\noptions edns0\n").unwrap();
+        let r = c
+            .resolv_conf("nameserver 127.0.0.53\nsearch example.com\noptions edns0\n")
+            .unwrap();
         assert!(r.contains("nameserver 10.0.2.3\n"), "{r}");
         assert!(r.contains("search example.com\n"));
         assert!(!r.contains("127.0.0.53"));
@@ -374,8 +401,14 @@ mod tests {
             "user,id=n0,net=192.168.7.0/24,host=192.168.7.1,dns=192.168.7.3,dhcpstart=192.168.7.10,\
              hostfwd=tcp:127.0.0.1:8000-192.168.7.10:8000"
         );
-        assert_eq!(c.kernel_cmdline(), " net=virtio ip=192.168.7.10/24 gw=192.168.7.1");
-        assert!(c.resolv_conf("").unwrap().contains("nameserver 192.168.7.3\n"));
+        assert_eq!(
+            c.kernel_cmdline(),
+            " net=virtio ip=192.168.7.10/24 gw=192.168.7.1"
+        );
+        assert!(c
+            .resolv_conf("")
+            .unwrap()
+            .contains("nameserver 192.168.7.3\n"));
         // The guest at .3: the DNS proxy moves to .4.
         let c = NetConfig {
             ip: Some(parse_ip("10.0.2.3/24").unwrap()),
@@ -405,7 +438,10 @@ mod tests {
             gw: Some(Ipv4Addr::new(10, 0, 3, 2)),
             ..user(&[])
         };
-        assert!(wrong_gw.validate().unwrap_err().contains("not in the network"));
+        assert!(wrong_gw
+            .validate()
+            .unwrap_err()
+            .contains("not in the network"));
         let gw_only = NetConfig {
             gw: Some(Ipv4Addr::new(10, 0, 2, 2)),
             ..user(&[])

@@ -438,14 +438,29 @@ mod tests {
 
     #[test]
     fn network_options() {
-        let r = parse(&["-p", "8080:80", "--publish", "0.0.0.0:53:53/udp", "--ip", "10.0.2.20/24",
-                        "--gw", "10.0.2.2", "prog", "-p", "1:2"]).unwrap();
+        let r = parse(&[
+            "-p",
+            "8080:80",
+            "--publish",
+            "0.0.0.0:53:53/udp",
+            "--ip",
+            "10.0.2.20/24",
+            "--gw",
+            "10.0.2.2",
+            "prog",
+            "-p",
+            "1:2",
+        ])
+        .unwrap();
         assert_eq!(r.publish.len(), 2);
         assert_eq!(r.publish[0].host_port, 8080);
         assert_eq!(r.publish[1].proto, crate::net::Proto::Udp);
         assert_eq!(r.ip, Some(("10.0.2.20".parse().unwrap(), 24)));
         assert_eq!(r.args(), ["-p", "1:2"]); // after PROGRAM: the program's
-        assert_eq!(parse(&["--net", "none", "prog"]).unwrap().net, crate::net::NetMode::None);
+        assert_eq!(
+            parse(&["--net", "none", "prog"]).unwrap().net,
+            crate::net::NetMode::None
+        );
         for bad in [
             &["-p", "80", "prog"][..],
             &["-p", "x:80", "prog"],

@@ -318,19 +318,25 @@ pub fn run(a: RunArgs) -> Result<i32> {
             .with_context(|| format!("packing the argument {}", f.host.display()))?;
     }
     // DNS: an /etc/resolv.conf naming QEMU's DNS proxy, unless the program's files bring
-    // their own.
-    let has_resolv = match (&a.image, &program) {
-        (Some(img), _) => pack::image_has_file(img, "etc/resolv.conf").unwrap_or(false),
-        _ => a
-            .volume
-            .iter()
-            .chain(a.include.iter())
-            .any(|(_, g)| g == "/etc" || g == "/etc/resolv.conf"),
-    };
+    // their own (an image's, a volume or include over /etc, a file argument).
+    let named = arg_files.iter().any(|f| f.guest == "/etc/resolv.conf");
+    let has_resolv = named
+        || match (&a.image, &program) {
+            (Some(img), _) => pack::image_has_file(img, "etc/resolv.conf").unwrap_or(false),
+            _ => a
+                .volume
+                .iter()
+                .chain(a.include.iter())
+                .any(|(_, g)| g == "/etc" || g == "/etc/resolv.conf"),
+        };
     if !has_resolv {
         let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
         if let Some(text) = net.resolv_conf(&host) {
-            run_files.file("/etc/resolv.conf", pack::Source::Bytes(text.into_bytes()), 0o644);
+            run_files.file(
+                "/etc/resolv.conf",
+                pack::Source::Bytes(text.into_bytes()),
+                0o644,
+            );
         }
     }
     let image = run_files;

@@ -53,9 +53,42 @@ fn write(base: *mut u32, reg: u32, v: u32) {
     }
 }
 
+/// QEMU microvm's I/O APICs: GSIs 0-23, and 24-47 with `ioapic2` (on by default).
+const MICROVM_IOAPICS: [(u32, u32); 2] = [(0xfec0_0000, 0), (0xfec1_0000, 24)];
+
+/// The I/O APICs: the MADT's if it was read at boot (several CPUs), else QEMU microvm's two
+/// fixed ones, each kept only if its version register answers like an I/O APIC (a missing
+/// chip reads as all zeros or all ones). This spares a one-CPU VM the MADT.
+pub fn chips() -> alloc::vec::Vec<crate::boot::IoApic> {
+    crate::cpu::without_interrupts(|| {
+        let _g = LOCK.lock();
+        chips_locked()
+    })
+}
+
+fn chips_locked() -> alloc::vec::Vec<crate::boot::IoApic> {
+    if let Some(listed) = crate::boot::ioapics_if_read() {
+        return listed.to_vec();
+    }
+    MICROVM_IOAPICS
+        .iter()
+        .filter(|&&(address, _)| {
+            let base = phys_to_virt(PhysAddr(address as u64)) as *mut u32;
+            let v = read(base, REG_VERSION);
+            let (version, last) = (v & 0xff, (v >> 16) & 0xff);
+            (0x11..=0x20).contains(&version) && last > 0 && last < 0xff
+        })
+        .map(|&(address, gsi_base)| crate::boot::IoApic {
+            id: 0,
+            address,
+            gsi_base,
+        })
+        .collect()
+}
+
 /// The register window and redirection entry (low register) of `gsi`. Callers hold LOCK.
 fn entry_for(gsi: u32) -> Option<(*mut u32, u32)> {
-    crate::boot::ioapics().iter().find_map(|io| {
+    chips_locked().iter().find_map(|io| {
         let base = phys_to_virt(PhysAddr(io.address as u64)) as *mut u32;
         let pins = ((read(base, REG_VERSION) >> 16) & 0xff) + 1;
         (io.gsi_base <= gsi && gsi < io.gsi_base + pins)
@@ -82,7 +115,15 @@ fn set_masked(vector: u8, masked: bool) {
     crate::cpu::without_interrupts(|| {
         let _g = LOCK.lock();
         let low = read(base, reg);
-        write(base, reg, if masked { low | LOW_MASKED } else { low & !LOW_MASKED });
+        write(
+            base,
+            reg,
+            if masked {
+                low | LOW_MASKED
+            } else {
+                low & !LOW_MASKED
+            },
+        );
     });
 }
 

@@ -59,7 +59,10 @@ fn kernel_virt_to_phys(v: u64) -> u64 {
     if v >= KERNEL_VMA {
         v - KERNEL_VMA
     } else {
-        assert!(v >= DIRECT_MAP_BASE, "DMA buffer outside kernel memory: {v:#x}");
+        assert!(
+            v >= DIRECT_MAP_BASE,
+            "DMA buffer outside kernel memory: {v:#x}"
+        );
         v - DIRECT_MAP_BASE
     }
 }
@@ -143,7 +146,7 @@ pub fn mmio_slots(cmdline: &str) -> alloc::vec::Vec<MmioSlot> {
     if !listed.is_empty() {
         return listed;
     }
-    let two_ioapics = crate::boot::ioapics().iter().any(|io| io.gsi_base == 24);
+    let two_ioapics = ioapic::chips().iter().any(|io| io.gsi_base == 24);
     let (first_gsi, count) = if two_ioapics { (24, 24) } else { (5, 8) };
     (0..count)
         .rev()
@@ -317,7 +320,9 @@ impl VirtioNet {
             return false;
         };
         let Some(mut b) = self.rx.get_mut(token as usize).and_then(Option::take) else {
-            log::error!("virtio-net: the device used receive token {token}, which it does not hold");
+            log::error!(
+                "virtio-net: the device used receive token {token}, which it does not hold"
+            );
             return false;
         };
         // SAFETY: `b` is the buffer given to receive_begin under this token.
@@ -335,7 +340,9 @@ impl VirtioNet {
     fn reclaim(&mut self) {
         while let Some(token) = self.raw.poll_transmit() {
             let Some((b, n)) = self.tx_busy.get_mut(token as usize).and_then(Option::take) else {
-                log::error!("virtio-net: the device used transmit token {token}, which it does not hold");
+                log::error!(
+                    "virtio-net: the device used transmit token {token}, which it does not hold"
+                );
                 return;
             };
             // SAFETY: the same buffer and length given to transmit_begin under this token.
