@@ -89,7 +89,11 @@ pub fn config_from_cmdline(cmdline: &str) -> Config {
         Some((parse_ipv4(a)?, p))
     });
     let gateway = cmdline::get(cmdline, cmdline::GATEWAY).and_then(parse_ipv4);
-    Config { ip, gateway }
+    Config {
+        ip,
+        gateway,
+        ..Default::default()
+    }
 }
 
 /// Brings up the card and the stack, if the VM has a card. `self_check`: first prove the
