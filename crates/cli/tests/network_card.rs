@@ -89,9 +89,7 @@ fn resolv_conf_names_the_dns_proxy() {
     require_busybox();
     // (Through sh builtins: a file named as an argument would be packed from the host, and
     // there is no fork for cat.)
-    let run = Guest::new(BUSYBOX)
-        .args(["sh", "-c", RESOLV])
-        .run();
+    let run = Guest::new(BUSYBOX).args(["sh", "-c", RESOLV]).run();
     run.expect_status(0);
     assert!(
         run.out().lines().any(|l| l == "nameserver 10.0.2.3"),

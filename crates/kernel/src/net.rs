@@ -17,7 +17,9 @@
 //!   in the scheduler's timer list (`sched::set_net_timer`); when it passes it raises
 //!   `PENDING` the same way.
 //! * **A thread waits** (`Machine::idle`, used by blocking socket calls, poll and select):
-//!   it polls before it sleeps, so what it just queued goes out.
+//!   it serves a pending poll before it sleeps. (The socket calls poll the stack themselves
+//!   right after queuing data, so what a thread sends goes out at once; an unconditional
+//!   poll here would cost every pipe wait a stack poll.)
 //!
 //! After a poll that changed some socket's readiness, `iowait::notify` wakes the waiters.
 //! `Stack::poll` must therefore never sleep (spin locks only): it runs in the idle thread and
