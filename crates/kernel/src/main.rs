@@ -97,9 +97,6 @@ fn main(info: osprey_hal::BootInfo) -> ! {
         }
     };
     bootchart::mark("app loaded");
-    // The network card, if QEMU gave one (after the launch record: --verbose runs the card's
-    // self-check).
-    net::init(info.cmdline, log::max_level() >= log::LevelFilter::Debug);
     // The boot flow becomes the idle thread; the program's first thread starts with Linux's
     // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
     // App threads on the other CPUs only when asked (`sched=smp`): see sched.rs.
@@ -107,6 +104,9 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     sched::init(smp_sched);
     // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
     osprey_sync::GlobalPark::install(&park::KernelPark);
+    // The network card, if QEMU gave one: after the launch record (--verbose runs the card's
+    // self-check) and the scheduler (the stack's first poll arms its timer).
+    net::init(info.cmdline, log::max_level() >= log::LevelFilter::Debug);
     let frame = trap::TrapFrame {
         rip: entry.rip,
         rsp: entry.rsp,

@@ -136,7 +136,8 @@ pub fn init(cmdline: &str, self_check: bool) {
     IRQ.call_once(|| irq);
     osprey_net::init(Box::new(Card(card)), config, monotonic_ns());
     crate::bootchart::mark("network card ready");
-    PENDING.store(true, Ordering::SeqCst);
+    // The first poll starts DHCP and arms the stack's timer, whatever the app does first.
+    poll();
 }
 
 fn fmt_mac(m: [u8; 6]) -> alloc::string::String {
