@@ -62,9 +62,10 @@ impl Nic for Card {
     }
 
     fn can_transmit(&self) -> bool {
-        // The trait's `&self` cannot reclaim sent buffers; `transmit` does, and says false
-        // when full, which the stack handles as "try later".
-        true
+        // Sent buffers are taken back by every receive (the stack's poll receives first)
+        // and transmit, so this is current enough; a false "full" only delays a frame to
+        // the next poll, while a false "free" would make the stack drop it.
+        self.0.can_transmit_now()
     }
 
     fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {

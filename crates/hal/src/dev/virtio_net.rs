@@ -315,7 +315,10 @@ impl VirtioNet {
 
     /// Hands the oldest received frame to `consume` and gives its buffer back to the device;
     /// false when none is waiting.
+    /// Also takes back the transmit buffers the device is done with, so that
+    /// [`VirtioNet::can_transmit_now`] (called without `&mut`) sees them free.
     pub fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
+        self.reclaim();
         let Some(token) = self.raw.poll_receive() else {
             return false;
         };
@@ -356,6 +359,12 @@ impl VirtioNet {
     /// Whether a frame could be sent now.
     pub fn can_transmit(&mut self) -> bool {
         self.reclaim();
+        self.raw.can_send()
+    }
+
+    /// Whether a frame could be sent now, counting as busy the buffers the device finished
+    /// with since the last `receive`, `transmit` or `can_transmit` (which take them back).
+    pub fn can_transmit_now(&self) -> bool {
         self.raw.can_send()
     }
 
