@@ -29,6 +29,26 @@ use crate::EXIT_RUNNER_FAILED;
 
 /// Exit status when --timeout killed the VM (as timeout(1)).
 const EXIT_TIMEOUT: i32 = 124;
+/// How long the app has to end after a forwarded SIGINT/SIGTERM/SIGHUP before the VM is
+/// killed (docker stop's default).
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The pipe to the guest's console, shared by the stdin pump and the signal forwarder: each
+/// `write` puts the whole buffer under the lock, so frames never interleave.
+#[derive(Clone)]
+struct ToGuest(Arc<Mutex<std::process::ChildStdin>>);
+
+impl Write for ToGuest {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        w.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+}
 /// Exit status when our stdout was closed: what a native program killed by SIGPIPE gives.
 const EXIT_STDOUT_CLOSED: i32 = 128 + 13;
 
@@ -343,9 +363,11 @@ pub fn run(a: RunArgs) -> Result<i32> {
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
 
-    // Signals: record which one arrived; the loop below kills QEMU and reports 128+N. (A ^C in
-    // the terminal reaches QEMU too, same process group; either way we end up here.)
-    // Installed before the temporary directory exists, so that it is always removed.
+    // Signals: record which one arrived; the loop below forwards it to the app (which ends
+    // with 128+N by default, or shuts down its own way) and kills QEMU if the app is not done
+    // within STOP_GRACE or a second signal comes. (QEMU runs in its own process group, so a
+    // ^C in the terminal reaches osprey only.) Installed before the temporary directory
+    // exists, so that it is always removed.
     let signalled = Arc::new(AtomicUsize::new(0));
     for sig in [
         signal_hook::consts::SIGINT,
@@ -435,7 +457,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
         }),
     );
 
-    let to_guest = child.stdin.take().expect("piped stdin");
+    let to_guest = ToGuest(Arc::new(Mutex::new(
+        child.stdin.take().expect("piped stdin"),
+    )));
+    let mut signal_to_guest = to_guest.clone();
     // Stdin waits for the guest's first frame (Ready): the guest's UART setup discards bytes
     // that arrive before it.
     let guest_ready = Arc::new((Mutex::new(false), Condvar::new()));
@@ -479,11 +504,43 @@ pub fn run(a: RunArgs) -> Result<i32> {
 
     let deadline = a.timeout.map(|t| Instant::now() + t);
     let qemu_started = Instant::now();
+    // A signal forwarded to the app: which, and when the VM is killed if still running.
+    let mut forwarded: Option<(usize, Instant)> = None;
     loop {
-        let sig = signalled.load(Ordering::SeqCst);
+        let sig = signalled.swap(0, Ordering::SeqCst);
         if sig != 0 {
-            kill(&mut child);
-            return Ok(128 + sig as i32);
+            // Before the guest's console is up (a frame sent now would be lost) or at a
+            // second signal: stop at once.
+            if !console.got_frames || forwarded.is_some() {
+                kill(&mut child);
+                return Ok(128 + sig as i32);
+            }
+            let mut f = Vec::new();
+            osprey_proto::frame::encode(
+                &mut f,
+                osprey_proto::frame::InTag::Signal as u8,
+                &(sig as u32).to_le_bytes(),
+            );
+            if signal_to_guest
+                .write_all(&f)
+                .and_then(|()| signal_to_guest.flush())
+                .is_err()
+            {
+                kill(&mut child);
+                return Ok(128 + sig as i32);
+            }
+            forwarded = Some((sig, Instant::now() + STOP_GRACE));
+        }
+        if let Some((sig, by)) = forwarded {
+            if Instant::now() >= by {
+                kill(&mut child);
+                let _ = writeln!(
+                    console.err(),
+                    "osprey: the program did not stop within {}s of the signal; the VM was killed",
+                    STOP_GRACE.as_secs()
+                );
+                return Ok(128 + sig as i32);
+            }
         }
         if console.stdout_closed {
             kill(&mut child);
@@ -535,10 +592,11 @@ pub fn run(a: RunArgs) -> Result<i32> {
         );
     }
     if console.exit_status.is_none() {
-        // A ^C kills QEMU as well; give our handler a moment to record it.
+        // QEMU killed by the signal that reached us too (sent to the whole group by kill(1)
+        // with a negative pid, say): give our handler a moment to record it.
         thread::sleep(Duration::from_millis(20));
         let sig = signalled.load(Ordering::SeqCst);
-        if sig != 0 {
+        if let Some(sig) = (sig != 0).then_some(sig).or(forwarded.map(|(s, _)| s)) {
             return Ok(128 + sig as i32);
         }
     }
@@ -591,8 +649,12 @@ pub fn run(a: RunArgs) -> Result<i32> {
 }
 
 fn spawn(cfg: &VmConfig) -> Result<Child> {
+    use std::os::unix::process::CommandExt as _;
     Command::new(&cfg.qemu)
         .args(qemu::args(cfg))
+        // Its own process group: a ^C in the terminal goes to osprey, which forwards it to
+        // the app, instead of killing QEMU under it.
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

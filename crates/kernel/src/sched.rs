@@ -401,6 +401,7 @@ fn expire_timers() {
         }
     }
     crate::net::poll_if_pending();
+    crate::stdin::serve_pending();
 }
 
 /// Whether the timer must be programmed to fire at TSC `tsc`: it is not armed, armed later,
@@ -541,6 +542,7 @@ pub fn idle_loop() -> ! {
         osprey_hal::cpu::halt_unless(|| {
             !PENDING[me].load(Ordering::Relaxed)
                 && !crate::net::pending()
+                && !crate::stdin::irq_pending()
                 && CPUS[me].lock().runq.is_empty()
         });
     }

@@ -142,7 +142,13 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
             if net {
                 crate::net::on_interrupt();
             }
+            // So is the console's (host input, forwarded signals).
+            let console = crate::stdin::is_irq(vector);
+            if console {
+                crate::stdin::on_interrupt();
+            }
             if net
+                || console
                 || vector == osprey_hal::dev::lapic::TIMER_VECTOR
                 || vector == osprey_hal::cpu::smp::RESCHEDULE_VECTOR
             {

@@ -73,6 +73,10 @@ pub enum InTag {
     Stdin = 1,
     /// The host's standard input reached end of file (payload empty).
     StdinEof = 2,
+    /// `osprey` received a signal (SIGINT, SIGTERM, SIGHUP) meant for the app: payload is
+    /// the signal number, `u32` LE. The kernel sends it to the process, as `docker stop`
+    /// does; its default action ends the app with 128+N, a handler may shut down cleanly.
+    Signal = 3,
 }
 
 impl InTag {
@@ -80,6 +84,7 @@ impl InTag {
         match v {
             1 => Some(InTag::Stdin),
             2 => Some(InTag::StdinEof),
+            3 => Some(InTag::Signal),
             _ => None,
         }
     }
