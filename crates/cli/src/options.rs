@@ -29,7 +29,9 @@ Exit status:
          kernel panic, the VM stopped without reporting a status (one line on stderr says
          which).
   124    --timeout expired and the VM was killed.
-  130    interrupted (Ctrl-C); 143 for SIGTERM, 129 for SIGHUP.
+  130    interrupted (Ctrl-C); 143 for SIGTERM, 129 for SIGHUP. The signal is passed to the
+         program first (like docker stop): one that handles it exits with its own status;
+         a second signal or 10 s later the VM is killed.
   141    osprey's standard output was closed (e.g. `| head -1`): the VM was stopped, as a
          native program would die of SIGPIPE.
   2      invalid command line (usage error).
