@@ -749,6 +749,21 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn image_file_lookup_walks_the_headers() {
+        let d = tempfile::tempdir().unwrap();
+        let host = d.path().join("prog");
+        fs::write(&host, vec![7u8; 10_000]).unwrap();
+        let pack = base(&program(&host));
+        let img = d.path().join("img");
+        let mut bytes = Vec::new();
+        pack.write_newc(&mut bytes).unwrap();
+        fs::write(&img, &bytes).unwrap();
+        assert!(image_has_file(&img, "etc/hosts").unwrap());
+        assert!(image_has_file(&img, "opt/app/prog").unwrap());
+        assert!(!image_has_file(&img, "etc/resolv.conf").unwrap());
+    }
+
+    #[test]
     fn archive_round_trips() {
         let d = tempfile::tempdir().unwrap();
         let host = d.path().join("prog");
