@@ -460,7 +460,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let to_guest = ToGuest(Arc::new(Mutex::new(
         child.stdin.take().expect("piped stdin"),
     )));
-    let mut signal_to_guest = to_guest.clone();
+    let signal_to_guest = to_guest.clone();
     // Stdin waits for the guest's first frame (Ready): the guest's UART setup discards bytes
     // that arrive before it.
     let guest_ready = Arc::new((Mutex::new(false), Condvar::new()));
@@ -521,14 +521,13 @@ pub fn run(a: RunArgs) -> Result<i32> {
                 osprey_proto::frame::InTag::Signal as u8,
                 &(sig as u32).to_le_bytes(),
             );
-            if signal_to_guest
-                .write_all(&f)
-                .and_then(|()| signal_to_guest.flush())
-                .is_err()
-            {
-                kill(&mut child);
-                return Ok(128 + sig as i32);
-            }
+            // From another thread: the pipe may be full of stdin the app has not read (the
+            // frame then waits behind it), and this loop must keep watching the grace period
+            // and a second signal.
+            let mut w = signal_to_guest.clone();
+            thread::spawn(move || {
+                let _ = w.write_all(&f).and_then(|()| w.flush());
+            });
             forwarded = Some((sig, Instant::now() + STOP_GRACE));
         }
         if let Some((sig, by)) = forwarded {
