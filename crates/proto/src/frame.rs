@@ -238,6 +238,20 @@ mod tests {
     }
 
     #[test]
+    fn host_frames() {
+        for t in [InTag::Stdin, InTag::StdinEof, InTag::Signal] {
+            assert_eq!(InTag::from_u8(t as u8), Some(t));
+        }
+        assert_eq!(InTag::from_u8(0), None);
+        assert_eq!(InTag::from_u8(4), None);
+        let mut out = Vec::new();
+        encode(&mut out, InTag::Signal as u8, &15u32.to_le_bytes());
+        let mut d = Decoder::new();
+        d.push(&out);
+        assert_eq!(d.next_frame(), Some((3, 15u32.to_le_bytes().to_vec())));
+    }
+
+    #[test]
     fn crash_report_round_trip() {
         let mut r = CrashReport {
             signal: 11,
