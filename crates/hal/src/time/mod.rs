@@ -97,19 +97,31 @@ fn calibrate() {
     pit::start_countdown();
     lapic::start_calibration();
     let mut result = None;
-    for _ in 0..4 {
+    for _ in 0..16 {
         let (t0, p0) = pit_sample();
         let a0 = lapic::current_count();
         let mut mid = None;
-        let (t2, p2, a2) = loop {
+        let mut prev = p0;
+        let end = loop {
             let (t, p) = pit_sample();
+            // The count went up: it ran out and wrapped while the vCPU was away (a loaded
+            // host), or it started too low to cover the interval. This attempt is void:
+            // without this check such a start never reached 2 * HALF ticks (a boot hang).
+            if p > prev {
+                break None;
+            }
+            prev = p;
             let ticks = (p0 as u64).saturating_sub(p as u64);
             if mid.is_none() && ticks >= HALF {
                 mid = Some((t, p));
             }
             if ticks >= 2 * HALF {
-                break (t, p, lapic::current_count());
+                break Some((t, p, lapic::current_count()));
             }
+        };
+        let Some((t2, p2, a2)) = end else {
+            pit::start_countdown();
+            continue;
         };
         let (t1, p1) = mid.unwrap_or((t2, p2));
         let rate = |ta: u64, tb: u64, pa: u16, pb: u16| {
