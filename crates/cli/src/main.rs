@@ -9,6 +9,7 @@ mod crash;
 mod image_cache;
 mod kernel_image;
 mod libs;
+mod net;
 mod options;
 mod pack;
 mod program;

@@ -29,7 +29,9 @@ Exit status:
          kernel panic, the VM stopped without reporting a status (one line on stderr says
          which).
   124    --timeout expired and the VM was killed.
-  130    interrupted (Ctrl-C); 143 for SIGTERM, 129 for SIGHUP.
+  130    interrupted (Ctrl-C); 143 for SIGTERM, 129 for SIGHUP. The signal is passed to the
+         program first (like docker stop): one that handles it exits with its own status;
+         a second signal or 10 s later the VM is killed.
   141    osprey's standard output was closed (e.g. `| head -1`): the VM was stopped, as a
          native program would die of SIGPIPE.
   2      invalid command line (usage error).
@@ -158,6 +160,28 @@ pub struct RunArgs {
     #[arg(long = "include", value_name = "HOST[:GUEST]", value_parser = parse_include)]
     pub include: Vec<(PathBuf, String)>,
 
+    /// Publish a port of the VM on the host, like docker's -p (repeatable): connections to
+    /// HOST (on 127.0.0.1, or on IP) reach GUEST in the VM. `/udp` for UDP; TCP by default.
+    /// Checked before boot: a host port already in use is an error.
+    #[arg(short = 'p', long = "publish", value_name = "[IP:]HOST:GUEST[/udp]",
+          value_parser = crate::net::parse_publish)]
+    pub publish: Vec<crate::net::Publish>,
+
+    /// The VM's network: `user` (default) gives it a network card on QEMU's user-mode
+    /// network: outgoing connections go out through the host's, DNS works, -p publishes
+    /// ports. `none`: no card at all.
+    #[arg(long = "net", value_enum, value_name = "MODE", default_value_t = crate::net::NetMode::User)]
+    pub net: crate::net::NetMode,
+
+    /// A static IPv4 address and prefix length for the VM (e.g. 10.0.2.15/24) instead of
+    /// DHCP from QEMU's user network (which gives 10.0.2.15/24, gateway 10.0.2.2).
+    #[arg(long = "ip", value_name = "ADDR/PREFIX", value_parser = crate::net::parse_ip)]
+    pub ip: Option<(std::net::Ipv4Addr, u8)>,
+
+    /// The default gateway with --ip (default: the network's .2, QEMU's host address).
+    #[arg(long = "gw", value_name = "ADDR")]
+    pub gw: Option<std::net::Ipv4Addr>,
+
     /// Boot an image written by `osprey build` instead of packing PROGRAM: everything after
     /// the options is then the program's ARGS.
     #[arg(long, value_name = "IMAGE", conflicts_with_all = ["include", "volume"])]
@@ -208,6 +232,11 @@ impl RunArgs {
     /// (`osprey run --nope prog`) would be taken as the program; make it the usage error it is.
     /// (A program whose name starts with '-' is still reachable as ./-name.)
     pub fn validate(&self) -> Result<(), clap::Error> {
+        if let Err(msg) = self.net_config().validate() {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let run = cmd.find_subcommand_mut("run").expect("run subcommand");
+            return Err(run.error(clap::error::ErrorKind::ArgumentConflict, msg));
+        }
         if self.image.is_some() {
             return Ok(());
         }
@@ -221,6 +250,16 @@ impl RunArgs {
             ));
         }
         Ok(())
+    }
+
+    /// The network options together.
+    pub fn net_config(&self) -> crate::net::NetConfig {
+        crate::net::NetConfig {
+            mode: self.net,
+            publish: self.publish.clone(),
+            ip: self.ip,
+            gw: self.gw,
+        }
     }
 
     /// The program as typed.
@@ -395,6 +434,48 @@ mod tests {
         assert_eq!(r.qemu, PathBuf::from("qemu-system-x86_64"));
         assert!(r.timeout.is_none() && !r.verbose && !r.strace && !r.bootchart);
         assert!(r.args().is_empty() && r.env.is_empty());
+        assert_eq!(r.net, crate::net::NetMode::User);
+        assert!(r.publish.is_empty() && r.ip.is_none() && r.gw.is_none());
+    }
+
+    #[test]
+    fn network_options() {
+        let r = parse(&[
+            "-p",
+            "8080:80",
+            "--publish",
+            "0.0.0.0:53:53/udp",
+            "--ip",
+            "10.0.2.20/24",
+            "--gw",
+            "10.0.2.2",
+            "prog",
+            "-p",
+            "1:2",
+        ])
+        .unwrap();
+        assert_eq!(r.publish.len(), 2);
+        assert_eq!(r.publish[0].host_port, 8080);
+        assert_eq!(r.publish[1].proto, crate::net::Proto::Udp);
+        assert_eq!(r.ip, Some(("10.0.2.20".parse().unwrap(), 24)));
+        assert_eq!(r.args(), ["-p", "1:2"]); // after PROGRAM: the program's
+        assert_eq!(
+            parse(&["--net", "none", "prog"]).unwrap().net,
+            crate::net::NetMode::None
+        );
+        for bad in [
+            &["-p", "80", "prog"][..],
+            &["-p", "x:80", "prog"],
+            &["-p", "8080:80/sctp", "prog"],
+            &["--net", "none", "-p", "80:80", "prog"],
+            &["--net", "tap", "prog"],
+            &["--ip", "10.0.2.15", "prog"],
+            &["--gw", "10.0.2.2", "prog"],
+            &["--ip", "10.0.2.15/24", "--gw", "10.9.2.2", "prog"],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
     }
 
     #[test]

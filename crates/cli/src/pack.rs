@@ -540,6 +540,37 @@ pub fn image_manifest(program: &Program) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Whether the image (an initramfs `osprey build` wrote) holds `name` (no leading slash).
+/// Walks the headers only, seeking over file data.
+pub fn image_has_file(path: &Path, name: &str) -> Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    // (`osprey build` writes one archive: its trailer ends the walk.)
+    let mut f = io::BufReader::new(fs::File::open(path)?);
+    loop {
+        let at = f.stream_position()?;
+        let mut h = [0u8; 110];
+        if f.read_exact(&mut h).is_err() || &h[..6] != b"070701" {
+            return Ok(false);
+        }
+        let field = |i: usize| -> Result<u64> {
+            let s = std::str::from_utf8(&h[6 + 8 * i..14 + 8 * i])?;
+            Ok(u64::from_str_radix(s, 16)?)
+        };
+        let (filesize, namesize) = (field(6)?, field(11)?);
+        let mut n = vec![0u8; namesize as usize];
+        f.read_exact(&mut n)?;
+        let n = n.strip_suffix(&[0]).unwrap_or(&n);
+        if n == b"TRAILER!!!" {
+            return Ok(false);
+        }
+        if n == name.as_bytes() {
+            return Ok(true);
+        }
+        let data = (at + 110 + namesize).next_multiple_of(4);
+        f.seek(SeekFrom::Start(data + filesize.next_multiple_of(4)))?;
+    }
+}
+
 /// Reads an image's manifest: (guest path of the program, argv[0]). Scans the archive's
 /// headers (newc) until the manifest entry, reading only its data.
 pub fn read_image_manifest(path: &Path) -> Result<(String, String)> {
@@ -715,6 +746,21 @@ pub(crate) mod tests {
         }
         let names: Vec<String> = parse_newc(&out).into_iter().map(|e| e.0).collect();
         assert!(names.iter().any(|n| n == PAD_NAME));
+    }
+
+    #[test]
+    fn image_file_lookup_walks_the_headers() {
+        let d = tempfile::tempdir().unwrap();
+        let host = d.path().join("prog");
+        fs::write(&host, vec![7u8; 10_000]).unwrap();
+        let pack = base(&program(&host));
+        let img = d.path().join("img");
+        let mut bytes = Vec::new();
+        pack.write_newc(&mut bytes).unwrap();
+        fs::write(&img, &bytes).unwrap();
+        assert!(image_has_file(&img, "etc/hosts").unwrap());
+        assert!(image_has_file(&img, "opt/app/prog").unwrap());
+        assert!(!image_has_file(&img, "etc/resolv.conf").unwrap());
     }
 
     #[test]

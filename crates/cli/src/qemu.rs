@@ -111,6 +111,8 @@ pub struct VmConfig {
     pub initrd: PathBuf,
     /// The kernel command line (`osprey_proto::cmdline` keys).
     pub append: String,
+    /// The network card and its backend (`crate::net`); empty: none.
+    pub net: Vec<String>,
 }
 
 /// The arguments after the QEMU binary.
@@ -164,6 +166,7 @@ pub fn args(cfg: &VmConfig) -> Vec<OsString> {
     ] {
         push(s);
     }
+    a.extend(cfg.net.iter().map(OsString::from));
     a.push("-kernel".into());
     a.push(cfg.kernel.clone().into_os_string());
     a.push("-initrd".into());
@@ -252,6 +255,7 @@ mod tests {
             kernel: "/t/k".into(),
             initrd: "/t/i".into(),
             append: "realtime=1 tsc_khz=2".into(),
+            net: vec![],
         };
         let a: Vec<String> = args(&cfg)
             .into_iter()

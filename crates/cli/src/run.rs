@@ -29,6 +29,26 @@ use crate::EXIT_RUNNER_FAILED;
 
 /// Exit status when --timeout killed the VM (as timeout(1)).
 const EXIT_TIMEOUT: i32 = 124;
+/// How long the app has to end after a forwarded SIGINT/SIGTERM/SIGHUP before the VM is
+/// killed (docker stop's default).
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The pipe to the guest's console, shared by the stdin pump and the signal forwarder: each
+/// `write` puts the whole buffer under the lock, so frames never interleave.
+#[derive(Clone)]
+struct ToGuest(Arc<Mutex<std::process::ChildStdin>>);
+
+impl Write for ToGuest {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        w.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+}
 /// Exit status when our stdout was closed: what a native program killed by SIGPIPE gives.
 const EXIT_STDOUT_CLOSED: i32 = 128 + 13;
 
@@ -247,6 +267,9 @@ pub fn build(b: crate::options::BuildArgs) -> Result<i32> {
 
 pub fn run(a: RunArgs) -> Result<i32> {
     let started = Instant::now();
+    // Published ports must be free before anything else happens.
+    let net = a.net_config();
+    net.check_host_ports().map_err(|e| anyhow!(e))?;
     let kernel = crate::kernel_image::load()?;
     let host_dir = std::env::current_dir().context("the current directory")?;
     // The program: resolved and packed now, or taken from an image `osprey build` wrote.
@@ -314,13 +337,37 @@ pub fn run(a: RunArgs) -> Result<i32> {
         pack::include(&mut run_files, &f.host, &f.guest)
             .with_context(|| format!("packing the argument {}", f.host.display()))?;
     }
+    // DNS: an /etc/resolv.conf naming QEMU's DNS proxy, unless the program's files bring
+    // their own (an image's, a volume or include over /etc, a file argument).
+    let named = arg_files.iter().any(|f| f.guest == "/etc/resolv.conf");
+    let has_resolv = named
+        || match (&a.image, &program) {
+            (Some(img), _) => pack::image_has_file(img, "etc/resolv.conf").unwrap_or(false),
+            _ => a
+                .volume
+                .iter()
+                .chain(a.include.iter())
+                .any(|(_, g)| g == "/etc" || g == "/etc/resolv.conf"),
+        };
+    if !has_resolv {
+        let host = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        if let Some(text) = net.resolv_conf(&host) {
+            run_files.file(
+                "/etc/resolv.conf",
+                pack::Source::Bytes(text.into_bytes()),
+                0o644,
+            );
+        }
+    }
     let image = run_files;
 
     let engine = qemu::choose_engine(a.accel, &HostFacts::read()).map_err(|e| anyhow!(e))?;
 
-    // Signals: record which one arrived; the loop below kills QEMU and reports 128+N. (A ^C in
-    // the terminal reaches QEMU too, same process group; either way we end up here.)
-    // Installed before the temporary directory exists, so that it is always removed.
+    // Signals: record which one arrived; the loop below forwards it to the app (which ends
+    // with 128+N by default, or shuts down its own way) and kills QEMU if the app is not done
+    // within STOP_GRACE or a second signal comes. (QEMU runs in its own process group, so a
+    // ^C in the terminal reaches osprey only.) Installed before the temporary directory
+    // exists, so that it is always removed.
     let signalled = Arc::new(AtomicUsize::new(0));
     for sig in [
         signal_hook::consts::SIGINT,
@@ -372,7 +419,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         cpus: a.cpus,
         kernel: kernel_path,
         initrd: initrd_path,
-        append: kernel_cmdline(&engine_name),
+        append: kernel_cmdline(&engine_name) + &net.kernel_cmdline(),
+        net: net.qemu_args(),
     };
 
     if a.verbose {
@@ -409,7 +457,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
         }),
     );
 
-    let to_guest = child.stdin.take().expect("piped stdin");
+    let to_guest = ToGuest(Arc::new(Mutex::new(
+        child.stdin.take().expect("piped stdin"),
+    )));
+    let signal_to_guest = to_guest.clone();
     // Stdin waits for the guest's first frame (Ready): the guest's UART setup discards bytes
     // that arrive before it.
     let guest_ready = Arc::new((Mutex::new(false), Condvar::new()));
@@ -453,11 +504,42 @@ pub fn run(a: RunArgs) -> Result<i32> {
 
     let deadline = a.timeout.map(|t| Instant::now() + t);
     let qemu_started = Instant::now();
+    // A signal forwarded to the app: which, and when the VM is killed if still running.
+    let mut forwarded: Option<(usize, Instant)> = None;
     loop {
-        let sig = signalled.load(Ordering::SeqCst);
+        let sig = signalled.swap(0, Ordering::SeqCst);
         if sig != 0 {
-            kill(&mut child);
-            return Ok(128 + sig as i32);
+            // Before the guest's console is up (a frame sent now would be lost) or at a
+            // second signal: stop at once.
+            if !console.got_frames || forwarded.is_some() {
+                kill(&mut child);
+                return Ok(128 + sig as i32);
+            }
+            let mut f = Vec::new();
+            osprey_proto::frame::encode(
+                &mut f,
+                osprey_proto::frame::InTag::Signal as u8,
+                &(sig as u32).to_le_bytes(),
+            );
+            // From another thread: the pipe may be full of stdin the app has not read (the
+            // frame then waits behind it), and this loop must keep watching the grace period
+            // and a second signal.
+            let mut w = signal_to_guest.clone();
+            thread::spawn(move || {
+                let _ = w.write_all(&f).and_then(|()| w.flush());
+            });
+            forwarded = Some((sig, Instant::now() + STOP_GRACE));
+        }
+        if let Some((sig, by)) = forwarded {
+            if Instant::now() >= by {
+                kill(&mut child);
+                let _ = writeln!(
+                    console.err(),
+                    "osprey: the program did not stop within {}s of the signal; the VM was killed",
+                    STOP_GRACE.as_secs()
+                );
+                return Ok(128 + sig as i32);
+            }
         }
         if console.stdout_closed {
             kill(&mut child);
@@ -509,10 +591,11 @@ pub fn run(a: RunArgs) -> Result<i32> {
         );
     }
     if console.exit_status.is_none() {
-        // A ^C kills QEMU as well; give our handler a moment to record it.
+        // QEMU killed by the signal that reached us too (sent to the whole group by kill(1)
+        // with a negative pid, say): give our handler a moment to record it.
         thread::sleep(Duration::from_millis(20));
         let sig = signalled.load(Ordering::SeqCst);
-        if sig != 0 {
+        if let Some(sig) = (sig != 0).then_some(sig).or(forwarded.map(|(s, _)| s)) {
             return Ok(128 + sig as i32);
         }
     }
@@ -565,8 +648,12 @@ pub fn run(a: RunArgs) -> Result<i32> {
 }
 
 fn spawn(cfg: &VmConfig) -> Result<Child> {
+    use std::os::unix::process::CommandExt as _;
     Command::new(&cfg.qemu)
         .args(qemu::args(cfg))
+        // Its own process group: a ^C in the terminal goes to osprey, which forwards it to
+        // the app, instead of killing QEMU under it.
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

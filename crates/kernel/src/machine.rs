@@ -120,6 +120,9 @@ impl Machine for KernelMachine {
     }
 
     fn idle(&self, until_ns: u64) {
+        // A card interrupt or stack timer noted but not yet served is served before the
+        // thread sleeps (the socket calls poll the stack themselves after queuing).
+        crate::net::poll_if_pending();
         // The UART raises no interrupt yet, so wake at least every 200 us to look at it.
         let soon = since_boot_ns().saturating_add(200_000).min(until_ns);
         crate::sched::park(Some(soon));

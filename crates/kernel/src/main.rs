@@ -12,6 +12,7 @@ mod cpuinfo;
 mod file_pages;
 mod logger;
 mod machine;
+mod net;
 mod page_table;
 mod park;
 mod rng;
@@ -103,6 +104,11 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     sched::init(smp_sched);
     // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
     osprey_sync::GlobalPark::install(&park::KernelPark);
+    // The network card, if QEMU gave one: after the launch record (--verbose runs the card's
+    // self-check) and the scheduler (the stack's first poll arms its timer).
+    net::init(info.cmdline, log::max_level() >= log::LevelFilter::Debug);
+    // Host input and forwarded signals interrupt from now on.
+    stdin::init();
     let frame = trap::TrapFrame {
         rip: entry.rip,
         rsp: entry.rsp,

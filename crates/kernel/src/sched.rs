@@ -385,7 +385,28 @@ pub fn set_itimer(deadline: Option<u64>) {
     rearm();
 }
 
-/// Wakes the threads whose deadlines passed (and fires the ITIMER_REAL).
+/// The timer-list key of the network stack's next poll (`crate::net`).
+const NET_KEY: i32 = i32::MIN + 1;
+/// The armed network timer: its deadline, the CPU whose list holds it, and its id there.
+static NET_TIMER: Mutex<Option<(u64, usize, TimerId)>> = Mutex::new(None);
+
+/// Arms (or disarms) the network stack's next poll at `deadline` (monotonic ns).
+pub fn set_net_timer(deadline: Option<u64>) {
+    let mut cur = NET_TIMER.lock();
+    if cur.map(|(d, _, _)| d) == deadline {
+        return;
+    }
+    if let Some((_, c, id)) = cur.take() {
+        cancel_timer(c, id);
+    }
+    *cur = deadline.map(|d| (d, cpu_id(), cpu().timers.add(d, NET_KEY)));
+    drop(cur);
+    rearm();
+}
+
+/// Wakes the threads whose deadlines passed (and fires the ITIMER_REAL and the network
+/// timer), then polls the network stack if its card interrupted or its timer passed: this
+/// is called at the scheduler's safe points only.
 fn expire_timers() {
     PENDING[cpu_id()].store(false, Ordering::Relaxed);
     let now = monotonic_ns();
@@ -394,10 +415,15 @@ fn expire_timers() {
         if tid == ITIMER_KEY {
             *ITIMER.lock() = None;
             crate::signals::itimer_fired();
+        } else if tid == NET_KEY {
+            *NET_TIMER.lock() = None;
+            crate::net::timer_fired();
         } else {
             unpark(tid);
         }
     }
+    crate::net::poll_if_pending();
+    crate::stdin::serve_pending();
 }
 
 /// Whether the timer must be programmed to fire at TSC `tsc`: it is not armed, armed later,
@@ -536,7 +562,10 @@ pub fn idle_loop() -> ! {
         }
         rearm();
         osprey_hal::cpu::halt_unless(|| {
-            !PENDING[me].load(Ordering::Relaxed) && CPUS[me].lock().runq.is_empty()
+            !PENDING[me].load(Ordering::Relaxed)
+                && !crate::net::pending()
+                && !crate::stdin::irq_pending()
+                && CPUS[me].lock().runq.is_empty()
         });
     }
 }

@@ -136,7 +136,20 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
             }
         }
         Trap::Interrupt { vector } => {
-            if vector == osprey_hal::dev::lapic::TIMER_VECTOR
+            // The network card's interrupt is handled like the timer's: the poll it asks
+            // for runs at the scheduler's next safe point (at once from app code).
+            let net = crate::net::is_irq(vector);
+            if net {
+                crate::net::on_interrupt();
+            }
+            // So is the console's (host input, forwarded signals).
+            let console = crate::stdin::is_irq(vector);
+            if console {
+                crate::stdin::on_interrupt();
+            }
+            if net
+                || console
+                || vector == osprey_hal::dev::lapic::TIMER_VECTOR
                 || vector == osprey_hal::cpu::smp::RESCHEDULE_VECTOR
             {
                 crate::sched::on_timer(f.from_app() || crate::vdso::preemptible(f.rip, f.rsp));

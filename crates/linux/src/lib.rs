@@ -302,6 +302,24 @@ impl Linux {
         signal::force_fault(&self.ctx(t), regs, info)
     }
 
+    /// The host forwarded a signal `osprey` received (SIGINT, SIGTERM, ...): it goes to the
+    /// process as from `kill` by a process outside the VM (SI_USER, pid 0). Called by the
+    /// kernel's console code, in no thread's system call.
+    pub fn host_signal(&self, sig: i32) {
+        if !(1..=64).contains(&sig) {
+            return;
+        }
+        let Some(t) = self
+            .p
+            .thread(process::PID)
+            .or_else(|| self.p.threads.lock().values().next().cloned())
+        else {
+            return;
+        };
+        let info = osprey_abi::SigInfo::from_process(sig, osprey_abi::signal::SI_USER, 0, 0);
+        signal::send_to_process(&self.ctx(&t), info);
+    }
+
     /// The process's alarm passed: SIGALRM for ITIMER_REAL and the signals of the POSIX timers
     /// that are due (and the next periods armed). Called by the kernel's timer code, in no
     /// thread's system call.

@@ -73,6 +73,10 @@ pub enum InTag {
     Stdin = 1,
     /// The host's standard input reached end of file (payload empty).
     StdinEof = 2,
+    /// `osprey` received a signal (SIGINT, SIGTERM, SIGHUP) meant for the app: payload is
+    /// the signal number, `u32` LE. The kernel sends it to the process, as `docker stop`
+    /// does; its default action ends the app with 128+N, a handler may shut down cleanly.
+    Signal = 3,
 }
 
 impl InTag {
@@ -80,6 +84,7 @@ impl InTag {
         match v {
             1 => Some(InTag::Stdin),
             2 => Some(InTag::StdinEof),
+            3 => Some(InTag::Signal),
             _ => None,
         }
     }
@@ -230,6 +235,20 @@ mod tests {
         assert_eq!(got[2].1.len(), 10);
         assert_eq!(got[3], (2, vec![]));
         assert!(d.pending().is_empty());
+    }
+
+    #[test]
+    fn host_frames() {
+        for t in [InTag::Stdin, InTag::StdinEof, InTag::Signal] {
+            assert_eq!(InTag::from_u8(t as u8), Some(t));
+        }
+        assert_eq!(InTag::from_u8(0), None);
+        assert_eq!(InTag::from_u8(4), None);
+        let mut out = Vec::new();
+        encode(&mut out, InTag::Signal as u8, &15u32.to_le_bytes());
+        let mut d = Decoder::new();
+        d.push(&out);
+        assert_eq!(d.next_frame(), Some((3, 15u32.to_le_bytes().to_vec())));
     }
 
     #[test]

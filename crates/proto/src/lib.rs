@@ -41,6 +41,12 @@ pub mod cmdline {
     /// `selftest=tlb`: the hal checks at boot that TLB shootdowns reach the other CPUs and
     /// reports on stderr (tests of SMP).
     pub const SELFTEST: &str = "selftest";
+    /// `net=virtio`: the VM has a virtio-net card (the kernel looks for one only then).
+    pub const NET: &str = "net";
+    /// `ip=ADDR/PREFIX`: the network interface's static IPv4 address (`--ip`); absent: DHCP.
+    pub const IP: &str = "ip";
+    /// `gw=ADDR`: the default gateway (`--gw`).
+    pub const GATEWAY: &str = "gw";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {

@@ -27,6 +27,14 @@ pub fn ioapics() -> &'static [IoApic] {
     topology().map_or(&[], |t| &t.ioapics[..t.nioapics])
 }
 
+/// The I/O APICs the firmware lists, if the MADT was read already (None: not yet; reading
+/// it costs about 5 ms of TCG time on a one-CPU VM, which skips it at boot).
+pub fn ioapics_if_read() -> Option<&'static [IoApic]> {
+    TOPOLOGY
+        .get()
+        .map(|t| t.as_ref().map_or(&[][..], |t| &t.ioapics[..t.nioapics]))
+}
+
 global_asm!(include_str!("pvh.S"), options(att_syntax));
 
 extern "Rust" {

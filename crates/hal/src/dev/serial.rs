@@ -65,6 +65,17 @@ pub fn write_frame_unlocked(tag: u8, payload: &[u8]) {
     }
 }
 
+/// Turns on the receive interrupt (data available) and routes COM1's line (ISA IRQ 4, GSI 4
+/// on the first I/O APIC) to a device vector, which the hal masks when it fires (see
+/// `dev::ioapic`). The line stays asserted while received bytes wait, so the kernel drains
+/// them (or decides to leave them for later) before unmasking. None: no I/O APIC serves it
+/// (the console stays polled).
+pub fn enable_receive_interrupt() -> Option<u8> {
+    let vector = super::ioapic::route_level(4)?;
+    outb(COM1 + 1, 0x01); // IER: received data available
+    Some(vector)
+}
+
 /// A received byte, if one is waiting.
 pub fn try_read_byte() -> Option<u8> {
     if inb(COM1 + 5) & LSR_DATA_READY != 0 {

@@ -201,6 +201,9 @@ extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
             if vector == crate::dev::lapic::TIMER_VECTOR {
                 crate::dev::lapic::fired();
             }
+            // A device line (level-triggered) is masked before the EOI, or it would interrupt
+            // again at once; its driver unmasks it when done (dev::ioapic).
+            crate::dev::ioapic::mask_if_device(vector);
             crate::dev::lapic::eoi();
             Trap::Interrupt { vector }
         }

@@ -1,0 +1,191 @@
+//! The network card and the network options: the VM gets a virtio-net card on QEMU's user
+//! network by default, the driver finds it, its interrupt reaches the kernel, and QEMU answers
+//! the ARP request the boot self-check sends (`--verbose` shows it); `--ip`/`--gw` reach both
+//! QEMU (its network moves) and the kernel (the self-check asks the given gateway);
+//! `--net none` has no card; the guest's /etc/resolv.conf names QEMU's DNS proxy; bad `-p`
+//! values and host ports in use are refused before boot.
+
+#[macro_use]
+mod common;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use common::*;
+
+/// The self-check's line: "net: self-check: ARP reply: GW is at MAC after N us (F frames,
+/// I interrupts)"; returns (MAC, interrupts).
+fn arp_reply(run: &Run, gw: &str) -> (String, u64) {
+    let err = run.err();
+    let line = err
+        .lines()
+        .find(|l| l.contains("net: self-check: ARP reply"))
+        .unwrap_or_else(|| panic!("no ARP reply in the kernel log{}", run.show()));
+    let rest = line
+        .split_once(&format!("ARP reply: {gw} is at "))
+        .unwrap_or_else(|| panic!("the reply is not from {gw}: {line}"))
+        .1;
+    let mac = rest.split_whitespace().next().unwrap().to_string();
+    let irqs = rest
+        .rsplit_once(", ")
+        .and_then(|(_, r)| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no interrupt count in {line}"));
+    (mac, irqs)
+}
+
+#[test]
+fn card_is_found_and_qemu_answers_arp() {
+    let run = Guest::new(program("hello", Variant::Static))
+        .opt("--verbose")
+        .run();
+    run.expect_status(0);
+    assert!(
+        run.err()
+            .contains("net: virtio-net at 0xfeb02e00 (virtio-mmio v2, GSI 47"),
+        "the card was not found where microvm puts it{}",
+        run.show()
+    );
+    let (mac, irqs) = arp_reply(&run, "10.0.2.2");
+    // QEMU's user network: its gateway's MAC is 52:55:0a:00:02:02 (52:55 + the address).
+    assert_eq!(mac, "52:55:0a:00:02:02", "{}", run.show());
+    // The reply came through the I/O APIC to the kernel's handler, not only by polling.
+    assert!(irqs >= 1, "no interrupt for the reply{}", run.show());
+}
+
+#[test]
+fn static_address_and_gateway_reach_qemu_and_the_kernel() {
+    let run = Guest::new(program("hello", Variant::Static))
+        .opt("--verbose")
+        .opt("--ip")
+        .opt("192.168.7.10/24")
+        .opt("--gw")
+        .opt("192.168.7.1")
+        .run();
+    run.expect_status(0);
+    // QEMU's network is 192.168.7.0/24 with the host at .1: it answers for that address.
+    let (mac, _) = arp_reply(&run, "192.168.7.1");
+    assert_eq!(mac, "52:55:c0:a8:07:01", "{}", run.show());
+}
+
+#[test]
+fn net_none_has_no_card() {
+    let run = Guest::new(program("hello", Variant::Static))
+        .opt("--verbose")
+        .opt("--bootchart")
+        .opt("--net")
+        .opt("none")
+        .run();
+    run.expect_status(0);
+    assert!(
+        !run.err().contains("virtio-net") && !run.err().contains("network card ready"),
+        "--net none still has a card{}",
+        run.show()
+    );
+}
+
+#[test]
+fn resolv_conf_names_the_dns_proxy() {
+    require_busybox();
+    // (Through sh builtins: a file named as an argument would be packed from the host, and
+    // there is no fork for cat.)
+    let run = Guest::new(BUSYBOX).args(["sh", "-c", RESOLV]).run();
+    run.expect_status(0);
+    assert!(
+        run.out().lines().any(|l| l == "nameserver 10.0.2.3"),
+        "{}",
+        run.show()
+    );
+    let run = Guest::new(BUSYBOX)
+        .opt("--ip")
+        .opt("10.9.0.5/16")
+        .args(["sh", "-c", RESOLV])
+        .run();
+    run.expect_status(0);
+    assert!(
+        run.out().lines().any(|l| l == "nameserver 10.9.0.3"),
+        "{}",
+        run.show()
+    );
+    // No network, no resolver.
+    let run = Guest::new(BUSYBOX)
+        .opt("--net")
+        .opt("none")
+        .args(["sh", "-c", RESOLV])
+        .run();
+    assert_ne!(run.status, 0, "{}", run.show());
+}
+
+#[test]
+fn host_port_in_use_is_refused_before_boot() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let run = Guest::new(program("hello", Variant::Static))
+        .opt("-p")
+        .opt(format!("{port}:80"))
+        .run();
+    run.expect_status(125);
+    assert!(
+        run.err()
+            .contains(&format!("TCP/127.0.0.1 port {port} is already in use")),
+        "{}",
+        run.show()
+    );
+    assert!(run.out().is_empty(), "the program ran{}", run.show());
+    assert!(run.elapsed < Duration::from_secs(5), "{}", run.show());
+}
+
+#[test]
+fn bad_publish_values_are_usage_errors() {
+    for bad in ["80", "x:80", "8080:80/sctp", "1.2.3:80:80", "8080:70000"] {
+        let run = Guest::new(program("hello", Variant::Static))
+            .opt("-p")
+            .opt(bad)
+            .run();
+        run.expect_status(2);
+        assert!(run.err().contains(bad), "{bad}: {}", run.show());
+    }
+    let run = Guest::new(program("hello", Variant::Static))
+        .opt("--net")
+        .opt("none")
+        .opt("-p")
+        .opt("8080:80")
+        .run();
+    run.expect_status(2);
+    assert!(run.err().contains("--net none"), "{}", run.show());
+}
+
+#[test]
+fn published_port_is_forwarded_by_qemu() {
+    // QEMU listens on the published host port for as long as the VM runs: a client's
+    // connection is accepted there (and its SYN goes on to the guest's card).
+    require_busybox();
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut cmd = Guest::new(BUSYBOX)
+        .opt("-p")
+        .opt(format!("{port}:8000"))
+        .args(["sleep", "3"])
+        .command();
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut connected = false;
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            connected = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = child.wait().unwrap();
+    assert!(connected, "nothing listened on 127.0.0.1:{port}");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// Prints /etc/resolv.conf with busybox sh builtins only.
+const RESOLV: &str = "while read -r l; do echo \"$l\"; done < /etc/resolv.conf";

@@ -1,0 +1,405 @@
+//! The network card: virtio-net over virtio-mmio (QEMU `-M microvm`), driven with the
+//! `virtio-drivers` crate, behind a safe interface ([`VirtioNet`], [`NetIrq`]).
+//!
+//! * **Finding it.** QEMU's microvm has a row of virtio-mmio transports, 512 bytes apart from
+//!   0xfeb0_0000, each wired to its own GSI: 8 transports from GSI 5 with one I/O APIC, 24
+//!   from GSI 24 (the second I/O APIC's first pin) when it has two (`ioapic2`, on with ACPI,
+//!   the default). Devices fill the row from the top. QEMU also writes
+//!   `virtio_mmio.device=512@0xfeb00e00:12` words on the kernel command line
+//!   ("auto-kernel-cmdline"), but a PVH kernel gets the command line as it was before QEMU
+//!   added them, and the DSDT that describes the slots would need an AML interpreter. So the
+//!   command line's words are used when present (other VMMs, Linux-style boot), and otherwise
+//!   the row is probed from the top: a slot is two register reads (magic, device ID).
+//! * **Memory.** The queues live in frames from the frame allocator (physically contiguous,
+//!   zeroed, in the direct map); the packet buffers are heap boxes, which are physically
+//!   contiguous too (every heap arena is one run of frames), so the device addresses them by
+//!   their direct-map address minus the direct-map base ([`KernelHal::share`]).
+//! * **Buffers.** Every receive descriptor holds a 2 KiB buffer (header plus a 1514-byte
+//!   frame: no mergeable buffers, no large receive); a received frame is handed to the
+//!   caller in place and its buffer goes straight back to the queue. Frames to send are
+//!   written by the caller into a free transmit buffer, which returns to the pool when the
+//!   device says it is sent (never waiting for it).
+//! * **Interrupts.** The device's line is routed level-triggered through the I/O APIC
+//!   ([`super::ioapic`]); the hal masks it when it fires. Whoever services the card calls
+//!   [`NetIrq::ack`] (the device lowers the line), drains the queues, then [`NetIrq::unmask`]:
+//!   a frame that came after the ack raises the line again and interrupts at the unmask, so
+//!   none is missed, and while the card is being serviced it does not interrupt.
+//! * **Offloads.** virtio-drivers 0.13 negotiates a fixed feature set (MAC, STATUS, EVENT_IDX,
+//!   INDIRECT_DESC, VERSION_1): no checksum offload (VIRTIO_NET_F_CSUM / GUEST_CSUM) and no
+//!   TSO, though QEMU offers them. The stack computes checksums itself.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::ptr::NonNull;
+
+use virtio_drivers::device::net::VirtIONetRaw;
+use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
+use virtio_drivers::transport::{DeviceType, Transport};
+use virtio_drivers::{BufferDirection, Hal};
+
+use super::ioapic;
+use crate::mm::{frames, phys_to_virt, PhysAddr, DIRECT_MAP_BASE, KERNEL_VMA, PAGE_SIZE};
+
+/// Descriptors per queue (and so receive buffers, and frames in flight to the device).
+const QUEUE_SIZE: usize = 64;
+/// Receive and transmit buffer size: the virtio-net header (12 bytes) and a full frame.
+const BUF_LEN: usize = 2048;
+
+/// Offsets of the interrupt status and acknowledge registers, the same in the legacy and the
+/// modern virtio-mmio layouts.
+const REG_INTERRUPT_STATUS: usize = 0x60;
+const REG_INTERRUPT_ACK: usize = 0x64;
+
+/// virtio-drivers' view of the machine: DMA frames, and addresses as the device sees them.
+pub struct KernelHal;
+
+/// The physical address of kernel memory at `v`: the direct map (heap, frames) or the kernel
+/// image (static data, the boot stack).
+fn kernel_virt_to_phys(v: u64) -> u64 {
+    if v >= KERNEL_VMA {
+        v - KERNEL_VMA
+    } else {
+        assert!(
+            v >= DIRECT_MAP_BASE,
+            "DMA buffer outside kernel memory: {v:#x}"
+        );
+        v - DIRECT_MAP_BASE
+    }
+}
+
+// SAFETY: dma_alloc returns zeroed, page-aligned frames that nothing else owns (taken from the
+// frame allocator), mapped in the direct map; mmio_phys_to_virt maps through the direct map,
+// which covers the MMIO window below 4 GiB; share gives the physical address of memory the
+// kernel owns (direct map or kernel image, both identity-offset mappings of contiguous
+// physical memory), with no copying needed since the device sees all of RAM.
+unsafe impl Hal for KernelHal {
+    fn dma_alloc(pages: usize, _direction: BufferDirection) -> (u64, NonNull<u8>) {
+        let Some(p) = frames::alloc_contiguous(pages as u64) else {
+            return (0, NonNull::dangling());
+        };
+        let v = phys_to_virt(p);
+        // SAFETY: the frames were just taken from the allocator: `pages` pages at `v` in the
+        // direct map that nothing else refers to.
+        unsafe { core::ptr::write_bytes(v, 0, pages * PAGE_SIZE as usize) };
+        (p.0, NonNull::new(v).expect("the direct map is not at 0"))
+    }
+
+    unsafe fn dma_dealloc(paddr: u64, _vaddr: NonNull<u8>, pages: usize) -> i32 {
+        for i in 0..pages as u64 {
+            frames::free(PhysAddr(paddr + i * PAGE_SIZE));
+        }
+        0
+    }
+
+    unsafe fn mmio_phys_to_virt(paddr: u64, _size: usize) -> NonNull<u8> {
+        NonNull::new(phys_to_virt(PhysAddr(paddr))).expect("the direct map is not at 0")
+    }
+
+    unsafe fn share(buffer: NonNull<[u8]>, _direction: BufferDirection) -> u64 {
+        kernel_virt_to_phys(buffer.as_ptr() as *mut u8 as u64)
+    }
+
+    unsafe fn unshare(_paddr: u64, _buffer: NonNull<[u8]>, _direction: BufferDirection) {}
+}
+
+/// A virtio-mmio slot named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MmioSlot {
+    pub addr: u64,
+    pub size: u64,
+    pub gsi: u32,
+}
+
+/// Parses one `virtio_mmio.device=<size>[K|M]@<addr>:<irq>[:<id>]` value (Linux's syntax).
+fn parse_slot(v: &str) -> Option<MmioSlot> {
+    let (size, rest) = v.split_once('@')?;
+    let (size, mult) = match size.as_bytes().last()? {
+        b'K' | b'k' => (&size[..size.len() - 1], 1024),
+        b'M' | b'm' => (&size[..size.len() - 1], 1 << 20),
+        _ => (size, 1),
+    };
+    let size = parse_num(size)? * mult;
+    let mut parts = rest.split(':');
+    let addr = parse_num(parts.next()?)?;
+    let gsi = parse_num(parts.next()?)? as u32;
+    Some(MmioSlot { addr, size, gsi })
+}
+
+fn parse_num(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// Where microvm puts its virtio-mmio transports.
+const MICROVM_MMIO_BASE: u64 = 0xfeb0_0000;
+const MICROVM_MMIO_STRIDE: u64 = 0x200;
+
+/// The virtio-mmio slots to look at: the command line's, else microvm's row, top first.
+pub fn mmio_slots(cmdline: &str) -> alloc::vec::Vec<MmioSlot> {
+    let listed: Vec<MmioSlot> = cmdline
+        .split_ascii_whitespace()
+        .filter_map(|w| w.strip_prefix("virtio_mmio.device="))
+        .filter_map(parse_slot)
+        .collect();
+    if !listed.is_empty() {
+        return listed;
+    }
+    let two_ioapics = ioapic::chips().iter().any(|io| io.gsi_base == 24);
+    let (first_gsi, count) = if two_ioapics { (24, 24) } else { (5, 8) };
+    (0..count)
+        .rev()
+        .map(|i| MmioSlot {
+            addr: MICROVM_MMIO_BASE + i as u64 * MICROVM_MMIO_STRIDE,
+            size: MICROVM_MMIO_STRIDE,
+            gsi: first_gsi + i,
+        })
+        .collect()
+}
+
+/// The card's interrupt: acknowledging the device and unmasking its line, usable while
+/// another CPU or thread drives the queues (those registers are not the queues').
+#[derive(Clone, Copy, Debug)]
+pub struct NetIrq {
+    regs: u64,
+    vector: u8,
+}
+
+impl NetIrq {
+    /// The vector the card interrupts on (`Trap::Interrupt { vector }`).
+    pub fn vector(&self) -> u8 {
+        self.vector
+    }
+
+    /// Acknowledges whatever the device signalled, which lowers its line.
+    pub fn ack(&self) {
+        let status = (self.regs + REG_INTERRUPT_STATUS as u64) as *const u32;
+        let ack = (self.regs + REG_INTERRUPT_ACK as u64) as *mut u32;
+        // SAFETY: `regs` is the device's register page in the direct map (checked at probe:
+        // it answered with the virtio magic); these two 32-bit registers are read and written
+        // only here (the transport's own ack_interrupt is never called), so no access of the
+        // driver's is disturbed.
+        unsafe {
+            let s = status.read_volatile();
+            if s != 0 {
+                ack.write_volatile(s);
+            }
+        }
+    }
+
+    /// Lets the line interrupt again (it was masked when it fired).
+    pub fn unmask(&self) {
+        ioapic::unmask(self.vector);
+    }
+}
+
+/// The virtio-net card.
+pub struct VirtioNet {
+    raw: VirtIONetRaw<KernelHal, MmioTransport<'static>, QUEUE_SIZE>,
+    /// Receive buffers the device holds, by descriptor token.
+    rx: Vec<Option<Box<[u8]>>>,
+    /// Transmit buffers the device holds, by token, with the length handed to it.
+    tx_busy: Vec<Option<(Box<[u8]>, usize)>>,
+    tx_free: Vec<Box<[u8]>>,
+    irq: Option<NetIrq>,
+    slot: MmioSlot,
+    version: u32,
+}
+
+// SAFETY: the transport's MMIO pointers refer to device registers reachable from any CPU, and
+// the queues to DMA frames owned by this value; nothing in it is tied to one CPU or thread.
+unsafe impl Send for VirtioNet {}
+
+fn buffer() -> Option<Box<[u8]>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(BUF_LEN).ok()?;
+    v.resize(BUF_LEN, 0u8);
+    Some(v.into_boxed_slice())
+}
+
+/// Why no card could be brought up.
+#[derive(Debug)]
+pub enum ProbeError {
+    /// A slot answered but its transport is unusable.
+    Transport(MmioSlot, virtio_drivers::transport::mmio::MmioError),
+    /// The device refused the driver's set-up (queues, features).
+    Device(virtio_drivers::Error),
+    /// No memory for queues or buffers.
+    NoMemory,
+}
+
+impl VirtioNet {
+    /// Brings up the first virtio-net device among the command line's virtio-mmio slots, with
+    /// its interrupt routed (unmasked). Ok(None): the VM has no network card.
+    pub fn probe(cmdline: &str) -> Result<Option<VirtioNet>, ProbeError> {
+        for slot in mmio_slots(cmdline) {
+            // The window must lie in the MMIO hole below 4 GiB that the direct map covers, and
+            // hold the header and the net config space.
+            if slot.size < 0x200 || slot.addr < 0xc000_0000 || slot.addr + slot.size > 1 << 32 {
+                log::warn!("virtio-mmio: ignoring slot {slot:?} outside the MMIO hole");
+                continue;
+            }
+            let regs = phys_to_virt(PhysAddr(slot.addr));
+            let header = NonNull::new(regs as *mut VirtIOHeader).expect("direct map");
+            // SAFETY: QEMU puts a virtio-mmio register window of `size` bytes at `addr` (the
+            // command line says so, and it lies in the MMIO hole checked above), mapped by the
+            // direct map for good; each slot is turned into at most one transport, here.
+            let transport = match unsafe { MmioTransport::new(header, slot.size as usize) } {
+                Ok(t) => t,
+                // An empty slot says device ID 0.
+                Err(
+                    virtio_drivers::transport::mmio::MmioError::InvalidDeviceID(_)
+                    | virtio_drivers::transport::mmio::MmioError::BadMagic(_),
+                ) => continue,
+                Err(e) => {
+                    log::warn!("virtio-mmio at {:#x}: {e}", slot.addr);
+                    continue;
+                }
+            };
+            if transport.device_type() != DeviceType::Network {
+                continue;
+            }
+            let version = transport.version() as u32;
+            let raw = VirtIONetRaw::new(transport).map_err(ProbeError::Device)?;
+            let mut net = VirtioNet {
+                raw,
+                rx: (0..QUEUE_SIZE).map(|_| None).collect(),
+                tx_busy: (0..QUEUE_SIZE).map(|_| None).collect(),
+                tx_free: Vec::new(),
+                irq: None,
+                slot,
+                version,
+            };
+            for _ in 0..QUEUE_SIZE {
+                let b = buffer().ok_or(ProbeError::NoMemory)?;
+                net.give_rx(b).map_err(ProbeError::Device)?;
+            }
+            net.irq = ioapic::route_level(slot.gsi).map(|vector| NetIrq {
+                regs: regs as u64,
+                vector,
+            });
+            if net.irq.is_none() {
+                log::warn!(
+                    "virtio-net: no I/O APIC serves GSI {}; the card will only be polled",
+                    slot.gsi
+                );
+            }
+            return Ok(Some(net));
+        }
+        Ok(None)
+    }
+
+    fn give_rx(&mut self, mut b: Box<[u8]>) -> Result<(), virtio_drivers::Error> {
+        // SAFETY: the buffer is kept in `self.rx` under the returned token and not touched
+        // until the device hands it back (poll_receive), nor freed before: dropping
+        // VirtioNet drops the transport (which resets the queues) before the buffers.
+        let token = unsafe { self.raw.receive_begin(&mut b)? };
+        self.rx[token as usize] = Some(b);
+        Ok(())
+    }
+
+    pub fn mac(&self) -> [u8; 6] {
+        self.raw.mac_address()
+    }
+
+    /// The interrupt, if one could be routed.
+    pub fn irq(&self) -> Option<NetIrq> {
+        self.irq
+    }
+
+    /// Where the card sits: (physical address, GSI, virtio-mmio version).
+    pub fn location(&self) -> (u64, u32, u32) {
+        (self.slot.addr, self.slot.gsi, self.version)
+    }
+
+    /// Hands the oldest received frame to `consume` and gives its buffer back to the device;
+    /// false when none is waiting.
+    /// Also takes back the transmit buffers the device is done with, so that
+    /// [`VirtioNet::can_transmit_now`] (called without `&mut`) sees them free.
+    pub fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
+        self.reclaim();
+        let Some(token) = self.raw.poll_receive() else {
+            return false;
+        };
+        let Some(mut b) = self.rx.get_mut(token as usize).and_then(Option::take) else {
+            log::error!(
+                "virtio-net: the device used receive token {token}, which it does not hold"
+            );
+            return false;
+        };
+        // SAFETY: `b` is the buffer given to receive_begin under this token.
+        match unsafe { self.raw.receive_complete(token, &mut b) } {
+            Ok((hdr, len)) => consume(&b[hdr..hdr + len]),
+            Err(e) => log::warn!("virtio-net: bad receive: {e}"),
+        }
+        if let Err(e) = self.give_rx(b) {
+            log::error!("virtio-net: cannot requeue a receive buffer: {e}");
+        }
+        true
+    }
+
+    /// Takes back the transmit buffers the device is done with.
+    fn reclaim(&mut self) {
+        while let Some(token) = self.raw.poll_transmit() {
+            let Some((b, n)) = self.tx_busy.get_mut(token as usize).and_then(Option::take) else {
+                log::error!(
+                    "virtio-net: the device used transmit token {token}, which it does not hold"
+                );
+                return;
+            };
+            // SAFETY: the same buffer and length given to transmit_begin under this token.
+            if let Err(e) = unsafe { self.raw.transmit_complete(token, &b[..n]) } {
+                log::warn!("virtio-net: bad transmit completion: {e}");
+            }
+            self.tx_free.push(b);
+        }
+    }
+
+    /// Whether a frame could be sent now.
+    pub fn can_transmit(&mut self) -> bool {
+        self.reclaim();
+        self.raw.can_send()
+    }
+
+    /// Whether a frame could be sent now, counting as busy the buffers the device finished
+    /// with since the last `receive`, `transmit` or `can_transmit` (which take them back).
+    pub fn can_transmit_now(&self) -> bool {
+        self.raw.can_send()
+    }
+
+    /// Sends a frame of `len` bytes written by `fill`; false when the queue is full or the
+    /// frame too big.
+    pub fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+        self.reclaim();
+        if !self.raw.can_send() {
+            return false;
+        }
+        let Some(mut b) = self.tx_free.pop().or_else(buffer) else {
+            return false;
+        };
+        let Ok(hdr) = self.raw.fill_buffer_header(&mut b) else {
+            self.tx_free.push(b);
+            return false;
+        };
+        if hdr + len > b.len() {
+            self.tx_free.push(b);
+            return false;
+        }
+        fill(&mut b[hdr..hdr + len]);
+        let n = hdr + len;
+        // SAFETY: the buffer is kept in `tx_busy` under the returned token, untouched until
+        // the device hands it back (reclaim), and outlives the queue as in give_rx.
+        match unsafe { self.raw.transmit_begin(&b[..n]) } {
+            Ok(token) => {
+                self.tx_busy[token as usize] = Some((b, n));
+                true
+            }
+            Err(e) => {
+                log::warn!("virtio-net: cannot queue a frame: {e}");
+                self.tx_free.push(b);
+                false
+            }
+        }
+    }
+}
