@@ -92,9 +92,14 @@ pub fn config_from_cmdline(cmdline: &str) -> Config {
         Some((parse_ipv4(a)?, p))
     });
     let gateway = cmdline::get(cmdline, cmdline::GATEWAY).and_then(parse_ipv4);
+    // TCP initial sequence numbers, DHCP transaction ids and ephemeral ports come from the
+    // seed: an unpredictable one, as Linux's are.
+    let mut seed = [0u8; 8];
+    crate::rng::fill(&mut seed);
     Config {
         ip,
         gateway,
+        seed: u64::from_ne_bytes(seed),
         ..Default::default()
     }
 }
