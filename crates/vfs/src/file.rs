@@ -281,6 +281,11 @@ impl OpenFile {
         self.io.poll(events)
     }
 
+    /// The I/O object's poll generation ([`Inode::poll_generation`]).
+    pub fn poll_generation(&self) -> Option<u64> {
+        self.io.poll_generation()
+    }
+
     /// `getdents64`: fills `buf` with `linux_dirent64` records, starting with `.` and `..`,
     /// and advances the file offset (a stable cursor, so the next call continues and
     /// `lseek(SEEK_SET, d_off)` resumes after a record). Returns the bytes written, 0 at the

@@ -385,6 +385,15 @@ pub trait Inode: AsAny {
         events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
     }
 
+    /// A counter that changes whenever this object's readiness may have changed (data came
+    /// or went, an end closed), for epoll's edge-triggered mode: an event is reported again
+    /// only once the generation moved since the last report, which is Linux's "a wake-up
+    /// happened" rather than a comparison of readiness snapshots. `None` (the default): the
+    /// object keeps no counter and epoll compares the ready bits between scans instead.
+    fn poll_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// EISDIR for a directory, EINVAL for anything else (what read/write/truncate give).
     #[doc(hidden)]
     fn not_a_file(&self) -> Errno {

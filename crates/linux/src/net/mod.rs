@@ -19,6 +19,7 @@ use osprey_abi::Errno;
 use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
 
 pub mod addr;
+pub mod unix;
 
 pub use addr::SockAddr;
 
@@ -94,6 +95,11 @@ pub trait Socket: Send + Sync {
     fn bytes_readable(&self) -> usize {
         0
     }
+    /// A counter bumped on every change of the socket's readiness, if the family keeps one:
+    /// epoll's edge-triggered mode and its cheap rescans use it (`Inode::poll_generation`).
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 const S_IFSOCK: u32 = 0o140000;
@@ -153,6 +159,9 @@ impl Inode for SocketFile {
     fn poll(&self, events: u16) -> u16 {
         self.sock.poll(events)
     }
+    fn poll_generation(&self) -> Option<u64> {
+        self.sock.generation()
+    }
 }
 
 /// The socket behind an open file, ENOTSOCK if it is not one.
@@ -167,7 +176,8 @@ pub fn socket_of(f: &Arc<OpenFile>) -> Result<Arc<dyn Socket>, Errno> {
 /// Makes a socket of `domain`, `ty` (SOCK_* without flags) and `protocol`.
 pub fn create(domain: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     match domain {
-        AF_UNIX | AF_INET | AF_INET6 => {
+        AF_UNIX => unix::create(ty, protocol),
+        AF_INET | AF_INET6 => {
             let _ = (ty, protocol);
             // The families land here as they are written (issue 5).
             Err(Errno::EAFNOSUPPORT)
@@ -184,7 +194,7 @@ pub fn create_pair(
 ) -> Result<(Arc<dyn Socket>, Arc<dyn Socket>), Errno> {
     let _ = (ty, protocol);
     match domain {
-        AF_UNIX => Err(Errno::EAFNOSUPPORT),
+        AF_UNIX => unix::create_pair(ty, protocol),
         AF_INET | AF_INET6 => Err(Errno::EOPNOTSUPP),
         _ => Err(Errno::EAFNOSUPPORT),
     }

@@ -51,6 +51,8 @@ pub struct Pipe {
     me: Weak<Pipe>,
     meta: Metadata,
     ring: Mutex<Ring>,
+    /// Bumped on every change of the ring or its ends (epoll's edge-triggered mode).
+    generation: core::sync::atomic::AtomicU64,
 }
 
 impl Pipe {
@@ -71,6 +73,7 @@ impl Pipe {
                 ctime: now,
                 ..Metadata::default()
             },
+            generation: core::sync::atomic::AtomicU64::new(0),
             ring: Mutex::new(Ring {
                 data: VecDeque::new(),
                 capacity: PIPE_BUF_DEFAULT,
@@ -78,6 +81,13 @@ impl Pipe {
                 writers: 0,
             }),
         })
+    }
+
+    /// Readiness may have changed: bump the generation, wake the waiters.
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        crate::iowait::notify();
     }
 
     /// Bytes buffered (FIONREAD).
@@ -126,7 +136,7 @@ impl Pipe {
             *d = s;
         }
         drop(r);
-        crate::iowait::notify();
+        self.changed();
         Ok(n)
     }
 
@@ -146,7 +156,7 @@ impl Pipe {
         let n = buf.len().min(space);
         r.data.extend(&buf[..n]);
         drop(r);
-        crate::iowait::notify();
+        self.changed();
         Ok(n)
     }
 
@@ -224,7 +234,7 @@ impl Drop for PipeEnd {
             r.readers -= self.read as usize;
             r.writers -= self.write as usize;
         }
-        crate::iowait::notify();
+        self.pipe.changed();
     }
 }
 
@@ -252,6 +262,13 @@ impl Inode for PipeEnd {
     }
     fn poll(&self, events: u16) -> u16 {
         self.pipe.poll(events, self.read, self.write)
+    }
+    fn poll_generation(&self) -> Option<u64> {
+        Some(
+            self.pipe
+                .generation
+                .load(core::sync::atomic::Ordering::SeqCst),
+        )
     }
 }
 
