@@ -99,10 +99,12 @@ static void triggers(void)
     show("add epfd to itself", add(ep, ep, EPOLLIN, 0));
     show("add closed fd", add(ep, 999, EPOLLIN, 0));
     show("add to a non-epoll", add(a[0], b[0], EPOLLIN, 0));
-    int reg = open("/tmp/epoll_regular", O_CREAT | O_RDWR, 0644);
+    char regpath[64];
+    snprintf(regpath, sizeof regpath, "/tmp/epoll_regular-%d", getpid());
+    int reg = open(regpath, O_CREAT | O_RDWR, 0644);
     show("add regular file", add(ep, reg, EPOLLIN, 0));
     close(reg);
-    unlink("/tmp/epoll_regular");
+    unlink(regpath);
     show("exclusive+oneshot", add(ep, a[0], EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 0));
     show("exclusive", add(ep, a[0], EPOLLIN | EPOLLEXCLUSIVE, 4));
     ev.events = EPOLLIN;

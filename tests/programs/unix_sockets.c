@@ -32,17 +32,23 @@ static socklen_t sun_of(struct sockaddr_un *a, const char *path, int abstract)
     return sizeof *a;
 }
 
-static void print_name(const char *what, struct sockaddr_un *a, socklen_t len)
+/* Names carry the pid (host test runs go in parallel), so print how they compare with the
+ * expected name rather than the name itself. */
+static void print_name(const char *what, struct sockaddr_un *a, socklen_t len, const char *expect)
 {
-    size_t n = len - offsetof(struct sockaddr_un, sun_path);
-    printf("%s: len=%u ", what, (unsigned)len);
-    if (len <= offsetof(struct sockaddr_un, sun_path))
-        printf("unnamed\n");
+    size_t base = offsetof(struct sockaddr_un, sun_path);
+    printf("%s: ", what);
+    if (len <= base)
+        printf("unnamed (len %u)\n", (unsigned)len);
     else if (a->sun_path[0] == 0)
-        printf("abstract '%.*s'\n", (int)n - 1, a->sun_path + 1);
+        printf("abstract, matches %d\n",
+               len - base - 1 == strlen(expect) && !memcmp(a->sun_path + 1, expect, len - base - 1));
     else
-        printf("path '%s'\n", a->sun_path);
+        printf("path, matches %d, len ok %d\n", strcmp(a->sun_path, expect) == 0,
+               len == base + strlen(expect) + 1);
 }
+
+static char sock_path[64], dgram_path[64], dgram_name[64], nobody_name[64];
 
 static int sigpipes;
 static void on_sigpipe(int s)
@@ -94,7 +100,7 @@ static void pairs(void)
     }
 }
 
-#define SOCK_PATH "/tmp/osprey-test.sock"
+#define SOCK_PATH sock_path
 static volatile int server_ready;
 
 static void *client(void *arg)
@@ -147,7 +153,7 @@ static void server(void)
     show("listen", listen(s, 5));
     gl = sizeof got;
     getsockname(s, (struct sockaddr *)&got, &gl);
-    print_name("server name", &got, gl);
+    print_name("server name", &got, gl, SOCK_PATH);
     fcntl(s, F_SETFL, O_NONBLOCK);
     show("accept nothing yet", accept(s, NULL, NULL));
     fcntl(s, F_SETFL, 0);
@@ -158,13 +164,13 @@ static void server(void)
     gl = sizeof got;
     int conn = accept4(s, (struct sockaddr *)&got, &gl, SOCK_CLOEXEC);
     printf("accepted: %d\n", conn > 0);
-    print_name("client address", &got, gl);
+    print_name("client address", &got, gl, "");
     gl = sizeof got;
     getpeername(conn, (struct sockaddr *)&got, &gl);
-    print_name("peer of accepted", &got, gl);
+    print_name("peer of accepted", &got, gl, "");
     gl = sizeof got;
     getsockname(conn, (struct sockaddr *)&got, &gl);
-    print_name("name of accepted", &got, gl);
+    print_name("name of accepted", &got, gl, SOCK_PATH);
     struct ucred cr;
     socklen_t crl = sizeof cr;
     getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &crl);
@@ -193,9 +199,9 @@ static void server(void)
 static void datagrams(void)
 {
     struct sockaddr_un sa, ca, from;
-    socklen_t sl = sun_of(&sa, "osprey-dgram-srv", 1);
-    socklen_t cl = sun_of(&ca, "/tmp/osprey-dgram-cli", 0);
-    unlink("/tmp/osprey-dgram-cli");
+    socklen_t sl = sun_of(&sa, dgram_name, 1);
+    socklen_t cl = sun_of(&ca, dgram_path, 0);
+    unlink(dgram_path);
     int s = socket(AF_UNIX, SOCK_DGRAM, 0), c = socket(AF_UNIX, SOCK_DGRAM, 0);
     show("bind abstract", bind(s, (struct sockaddr *)&sa, sl));
     show("bind client path", bind(c, (struct sockaddr *)&ca, cl));
@@ -204,12 +210,12 @@ static void datagrams(void)
     socklen_t fl = sizeof from;
     long n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
     printf("recvfrom %ld '%.*s'\n", n, (int)n, buf);
-    print_name("from", &from, fl);
+    print_name("from", &from, fl, dgram_path);
     show("reply", sendto(s, "pong", 4, 0, (struct sockaddr *)&from, fl));
     n = recv(c, buf, sizeof buf, 0);
     printf("reply %ld '%.*s'\n", n, (int)n, buf);
     struct sockaddr_un none;
-    socklen_t nl = sun_of(&none, "osprey-nobody", 1);
+    socklen_t nl = sun_of(&none, nobody_name, 1);
     show("sendto nobody", sendto(c, "x", 1, 0, (struct sockaddr *)&none, nl));
     show("connect", connect(c, (struct sockaddr *)&sa, sl));
     show("send connected", send(c, "again", 5, 0));
@@ -217,7 +223,7 @@ static void datagrams(void)
     printf("got %ld '%.*s'\n", n, (int)n, buf);
     close(s);
     close(c);
-    unlink("/tmp/osprey-dgram-cli");
+    unlink(dgram_path);
 }
 
 static void rights(void)
@@ -320,6 +326,11 @@ static void many(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    int pid = getpid();
+    snprintf(sock_path, sizeof sock_path, "/tmp/osprey-test-%d.sock", pid);
+    snprintf(dgram_path, sizeof dgram_path, "/tmp/osprey-dgram-%d", pid);
+    snprintf(dgram_name, sizeof dgram_name, "osprey-dgram-srv-%d", pid);
+    snprintf(nobody_name, sizeof nobody_name, "osprey-nobody-%d", pid);
     pairs();
     server();
     datagrams();
