@@ -32,7 +32,11 @@ pub enum UnixAddr {
     /// system calls turn `Path` into this (`net::unix::resolve`) before bind, connect and
     /// sendto reach the family, which cannot walk paths itself (no cwd). Written back as
     /// the path.
-    Node { path: Vec<u8>, dev: u64, ino: u64 },
+    Node {
+        path: Vec<u8>,
+        dev: u64,
+        ino: u64,
+    },
 }
 
 impl SockAddr {

@@ -82,11 +82,15 @@ pub fn resolve(cx: &Ctx, addr: SockAddr, create: bool) -> Result<SockAddr, Errno
     };
     let base = cx.p.fs.lock().cwd.clone();
     if create {
-        let mode = osprey_vfs::FileType::Socket.mode_bits()
-            | (0o777 & !crate::syscall::fs::umask(cx));
-        cx.p.vfs
-            .mknod(&base, &path, mode, 0)
-            .map_err(|e| if e == Errno::EEXIST { Errno::EADDRINUSE } else { e })?;
+        let mode =
+            osprey_vfs::FileType::Socket.mode_bits() | (0o777 & !crate::syscall::fs::umask(cx));
+        cx.p.vfs.mknod(&base, &path, mode, 0).map_err(|e| {
+            if e == Errno::EEXIST {
+                Errno::EADDRINUSE
+            } else {
+                e
+            }
+        })?;
     }
     let m = cx.p.vfs.stat(&base, &path, true)?;
     if m.file_type() != osprey_vfs::FileType::Socket {
@@ -269,8 +273,7 @@ impl UnixSocket {
     /// Whether a message of `len` bytes could be queued now (POLLOUT of a sender).
     fn has_room(&self) -> bool {
         let s = self.st.lock();
-        s.rcv_shut
-            || (s.rx_bytes < s.rcvbuf && (self.stream_like() || s.rx.len() < DGRAM_QLEN))
+        s.rcv_shut || (s.rx_bytes < s.rcvbuf && (self.stream_like() || s.rx.len() < DGRAM_QLEN))
     }
 
     /// Takes one message's worth (datagram, record) or stream bytes from the queue into
@@ -646,11 +649,11 @@ pub fn create(ty: u32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     Ok(UnixSocket::new(ty))
 }
 
+/// Two connected sockets.
+pub type SocketPair = (Arc<dyn Socket>, Arc<dyn Socket>);
+
 /// socketpair(AF_UNIX, ty, protocol).
-pub fn create_pair(
-    ty: u32,
-    protocol: i32,
-) -> Result<(Arc<dyn Socket>, Arc<dyn Socket>), Errno> {
+pub fn create_pair(ty: u32, protocol: i32) -> Result<SocketPair, Errno> {
     check(ty, protocol)?;
     let (a, b) = UnixSocket::pair(ty);
     Ok((a, b))

@@ -86,7 +86,10 @@ fn path_bind_listen_connect_accept() {
     let (addr, len) = sun(&e, b"/tmp/sock");
     // Nobody there yet: ENOENT; listen unbound: EINVAL.
     let cli = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64 | NB, 0]) as u64;
-    assert_eq!(e.sys(SYS_CONNECT, &[cli, addr, len]), Errno::ENOENT.as_ret());
+    assert_eq!(
+        e.sys(SYS_CONNECT, &[cli, addr, len]),
+        Errno::ENOENT.as_ret()
+    );
     assert_eq!(e.sys(SYS_LISTEN, &[srv, 4]), Errno::EINVAL.as_ret());
     assert_eq!(e.sys(SYS_BIND, &[srv, addr, len]), 0);
     // The node exists and is a socket; binding it again is EADDRINUSE.
@@ -95,9 +98,15 @@ fn path_bind_listen_connect_accept() {
     let mode = u32::from_le_bytes(e.m.peek(st + 24, 4).try_into().unwrap());
     assert_eq!(mode & 0o170000, 0o140000);
     let other = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64, 0]) as u64;
-    assert_eq!(e.sys(SYS_BIND, &[other, addr, len]), Errno::EADDRINUSE.as_ret());
+    assert_eq!(
+        e.sys(SYS_BIND, &[other, addr, len]),
+        Errno::EADDRINUSE.as_ret()
+    );
     // Bound but not listening: ECONNREFUSED.
-    assert_eq!(e.sys(SYS_CONNECT, &[cli, addr, len]), Errno::ECONNREFUSED.as_ret());
+    assert_eq!(
+        e.sys(SYS_CONNECT, &[cli, addr, len]),
+        Errno::ECONNREFUSED.as_ret()
+    );
     assert_eq!(e.sys(SYS_LISTEN, &[srv, 4]), 0);
     let aout = e.m.alloc(128);
     let alen = e.m.alloc_bytes(&128u32.to_le_bytes());
@@ -131,7 +140,10 @@ fn path_bind_listen_connect_accept() {
     // The server closes: the node stays, connecting is refused.
     assert_eq!(e.sys(SYS_CLOSE, &[srv]), 0);
     let c2 = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64, 0]) as u64;
-    assert_eq!(e.sys(SYS_CONNECT, &[c2, addr, len]), Errno::ECONNREFUSED.as_ret());
+    assert_eq!(
+        e.sys(SYS_CONNECT, &[c2, addr, len]),
+        Errno::ECONNREFUSED.as_ret()
+    );
     // A type mismatch is EPROTOTYPE... once something listens again.
     assert_eq!(e.sys(SYS_UNLINK, &[e.m.cstr("/tmp/sock")]), 0);
 }
@@ -202,7 +214,10 @@ fn scm_rights_pass_a_pipe() {
     let h = msghdr(rcontrol, 64);
     assert_eq!(e.sys(SYS_RECVMSG, &[b, h, 0]), 1);
     let got = e.m.peek(rcontrol, 24);
-    assert_eq!(i32::from_ne_bytes(got[12..16].try_into().unwrap()), SCM_RIGHTS);
+    assert_eq!(
+        i32::from_ne_bytes(got[12..16].try_into().unwrap()),
+        SCM_RIGHTS
+    );
     let newfd = i32::from_ne_bytes(got[16..20].try_into().unwrap()) as u64;
     // Writing the pipe is read through the received descriptor.
     let msg = e.m.alloc_bytes(b"via pipe");

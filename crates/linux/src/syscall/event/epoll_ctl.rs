@@ -44,12 +44,12 @@ pub fn sys_epoll_ctl(cx: &Ctx, epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEv
     }
     let target_ep = as_epoll(&tf);
     let (mut events, data) = ev.map_or((0, 0), |e| (e.events, e.data));
-    if has_event && events & EPOLLEXCLUSIVE != 0 {
-        if op == EPOLL_CTL_MOD
-            || (op == EPOLL_CTL_ADD && (target_ep.is_some() || events & !EXCLUSIVE_OK != 0))
-        {
-            return Err(Errno::EINVAL);
-        }
+    if has_event
+        && events & EPOLLEXCLUSIVE != 0
+        && (op == EPOLL_CTL_MOD
+            || (op == EPOLL_CTL_ADD && (target_ep.is_some() || events & !EXCLUSIVE_OK != 0)))
+    {
+        return Err(Errno::EINVAL);
     }
     // Suspend blocking needs CAP_BLOCK_SUSPEND on Linux; there is no suspend here.
     events &= !EPOLLWAKEUP;

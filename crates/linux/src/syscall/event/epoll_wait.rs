@@ -90,9 +90,7 @@ pub fn sys_epoll_pwait(
 ) -> SysResult {
     let mask = read_mask(cx, sigmask, sigsetsize)?;
     let deadline = deadline_ms(cx, timeout_ms);
-    crate::signal::with_mask(cx, mask, || {
-        do_wait(cx, epfd, events, maxevents, deadline)
-    })
+    crate::signal::with_mask(cx, mask, || do_wait(cx, epfd, events, maxevents, deadline))
 }
 
 /// epoll_pwait2: as epoll_pwait with a timespec timeout (NULL: forever).
@@ -113,7 +111,5 @@ pub fn sys_epoll_pwait2(
         }
     };
     let mask = read_mask(cx, sigmask, sigsetsize)?;
-    crate::signal::with_mask(cx, mask, || {
-        do_wait(cx, epfd, events, maxevents, deadline)
-    })
+    crate::signal::with_mask(cx, mask, || do_wait(cx, epfd, events, maxevents, deadline))
 }

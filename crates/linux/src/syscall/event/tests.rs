@@ -162,7 +162,10 @@ fn eventfd_counts_reads_and_checks_sizes() {
         assert_eq!(u64_at(&e, buf), 1);
     }
     assert_eq!(e.sys(SYS_READ, &[sem, buf, 8]), Errno::EAGAIN.as_ret());
-    assert_eq!(e.sys(SYS_EVENTFD2, &[0, 0x8000_0000]), Errno::EINVAL.as_ret());
+    assert_eq!(
+        e.sys(SYS_EVENTFD2, &[0, 0x8000_0000]),
+        Errno::EINVAL.as_ret()
+    );
 }
 
 /// Registers `fd` with `events` and the cookie `data` (op ADD/MOD/DEL).
@@ -222,7 +225,10 @@ fn epoll_level_edge_and_oneshot() {
     assert_eq!(e.sys(SYS_WRITE, &[w2, byte, 1]), 1);
     assert_eq!(wait(&e, ep, 8), vec![(EPOLLIN, 1), (EPOLLIN, 2)]);
     // MOD re-arms the one-shot registration (and changes its cookie).
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_MOD, r3, EPOLLIN | EPOLLONESHOT, 33), 0);
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_MOD, r3, EPOLLIN | EPOLLONESHOT, 33),
+        0
+    );
     assert_eq!(wait(&e, ep, 8), vec![(EPOLLIN, 1), (EPOLLIN, 33)]);
     // Reading the level-triggered pipe empty silences it.
     assert_eq!(e.sys(SYS_READ, &[r, buf, 16]), 1);
@@ -233,26 +239,57 @@ fn epoll_level_edge_and_oneshot() {
     // DEL, and errors: ENOENT, EEXIST, EBADF, EINVAL (epfd itself, not an epoll, bad op).
     assert_eq!(ctl(&e, ep, EPOLL_CTL_DEL, r, 0, 0), 0);
     assert_eq!(ctl(&e, ep, EPOLL_CTL_DEL, r, 0, 0), Errno::ENOENT.as_ret());
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_MOD, r, EPOLLIN, 0), Errno::ENOENT.as_ret());
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_ADD, r2, EPOLLIN, 0), Errno::EEXIST.as_ret());
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_ADD, 99, EPOLLIN, 0), Errno::EBADF.as_ret());
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_ADD, ep, EPOLLIN, 0), Errno::EINVAL.as_ret());
-    assert_eq!(ctl(&e, r, EPOLL_CTL_ADD, r2, EPOLLIN, 0), Errno::EINVAL.as_ret());
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_MOD, r, EPOLLIN, 0),
+        Errno::ENOENT.as_ret()
+    );
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_ADD, r2, EPOLLIN, 0),
+        Errno::EEXIST.as_ret()
+    );
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_ADD, 99, EPOLLIN, 0),
+        Errno::EBADF.as_ret()
+    );
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_ADD, ep, EPOLLIN, 0),
+        Errno::EINVAL.as_ret()
+    );
+    assert_eq!(
+        ctl(&e, r, EPOLL_CTL_ADD, r2, EPOLLIN, 0),
+        Errno::EINVAL.as_ret()
+    );
     assert_eq!(ctl(&e, ep, 7, r, EPOLLIN, 0), Errno::EINVAL.as_ret());
     // EPOLLEXCLUSIVE: not with MOD, not with EPOLLONESHOT.
     assert_eq!(
-        ctl(&e, ep, EPOLL_CTL_ADD, r, EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 0),
+        ctl(
+            &e,
+            ep,
+            EPOLL_CTL_ADD,
+            r,
+            EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT,
+            0
+        ),
         Errno::EINVAL.as_ret()
     );
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_ADD, r, EPOLLIN | EPOLLEXCLUSIVE, 0), 0);
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_ADD, r, EPOLLIN | EPOLLEXCLUSIVE, 0),
+        0
+    );
     assert_eq!(
         ctl(&e, ep, EPOLL_CTL_MOD, r, EPOLLIN | EPOLLEXCLUSIVE, 0),
         Errno::EINVAL.as_ret()
     );
     // epoll_wait argument checks.
     let out = e.m.alloc(12);
-    assert_eq!(e.sys(SYS_EPOLL_WAIT, &[ep, out, 0, 0]), Errno::EINVAL.as_ret());
-    assert_eq!(e.sys(SYS_EPOLL_WAIT, &[r, out, 1, 0]), Errno::EINVAL.as_ret());
+    assert_eq!(
+        e.sys(SYS_EPOLL_WAIT, &[ep, out, 0, 0]),
+        Errno::EINVAL.as_ret()
+    );
+    assert_eq!(
+        e.sys(SYS_EPOLL_WAIT, &[r, out, 1, 0]),
+        Errno::EINVAL.as_ret()
+    );
     assert_eq!(e.sys(SYS_EPOLL_CREATE, &[0]), Errno::EINVAL.as_ret());
     assert_eq!(e.sys(SYS_EPOLL_CREATE1, &[1]), Errno::EINVAL.as_ret());
 }
@@ -270,7 +307,10 @@ fn epoll_refuses_regular_files_and_drops_closed_descriptions() {
             0o644,
         ],
     ) as u64;
-    assert_eq!(ctl(&e, ep, EPOLL_CTL_ADD, f, EPOLLIN, 0), Errno::EPERM.as_ret());
+    assert_eq!(
+        ctl(&e, ep, EPOLL_CTL_ADD, f, EPOLLIN, 0),
+        Errno::EPERM.as_ret()
+    );
     // A registration goes with the last descriptor of its description, not with one fd.
     let ev = e.sys(SYS_EVENTFD2, &[1, EFD_NONBLOCK as u64]) as u64;
     let dup = e.sys(SYS_DUP, &[ev]) as u64;
@@ -295,9 +335,15 @@ fn epoll_nests_refuses_loops_and_rotates() {
     assert_eq!(ctl(&e, inner, EPOLL_CTL_ADD, ev, EPOLLIN, 1), 0);
     assert_eq!(ctl(&e, outer, EPOLL_CTL_ADD, inner, EPOLLIN, 2), 0);
     // A loop, directly or through a duplicate of the instance: ELOOP.
-    assert_eq!(ctl(&e, inner, EPOLL_CTL_ADD, outer, EPOLLIN, 0), Errno::ELOOP.as_ret());
+    assert_eq!(
+        ctl(&e, inner, EPOLL_CTL_ADD, outer, EPOLLIN, 0),
+        Errno::ELOOP.as_ret()
+    );
     let dup = e.sys(SYS_DUP, &[outer]) as u64;
-    assert_eq!(ctl(&e, outer, EPOLL_CTL_ADD, dup, EPOLLIN, 0), Errno::ELOOP.as_ret());
+    assert_eq!(
+        ctl(&e, outer, EPOLL_CTL_ADD, dup, EPOLLIN, 0),
+        Errno::ELOOP.as_ret()
+    );
     assert!(wait(&e, outer, 4).is_empty());
     let one = e.m.alloc_bytes(&1u64.to_le_bytes());
     assert_eq!(e.sys(SYS_WRITE, &[ev, one, 8]), 8);
