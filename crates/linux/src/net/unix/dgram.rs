@@ -1,6 +1,6 @@
 //! AF_UNIX SOCK_DGRAM: connectionless messages to a bound name, or to the peer set by
-//! connect(). (Linux also refuses datagrams to a connected socket from others than its
-//! peer, with EPERM; that check is not made yet.)
+//! connect(). A socket connected to a peer takes datagrams from that peer only (EPERM for
+//! others, Linux's unix_may_send).
 
 use alloc::sync::{Arc, Weak};
 
@@ -67,6 +67,17 @@ pub(super) fn send(
             None => return Err(Errno::ENOTCONN),
         },
     };
+    // The destination, if connected, must be connected to us.
+    let allowed = {
+        let d = dest.st.lock();
+        match &d.peer {
+            None => true,
+            Some(p) => core::ptr::eq(p.as_ptr(), s),
+        }
+    };
+    if !allowed {
+        return Err(Errno::EPERM);
+    }
     let msg = Msg {
         data: data.to_vec(),
         off: 0,

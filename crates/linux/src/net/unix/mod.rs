@@ -478,7 +478,7 @@ impl Socket for UnixSocket {
             return Err(Errno::EINVAL);
         }
         if self.stream_like() && !s.connected {
-            return Err(Errno::ENOTCONN);
+            return Err(Errno::EINVAL);
         }
         if s.rcv_shut && (self.stream_like() || s.peer.is_some()) {
             return Ok(Received {
@@ -498,10 +498,8 @@ impl Socket for UnixSocket {
             _ => return Err(Errno::EINVAL),
         };
         let peer = {
+            // Linux lets an unconnected socket be shut down too.
             let mut s = self.st.lock();
-            if self.stream_like() && !s.connected {
-                return Err(Errno::ENOTCONN);
-            }
             s.rcv_shut |= rd;
             s.snd_shut |= wr;
             s.peer.as_ref().and_then(Weak::upgrade)

@@ -106,7 +106,7 @@ pub(super) fn send(
 ) -> Result<usize, Errno> {
     let (peer, from) = {
         let st = s.st.lock();
-        if st.listen.is_some() || (!st.connected && !st.snd_shut) {
+        if st.listen.is_some() || !st.connected {
             // Linux: EOPNOTSUPP with an address on an unconnected stream, else ENOTCONN.
             return Err(if to.is_some() {
                 Errno::EOPNOTSUPP

@@ -251,3 +251,44 @@ fn epoll_sees_socket_readiness_edges() {
     let got = u32::from_le_bytes(e.m.peek(out, 4).try_into().unwrap());
     assert_eq!(got, EPOLLIN | EPOLLRDHUP);
 }
+
+#[test]
+fn linux_errors_of_unconnected_and_connected_sockets() {
+    let e = TestEnv::new();
+    let s = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64 | NB, 0]) as u64;
+    // Unconnected stream: recv EINVAL, send ENOTCONN, shutdown allowed (as Linux).
+    assert_eq!(recv(&e, s, 4), Err(Errno::EINVAL.as_ret()));
+    assert_eq!(e.sys(SYS_SHUTDOWN, &[s, SHUT_RDWR as u64]), 0);
+    let x = e.m.alloc_bytes(b"x");
+    assert_eq!(
+        e.sys(SYS_SENDTO, &[s, x, 1, MSG_NOSIGNAL as u64, 0, 0]),
+        Errno::ENOTCONN.as_ret()
+    );
+    // A datagram socket connected to another takes datagrams only from it: EPERM.
+    let (a, b) = pair(&e, SOCK_DGRAM);
+    let c = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_DGRAM as u64 | NB, 0]) as u64;
+    let (aa, al) = sun(&e, b"\0dg-a");
+    assert_eq!(e.sys(SYS_BIND, &[a, aa, al]), 0);
+    assert_eq!(
+        e.sys(SYS_SENDTO, &[c, x, 1, 0, aa, al]),
+        Errno::EPERM.as_ret()
+    );
+    assert_eq!(send(&e, b, b"ok"), 2);
+    // FIONREAD (SIOCINQ): the next datagram's size.
+    let n = e.m.alloc(4);
+    assert_eq!(
+        e.sys(SYS_IOCTL, &[a, osprey_abi::ioctl::FIONREAD as u64, n]),
+        0
+    );
+    assert_eq!(e.m.peek_i32(n), 2);
+    // A full backlog: a non-blocking connect is EAGAIN.
+    let l = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64, 0]) as u64;
+    let (la, ll) = sun(&e, b"\0listener");
+    assert_eq!(e.sys(SYS_BIND, &[l, la, ll]), 0);
+    assert_eq!(e.sys(SYS_LISTEN, &[l, 0]), 0);
+    let c1 = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64 | NB, 0]) as u64;
+    let c2 = e.sys(SYS_SOCKET, &[AF_UNIX as u64, SOCK_STREAM as u64 | NB, 0]) as u64;
+    assert_eq!(e.sys(SYS_CONNECT, &[c1, la, ll]), 0);
+    assert_eq!(e.sys(SYS_CONNECT, &[c2, la, ll]), Errno::EAGAIN.as_ret());
+    assert_eq!(e.sys(SYS_CONNECT, &[c1, la, ll]), Errno::EISCONN.as_ret());
+}

@@ -50,6 +50,14 @@ pub fn sys_ioctl(cx: &Ctx, fd: i32, cmd: u32, arg: u64) -> SysResult {
         }
         return Err(Errno::ENOTTY);
     }
+    // Sockets: SIOCINQ (the same number as FIONREAD).
+    if let Ok(sock) = crate::net::socket_of(&f) {
+        if cmd == FIONREAD {
+            let n = sock.bytes_readable().min(i32::MAX as usize) as i32;
+            UserPtr::<i32>::new(arg).write(cx.m, &n)?;
+            return Ok(0);
+        }
+    }
     match cmd {
         // Bytes from the offset to the end (negative past the end, as Linux computes it);
         // devices answer for themselves.

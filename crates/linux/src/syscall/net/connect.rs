@@ -34,6 +34,12 @@ pub fn sys_connect(cx: &Ctx, fd: Fd, addr: u64, len: u32) -> SysResult {
     let a = crate::net::unix::resolve(cx, read_addr(cx, addr, len)?, false)?;
     match sock.connect(&a) {
         Err(Errno::EINPROGRESS) if !f.nonblocking() => {}
+        // A local listener's full backlog: a blocking connect waits for room (AF_UNIX).
+        Err(Errno::EAGAIN) if !f.nonblocking() => {
+            // Interrupted: ERESTARTSYS, as Linux's unix_stream_connect (restarts under
+            // SA_RESTART).
+            return crate::iowait::retry_blocking(cx, || sock.connect(&a)).map(|_| 0);
+        }
         r => return r.map(|_| 0),
     }
     let ev = (POLLOUT | POLLERR | POLLHUP) as u16;
