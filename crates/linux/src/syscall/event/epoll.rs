@@ -35,6 +35,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use osprey_abi::fcntl::O_RDWR;
 use osprey_abi::poll::*;
@@ -205,13 +206,22 @@ pub struct Epoll {
 
 impl Epoll {
     /// The nesting depth below this instance (0: it watches no epoll), and whether `target`
-    /// is reachable from it (a loop if `target` were added below it).
-    pub fn depth_and_reaches(&self, target: *const Epoll, budget: usize) -> (usize, bool) {
+    /// is reachable from it (a loop if `target` were added below it). `seen` remembers the
+    /// instances already walked, so a wide graph of nested instances is walked once.
+    pub fn depth_and_reaches(
+        &self,
+        target: *const Epoll,
+        budget: usize,
+        seen: &mut BTreeMap<usize, (usize, bool)>,
+    ) -> (usize, bool) {
         if core::ptr::eq(self, target) {
             return (0, true);
         }
         if budget == 0 {
             return (usize::MAX, false);
+        }
+        if let Some(&r) = seen.get(&(self as *const Epoll as usize)) {
+            return r;
         }
         let files: Vec<Arc<OpenFile>> = self
             .interest
@@ -224,14 +234,26 @@ impl Epoll {
         let mut reaches = false;
         for f in files {
             if let Some(child) = as_epoll(&f) {
-                let (d, r) = child.depth_and_reaches(target, budget - 1);
+                let (d, r) = child.depth_and_reaches(target, budget - 1, seen);
                 depth = depth.max(d.saturating_add(1));
                 reaches |= r;
             }
         }
+        seen.insert(self as *const Epoll as usize, (depth, reaches));
         (depth, reaches)
     }
 }
+
+/// Held while an epoll is added to an epoll: the loop check and the insertion are one step,
+/// so two threads cannot each add half of a loop (Linux's epnested_mutex).
+pub static NEST_LOCK: Mutex<()> = Mutex::new(());
+
+/// Polls of epoll files in progress, on all CPUs. The loop check keeps nesting acyclic, but a
+/// chain can still be grown from below; this bounds the recursion of an epoll polling an epoll
+/// (each level a kernel stack frame) whatever the app builds. A thread runs one poll at a
+/// time, so with a few CPUs each still gets a generous depth.
+static NESTED_POLLS: AtomicUsize = AtomicUsize::new(0);
+const NESTED_POLLS_MAX: usize = 32;
 
 impl Inode for Epoll {
     fn metadata(&self) -> Metadata {
@@ -242,7 +264,12 @@ impl Inode for Epoll {
     }
     /// An epoll file is readable when epoll_wait would report something (nesting).
     fn poll(&self, events: u16) -> u16 {
+        if NESTED_POLLS.fetch_add(1, Ordering::SeqCst) >= NESTED_POLLS_MAX {
+            NESTED_POLLS.fetch_sub(1, Ordering::SeqCst);
+            return 0;
+        }
         let ready = !self.interest.lock().scan(1, false).is_empty();
+        NESTED_POLLS.fetch_sub(1, Ordering::SeqCst);
         if ready {
             events & (POLLIN | POLLRDNORM) as u16
         } else {

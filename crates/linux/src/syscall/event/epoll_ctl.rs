@@ -56,10 +56,14 @@ pub fn sys_epoll_ctl(cx: &Ctx, epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEv
     let key = (fd, alloc::sync::Arc::as_ptr(&tf) as usize);
     match op {
         EPOLL_CTL_ADD => {
-            // Watching an epoll from an epoll: no loops, no deeper than Linux allows. The
-            // check runs without our lock held (it locks the instances below).
+            // Watching an epoll from an epoll: no loops, no deeper than Linux allows (the
+            // depth below the target; chains grown from below are bounded at poll time). The
+            // check runs without our lock held (it locks the instances below), under the
+            // nesting lock until the insertion is done.
+            let _nesting = target_ep.map(|_| super::epoll::NEST_LOCK.lock());
             if let Some(t) = target_ep {
-                let (depth, reaches) = t.depth_and_reaches(ep, MAX_NESTS + 1);
+                let mut seen = alloc::collections::BTreeMap::new();
+                let (depth, reaches) = t.depth_and_reaches(ep, MAX_NESTS + 1, &mut seen);
                 if reaches || depth >= MAX_NESTS {
                     return Err(Errno::ELOOP);
                 }

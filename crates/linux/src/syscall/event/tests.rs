@@ -390,3 +390,22 @@ fn epoll_pwait2_checks_its_timeout_and_mask() {
         Errno::EFAULT.as_ret()
     );
 }
+
+#[test]
+fn epoll_chains_grown_from_below_stay_bounded() {
+    // Each new instance goes under the deepest one: the loop check allows it (it looks below
+    // the target only), and polling the top stays bounded instead of recursing 100 deep.
+    let e = TestEnv::new();
+    let top = e.sys(SYS_EPOLL_CREATE1, &[0]) as u64;
+    let mut bottom = top;
+    for _ in 0..100 {
+        let next = e.sys(SYS_EPOLL_CREATE1, &[0]) as u64;
+        assert_eq!(ctl(&e, bottom, EPOLL_CTL_ADD, next, EPOLLIN, next), 0);
+        bottom = next;
+    }
+    let ev = e.sys(SYS_EVENTFD2, &[1, EFD_NONBLOCK as u64]) as u64;
+    assert_eq!(ctl(&e, bottom, EPOLL_CTL_ADD, ev, EPOLLIN, 0), 0);
+    assert_eq!(wait(&e, bottom, 4), vec![(EPOLLIN, 0)]);
+    // Too deep to see from the top: not ready (rather than a kernel stack overflow).
+    assert!(wait(&e, top, 4).is_empty());
+}
