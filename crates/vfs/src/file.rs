@@ -281,9 +281,9 @@ impl OpenFile {
         self.io.poll(events)
     }
 
-    /// The I/O object's poll generation ([`Inode::poll_generation`]).
-    pub fn poll_generation(&self) -> Option<u64> {
-        self.io.poll_generation()
+    /// The I/O object's readiness source ([`Inode::poll_source`]).
+    pub fn poll_source(&self) -> Option<&crate::poll::PollSource> {
+        self.io.poll_source()
     }
 
     /// `getdents64`: fills `buf` with `linux_dirent64` records, starting with `.` and `..`,

@@ -385,12 +385,11 @@ pub trait Inode: AsAny {
         events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
     }
 
-    /// A counter that changes whenever this object's readiness may have changed (data came
-    /// or went, an end closed), for epoll's edge-triggered mode: an event is reported again
-    /// only once the generation moved since the last report, which is Linux's "a wake-up
-    /// happened" rather than a comparison of readiness snapshots. `None` (the default): the
-    /// object keeps no counter and epoll compares the ready bits between scans instead.
-    fn poll_generation(&self) -> Option<u64> {
+    /// The object's readiness source, if it keeps one: it says when readiness may have
+    /// changed, so epoll keeps a ready list instead of polling every registration, and its
+    /// generation drives edge-triggered reports. `None` (the default): epoll polls this file
+    /// at every scan.
+    fn poll_source(&self) -> Option<&crate::poll::PollSource> {
         None
     }
 

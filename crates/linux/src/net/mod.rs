@@ -95,9 +95,10 @@ pub trait Socket: Send + Sync {
     fn bytes_readable(&self) -> usize {
         0
     }
-    /// A counter bumped on every change of the socket's readiness, if the family keeps one:
-    /// epoll's edge-triggered mode and its cheap rescans use it (`Inode::poll_generation`).
-    fn generation(&self) -> Option<u64> {
+    /// The socket's readiness source, if the family keeps one (`Inode::poll_source`):
+    /// `changed()` after every change of readiness lets epoll keep a ready list instead of
+    /// polling every registered socket at every wake. None: epoll polls this socket each time.
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
         None
     }
 }
@@ -159,8 +160,8 @@ impl Inode for SocketFile {
     fn poll(&self, events: u16) -> u16 {
         self.sock.poll(events)
     }
-    fn poll_generation(&self) -> Option<u64> {
-        self.sock.generation()
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        self.sock.poll_source()
     }
 }
 

@@ -14,8 +14,8 @@
 //! its socket (as on Linux): connecting to it then gives ECONNREFUSED.
 //!
 //! Locking: one spin lock per socket, never two at once (a sender locks itself, lets go,
-//! then locks its peer), so no order can deadlock. Every change of a queue or a state bumps
-//! the affected socket's poll generation and calls `iowait::notify`.
+//! then locks its peer), so no order can deadlock. Every change of a queue or a state tells
+//! the affected socket's poll source (epoll) and calls `iowait::notify`.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::{Arc, Weak};
@@ -164,7 +164,7 @@ pub struct UnixSocket {
     ty: u32,
     me: Weak<UnixSocket>,
     st: Mutex<State>,
-    generation: AtomicU64,
+    source: osprey_vfs::PollSource,
 }
 
 impl UnixSocket {
@@ -189,7 +189,7 @@ impl UnixSocket {
                 sndbuf: BUF_DEFAULT,
                 error: 0,
             }),
-            generation: AtomicU64::new(0),
+            source: osprey_vfs::PollSource::new(),
         })
     }
 
@@ -209,9 +209,10 @@ impl UnixSocket {
         self.ty != SOCK_DGRAM
     }
 
-    /// Readiness changed: bump the generation epoll compares, wake the waiters.
+    /// Readiness changed: tell the epoll instances watching (the poll source), wake the
+    /// waiters.
     fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.source.changed();
         crate::iowait::notify();
     }
 
@@ -393,6 +394,8 @@ impl UnixSocket {
 
 impl Drop for UnixSocket {
     fn drop(&mut self) {
+        // Epoll registrations of this socket find it gone at their next look.
+        self.source.changed();
         let s = self.st.get_mut();
         if let Some(key) = s.key.take() {
             let mut names = NAMES.lock();
@@ -636,8 +639,11 @@ impl Socket for UnixSocket {
         }
     }
 
-    fn generation(&self) -> Option<u64> {
-        Some(self.generation.load(Ordering::SeqCst))
+    /// Streams and records: a source. Datagram sockets have none (epoll polls them at every
+    /// scan): a sender's POLLOUT depends on its destination's queue, and the destination's
+    /// reads do not know every sender to tell.
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        self.stream_like().then_some(&self.source)
     }
 }
 

@@ -7,20 +7,25 @@
 //! registration (found dead and dropped at the next scan or epoll_ctl), which is Linux's
 //! "removed on last close" without a hook in close().
 //!
-//! Finding what is ready. Osprey has no per-file wake-up callbacks: readiness changes bump
-//! the app-wide event count in `crate::iowait` and wake the waiters, and a waiter scans its
-//! interest list. To keep a scan of 1,000 idle sockets cheap, files that can keep a *poll
-//! generation* (`Inode::poll_generation`: pipes, eventfds, AF_UNIX sockets, bumped on every
-//! change) are asked only for that number; a registration whose file's generation has not
-//! moved since the last scan found it not ready is skipped without calling `poll`. Only
-//! files without a generation (the console, timerfds, ...) and those that changed or were
-//! ready are polled. A scan is therefore one atomic load per idle registration, not a lock
-//! and a readiness computation.
+//! Finding what is ready: a ready list fed by the files, as Linux's. Files that keep a
+//! readiness source (`Inode::poll_source`: pipes, eventfds, AF_UNIX stream sockets) are
+//! watched: their `changed()` queues the registration's id on the instance's ready list
+//! (`Epoll::wake`, a short lock of its own). A scan visits only the queued registrations,
+//! plus those whose file keeps no source (the console, timerfds, datagram sockets, nested
+//! epolls), which are polled every time. A level-triggered registration that was reported
+//! goes back on the list, to be polled again at the next scan (and dropped from it once not
+//! ready). So a wake costs what changed, not the number of registrations. Waiting still goes
+//! through `crate::iowait`'s app-wide list (every change wakes every waiter, which then finds
+//! its ready list empty or not).
 //!
-//! Trigger modes (see [`Interest::scan`]):
+//! Locks, in order: an instance's interest list, then a source's watcher list (epoll_ctl),
+//! then an instance's ready list (`wake`, called from `changed`). A scan takes the ready list
+//! and lets it go before it polls anything.
+//!
+//! Trigger modes (see [`visit`]):
 //! - level-triggered: reported whenever ready (and the events asked for intersect).
 //! - EPOLLET: reported when ready *and* something happened since the last report. With a
-//!   generation, "something happened" is "the generation moved" (what Linux does: it reports
+//!   source, "something happened" is "its generation moved" (what Linux does: it reports
 //!   again on every wake-up of the file, even if the file was already ready, e.g. more data
 //!   into a non-empty pipe); without one, it is "a ready bit appeared that the previous scan
 //!   did not see" (an edge of the readiness itself).
@@ -29,10 +34,11 @@
 //!   of the epoll instances sharing the file; here every waiter looks (all of them may report
 //!   the event), which that wording allows.
 //!
-//! Fairness: when more registrations are ready than `maxevents`, the next scan starts after
-//! the last one reported, so none starves (Linux rotates its ready list the same way).
+//! Fairness: the ready list is FIFO; registrations a scan had no room for stay at its front,
+//! reported level-triggered ones go to its back (Linux rotates its ready list the same way),
+//! and the polled-every-time ones rotate likewise.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -40,7 +46,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use osprey_abi::fcntl::O_RDWR;
 use osprey_abi::poll::*;
 use osprey_abi::Errno;
-use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
+use osprey_vfs::{Dentry, Inode, Metadata, OpenFile, PollWatcher};
 use spin::Mutex;
 
 use crate::syscall::{Ctx, SysResult};
@@ -55,6 +61,8 @@ const EVENT_BITS: u32 = !(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP)
 pub type Key = (i32, usize);
 
 pub struct Registration {
+    /// Unique for the instance's lifetime: the cookie its file's source hands back.
+    pub id: u64,
     file: Weak<OpenFile>,
     /// What the app asked for (event bits and EPOLLET/ONESHOT/EXCLUSIVE), with EPOLLERR and
     /// EPOLLHUP always added, as Linux does.
@@ -62,21 +70,20 @@ pub struct Registration {
     pub data: u64,
     /// EPOLLONESHOT fired: nothing is reported until EPOLL_CTL_MOD re-arms it.
     disarmed: bool,
-    /// The file's generation at the last scan, and at the last report (edge-triggered).
-    seen_gen: Option<u64>,
+    /// The file's source generation at the last report (edge-triggered).
     reported_gen: Option<u64>,
     /// The ready bits the last scan found (skip test and edges without a generation).
     last_ready: u32,
 }
 
 impl Registration {
-    pub fn new(file: &Arc<OpenFile>, events: u32, data: u64) -> Registration {
+    pub fn new(id: u64, file: &Arc<OpenFile>, events: u32, data: u64) -> Registration {
         Registration {
+            id,
             file: Arc::downgrade(file),
             events,
             data,
             disarmed: false,
-            seen_gen: None,
             reported_gen: None,
             last_ready: 0,
         }
@@ -88,7 +95,6 @@ impl Registration {
         self.events = events;
         self.data = data;
         self.disarmed = false;
-        self.seen_gen = None;
         self.reported_gen = None;
         self.last_ready = 0;
     }
@@ -101,45 +107,150 @@ impl Registration {
 #[derive(Default)]
 pub struct Interest {
     pub regs: BTreeMap<Key, Registration>,
-    /// Where the next scan starts (fairness when maxevents cuts a scan short).
-    cursor: Option<Key>,
+    /// Registration id -> key.
+    pub ids: BTreeMap<u64, Key>,
+    /// Registrations whose file keeps no readiness source: polled at every scan, in turn.
+    pub unsourced: VecDeque<u64>,
+    pub next_id: u64,
+    /// Where [`Interest::sweep`] goes on.
+    sweep_at: Option<Key>,
+}
+
+/// The ready list: registration ids queued by their files' sources (and by epoll_ctl).
+#[derive(Default)]
+pub struct ReadyList {
+    /// Ids of live registrations with a source (a wake for another id is stale).
+    pub known: BTreeSet<u64>,
+    queue: VecDeque<u64>,
+    queued: BTreeSet<u64>,
+}
+
+impl ReadyList {
+    pub fn push(&mut self, id: u64) {
+        if self.queued.insert(id) {
+            self.queue.push_back(id);
+        }
+    }
+    fn push_front(&mut self, id: u64) {
+        if self.queued.insert(id) {
+            self.queue.push_front(id);
+        }
+    }
+    pub fn forget(&mut self, id: u64) {
+        self.known.remove(&id);
+        if self.queued.remove(&id) {
+            self.queue.retain(|&x| x != id);
+        }
+    }
 }
 
 impl Interest {
+    /// Checks a couple of registrations, round-robin, for a closed file, and returns the dead
+    /// ones' keys. Closing a file normally queues its registrations (its source fires as the
+    /// object goes) and the next scan drops them; this catches the rest (an object that
+    /// outlived the closed description, a file without a source), so that registrations of
+    /// closed files cannot pile up however many the app opens and closes.
+    pub fn sweep(&mut self) -> Vec<Key> {
+        use core::ops::Bound::{Excluded, Unbounded};
+        let mut dead = Vec::new();
+        for _ in 0..2 {
+            let next = match self.sweep_at {
+                Some(k) => self.regs.range((Excluded(k), Unbounded)).next(),
+                None => self.regs.iter().next(),
+            }
+            .or_else(|| self.regs.iter().next());
+            let Some((k, r)) = next else { break };
+            self.sweep_at = Some(*k);
+            if r.file().is_none() && !dead.contains(k) {
+                dead.push(*k);
+            }
+        }
+        dead
+    }
+
     /// One pass: up to `max` (events, data) pairs of ready registrations. `consume`: this is
-    /// epoll_wait (update edge and one-shot state, move the cursor); false: a peek for
-    /// poll() on the epoll file itself, which changes nothing.
-    pub fn scan(&mut self, max: usize, consume: bool) -> Vec<(u32, u64)> {
-        use core::ops::Bound::{Excluded, Included, Unbounded};
+    /// epoll_wait (take the ready list, update edge and one-shot state, requeue); false: a
+    /// peek for poll() on the epoll file itself, which changes nothing.
+    pub fn scan(&mut self, ready: &Mutex<ReadyList>, max: usize, consume: bool) -> Vec<(u32, u64)> {
+        let queued: Vec<u64> = {
+            let mut r = ready.lock();
+            if consume {
+                r.queued.clear();
+                core::mem::take(&mut r.queue).into()
+            } else {
+                r.queue.iter().copied().collect()
+            }
+        };
         let mut out = Vec::new();
         let mut dead = Vec::new();
-        let mut last = None;
-        // From just after the cursor to the end, then from the start up to the cursor.
-        let (first, second) = match self.cursor {
-            Some(c) => ((Excluded(c), Unbounded), Some((Unbounded, Included(c)))),
-            None => ((Unbounded, Unbounded), None),
-        };
-        for range in core::iter::once(first).chain(second) {
-            for (key, r) in self.regs.range_mut(range) {
-                if out.len() >= max {
-                    break;
-                }
-                match visit(r, consume) {
-                    Visit::Dead => dead.push(*key),
-                    Visit::Ready(ev) => {
-                        out.push((ev, r.data));
-                        last = Some(*key);
+        // Level-triggered registrations reported now: polled again next time.
+        let mut again = Vec::new();
+        let mut unvisited = Vec::new();
+        for (i, &id) in queued.iter().enumerate() {
+            if out.len() >= max {
+                unvisited.extend_from_slice(&queued[i..]);
+                break;
+            }
+            let Some(key) = self.ids.get(&id) else {
+                continue;
+            };
+            let r = self.regs.get_mut(key).expect("ids and regs agree");
+            match visit(r, consume) {
+                Visit::Dead => dead.push(*key),
+                Visit::Ready(ev) => {
+                    out.push((ev, r.data));
+                    if r.events & (EPOLLET | EPOLLONESHOT) == 0 {
+                        again.push(id);
                     }
-                    Visit::Idle => {}
+                }
+                Visit::Idle => {}
+            }
+        }
+        // Then the files without a source, in turn: the reported ones rotate to the back.
+        let mut rotated = Vec::new();
+        let order: Vec<u64> = self.unsourced.iter().copied().collect();
+        for id in order {
+            if out.len() >= max {
+                break;
+            }
+            let Some(key) = self.ids.get(&id) else {
+                continue;
+            };
+            let r = self.regs.get_mut(key).expect("ids and regs agree");
+            match visit(r, consume) {
+                Visit::Dead => dead.push(*key),
+                Visit::Ready(ev) => {
+                    out.push((ev, r.data));
+                    rotated.push(id);
+                }
+                Visit::Idle => {}
+            }
+        }
+        if !consume {
+            return out;
+        }
+        self.unsourced.retain(|x| !rotated.contains(x));
+        self.unsourced.extend(rotated);
+        {
+            let mut r = ready.lock();
+            // Those there was no room for keep their place at the front; ids queued while
+            // this scan ran stay where they are; reported level-triggered ones go last.
+            for &id in unvisited.iter().rev() {
+                r.push_front(id);
+            }
+            for id in again {
+                r.push(id);
+            }
+            for &key in &dead {
+                if let Some(reg) = self.regs.get(&key) {
+                    r.forget(reg.id);
                 }
             }
         }
-        if consume {
-            for k in dead {
-                self.regs.remove(&k);
-            }
-            if out.len() >= max {
-                self.cursor = last;
+        for key in dead {
+            if let Some(reg) = self.regs.remove(&key) {
+                self.ids.remove(&reg.id);
+                self.unsourced.retain(|&x| x != reg.id);
             }
         }
         out
@@ -163,13 +274,11 @@ fn visit(r: &mut Registration, consume: bool) -> Visit {
     };
     let want = r.events & EVENT_BITS;
     let et = r.events & EPOLLET != 0;
-    let gen = f.poll_generation();
-    if gen.is_some() {
-        // Nothing happened since a scan saw it idle: it still is. Nothing happened since
-        // the last edge-triggered report: nothing to report, ready or not.
-        if (gen == r.seen_gen && r.last_ready == 0) || (et && gen == r.reported_gen) {
-            return Visit::Idle;
-        }
+    let gen = f.poll_source().map(|s| s.generation());
+    // Nothing happened since the last edge-triggered report: nothing to report, ready or
+    // not.
+    if gen.is_some() && et && gen == r.reported_gen {
+        return Visit::Idle;
     }
     let ready = f.poll(want as u16) as u32 & want;
     let report = if ready == 0 {
@@ -182,7 +291,6 @@ fn visit(r: &mut Registration, consume: bool) -> Visit {
         ready & !r.last_ready != 0
     };
     if consume {
-        r.seen_gen = gen;
         r.last_ready = ready;
         if report {
             r.reported_gen = gen;
@@ -201,10 +309,34 @@ fn visit(r: &mut Registration, consume: bool) -> Visit {
 /// An epoll instance: the inode of an `anon_inode:[eventpoll]` file.
 pub struct Epoll {
     meta: Metadata,
+    me: Weak<Epoll>,
     pub interest: Mutex<Interest>,
+    pub ready: Mutex<ReadyList>,
+}
+
+impl PollWatcher for Epoll {
+    /// A watched file changed: queue its registration (nothing else: see the lock order).
+    fn wake(&self, id: u64) -> bool {
+        let mut r = self.ready.lock();
+        if !r.known.contains(&id) {
+            return false;
+        }
+        r.push(id);
+        true
+    }
 }
 
 impl Epoll {
+    /// This instance as a watcher, for a source's watch/unwatch.
+    pub fn watcher(&self) -> Option<Arc<dyn PollWatcher>> {
+        self.me.upgrade().map(|e| e as Arc<dyn PollWatcher>)
+    }
+
+    /// Runs a scan of the interest list (see [`Interest::scan`]).
+    pub fn scan(&self, max: usize, consume: bool) -> Vec<(u32, u64)> {
+        self.interest.lock().scan(&self.ready, max, consume)
+    }
+
     /// The nesting depth below this instance (0: it watches no epoll), and whether `target`
     /// is reachable from it (a loop if `target` were added below it). `seen` remembers the
     /// instances already walked, so a wide graph of nested instances is walked once.
@@ -268,7 +400,7 @@ impl Inode for Epoll {
             NESTED_POLLS.fetch_sub(1, Ordering::SeqCst);
             return 0;
         }
-        let ready = !self.interest.lock().scan(1, false).is_empty();
+        let ready = !self.scan(1, false).is_empty();
         NESTED_POLLS.fetch_sub(1, Ordering::SeqCst);
         if ready {
             events & (POLLIN | POLLRDNORM) as u16
@@ -286,7 +418,9 @@ pub fn as_epoll(f: &OpenFile) -> Option<&Epoll> {
 
 fn create(cx: &Ctx, cloexec: bool) -> SysResult {
     let (dev, ino) = crate::syscall::fs::anon_inode_id();
-    let ep = Arc::new(Epoll {
+    let ep = Arc::new_cyclic(|me| Epoll {
+        me: me.clone(),
+        ready: Mutex::new(ReadyList::default()),
         meta: Metadata {
             dev,
             ino,

@@ -69,18 +69,37 @@ pub fn sys_epoll_ctl(cx: &Ctx, epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEv
                 }
             }
             let mut i = ep.interest.lock();
+            for k in i.sweep() {
+                remove(ep, &mut i, &k);
+            }
             // A dead registration under the same key (a description closed and another
             // opened at the same address) goes first.
             if i.regs.get(&key).is_some_and(|r| r.file().is_none()) {
-                i.regs.remove(&key);
+                remove(ep, &mut i, &key);
             }
             if i.regs.contains_key(&key) {
                 return Err(Errno::EEXIST);
             }
+            let id = i.next_id;
+            i.next_id += 1;
             i.regs.insert(
                 key,
-                Registration::new(&tf, events | EPOLLERR | EPOLLHUP, data),
+                Registration::new(id, &tf, events | EPOLLERR | EPOLLHUP, data),
             );
+            i.ids.insert(id, key);
+            // Watched through its source, or polled at every scan. Either way it is looked
+            // at by the next scan (Linux polls a file as it is added).
+            match (tf.poll_source(), ep.watcher()) {
+                (Some(src), Some(w)) => {
+                    {
+                        let mut r = ep.ready.lock();
+                        r.known.insert(id);
+                        r.push(id);
+                    }
+                    src.watch(alloc::sync::Arc::downgrade(&w), id);
+                }
+                _ => i.unsourced.push_back(id),
+            }
         }
         EPOLL_CTL_MOD => {
             let mut i = ep.interest.lock();
@@ -89,13 +108,37 @@ pub fn sys_epoll_ctl(cx: &Ctx, epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEv
                 return Err(Errno::EINVAL);
             }
             r.modify(events | EPOLLERR | EPOLLHUP, data);
+            let id = r.id;
+            let mut rl = ep.ready.lock();
+            if rl.known.contains(&id) {
+                rl.push(id);
+            }
         }
         EPOLL_CTL_DEL => {
-            ep.interest.lock().regs.remove(&key).ok_or(Errno::ENOENT)?;
+            let mut i = ep.interest.lock();
+            if !i.regs.contains_key(&key) {
+                return Err(Errno::ENOENT);
+            }
+            remove(ep, &mut i, &key);
         }
         _ => return Err(Errno::EINVAL),
     }
     // A waiter on this instance (or on an epoll watching it) looks again.
     crate::iowait::notify();
     Ok(0)
+}
+
+/// Drops a registration: from the interest list, the ready list and its file's source.
+fn remove(ep: &super::epoll::Epoll, i: &mut super::epoll::Interest, key: &super::epoll::Key) {
+    let Some(reg) = i.regs.remove(key) else {
+        return;
+    };
+    i.ids.remove(&reg.id);
+    i.unsourced.retain(|&x| x != reg.id);
+    ep.ready.lock().forget(reg.id);
+    if let (Some(f), Some(w)) = (reg.file(), ep.watcher()) {
+        if let Some(src) = f.poll_source() {
+            src.unwatch(&w, reg.id);
+        }
+    }
 }

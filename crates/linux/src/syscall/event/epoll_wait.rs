@@ -34,7 +34,7 @@ fn do_wait(
     }
     events.offset(maxevents as usize - 1)?;
     let got: Vec<(u32, u64)> = match crate::iowait::wait_until(cx, deadline, || {
-        let r = ep.interest.lock().scan(maxevents as usize, true);
+        let r = ep.scan(maxevents as usize, true);
         Ok((!r.is_empty()).then_some(r))
     }) {
         Ok(g) => g.unwrap_or_default(),

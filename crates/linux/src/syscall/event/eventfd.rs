@@ -5,14 +5,13 @@
 //! that would pass it waits for a read (EAGAIN here; the write system call waits through
 //! `crate::iowait` unless O_NONBLOCK), and a read of a zero counter waits the same way.
 //! Buffers shorter than 8 bytes are EINVAL, as is writing 2^64 - 1. Every change notifies the
-//! I/O waiters and bumps the poll generation epoll's edge-triggered mode compares.
+//! I/O waiters and the eventfd's poll source (epoll).
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use osprey_abi::fcntl::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, O_RDWR};
 use osprey_abi::Errno;
-use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
+use osprey_vfs::{Dentry, Inode, Metadata, OpenFile, PollSource};
 use spin::Mutex;
 
 use crate::syscall::{Ctx, SysResult};
@@ -29,19 +28,26 @@ pub struct EventFd {
     meta: Metadata,
     semaphore: bool,
     count: Mutex<u64>,
-    /// Bumped on every change of the counter (see `Inode::poll_generation`).
-    generation: AtomicU64,
+    /// Says when the counter changes (epoll's ready list and edge trigger).
+    source: PollSource,
 }
 
 impl EventFd {
     fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.source.changed();
         crate::iowait::notify();
     }
 
     /// The counter (for /proc/self/fdinfo-like checks and tests).
     pub fn count(&self) -> u64 {
         *self.count.lock()
+    }
+}
+
+impl Drop for EventFd {
+    /// Epoll registrations of this eventfd find it gone at their next look.
+    fn drop(&mut self) {
+        self.source.changed();
     }
 }
 
@@ -103,8 +109,8 @@ impl Inode for EventFd {
         }
         m & (events | POLLERR)
     }
-    fn poll_generation(&self) -> Option<u64> {
-        Some(self.generation.load(Ordering::SeqCst))
+    fn poll_source(&self) -> Option<&PollSource> {
+        Some(&self.source)
     }
 }
 
@@ -128,7 +134,7 @@ pub fn sys_eventfd2(cx: &Ctx, initval: u32, flags: u32) -> SysResult {
         },
         semaphore: flags & EFD_SEMAPHORE != 0,
         count: Mutex::new(initval as u64),
-        generation: AtomicU64::new(0),
+        source: PollSource::new(),
     });
     let f = OpenFile::new(
         Dentry::anonymous(e, b"anon_inode:[eventfd]"),

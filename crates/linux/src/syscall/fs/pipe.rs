@@ -51,8 +51,8 @@ pub struct Pipe {
     me: Weak<Pipe>,
     meta: Metadata,
     ring: Mutex<Ring>,
-    /// Bumped on every change of the ring or its ends (epoll's edge-triggered mode).
-    generation: core::sync::atomic::AtomicU64,
+    /// Says when the ring or its ends change (epoll's ready list and edge trigger).
+    source: osprey_vfs::PollSource,
 }
 
 impl Pipe {
@@ -73,7 +73,7 @@ impl Pipe {
                 ctime: now,
                 ..Metadata::default()
             },
-            generation: core::sync::atomic::AtomicU64::new(0),
+            source: osprey_vfs::PollSource::new(),
             ring: Mutex::new(Ring {
                 data: VecDeque::new(),
                 capacity: PIPE_BUF_DEFAULT,
@@ -83,10 +83,9 @@ impl Pipe {
         })
     }
 
-    /// Readiness may have changed: bump the generation, wake the waiters.
+    /// Readiness may have changed: tell the poll source (epoll), wake the waiters.
     fn changed(&self) {
-        self.generation
-            .fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+        self.source.changed();
         crate::iowait::notify();
     }
 
@@ -263,12 +262,8 @@ impl Inode for PipeEnd {
     fn poll(&self, events: u16) -> u16 {
         self.pipe.poll(events, self.read, self.write)
     }
-    fn poll_generation(&self) -> Option<u64> {
-        Some(
-            self.pipe
-                .generation
-                .load(core::sync::atomic::Ordering::SeqCst),
-        )
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        Some(&self.pipe.source)
     }
 }
 
