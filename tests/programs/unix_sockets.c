@@ -267,6 +267,123 @@ static void rights(void)
     close(sv[1]);
 }
 
+static void credentials(void)
+{
+    int sv[2], on = 1;
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    show("SO_PASSCRED", setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+    /* The sender states its credentials (root may state any; these are its own). */
+    struct ucred me = {getpid(), getuid(), getgid()};
+    char byte = 'c';
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_CREDENTIALS;
+    cm->cmsg_len = CMSG_LEN(sizeof me);
+    memcpy(CMSG_DATA(cm), &me, sizeof me);
+    show("sendmsg credentials", sendmsg(sv[0], &mh, 0));
+    /* Without stating them: the kernel fills in the sender's. */
+    show("send plain", send(sv[0], "d", 1, 0));
+    for (int i = 0; i < 2; i++) {
+        memset(&u, 0, sizeof u);
+        struct msghdr rh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                            .msg_controllen = sizeof u.buf};
+        long n = recvmsg(sv[1], &rh, 0);
+        cm = CMSG_FIRSTHDR(&rh);
+        struct ucred got = {0, 1, 1};
+        if (cm && cm->cmsg_type == SCM_CREDENTIALS)
+            memcpy(&got, CMSG_DATA(cm), sizeof got);
+        printf("recvmsg %ld: credentials pid matches %d uid %u gid %u\n", n,
+               got.pid == getpid(), got.uid, got.gid);
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* A server the usual way: a non-blocking listener and its connections in one epoll, clients
+ * from another thread, each sending a number and reading it back doubled. */
+#define CLIENTS 300
+static struct sockaddr_un echo_addr;
+static socklen_t echo_len;
+
+static void *echo_clients(void *arg)
+{
+    (void)arg;
+    static int fds[CLIENTS];
+    int ok = 0;
+    for (int i = 0; i < CLIENTS; i++) {
+        fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (connect(fds[i], (struct sockaddr *)&echo_addr, echo_len) != 0)
+            printf("client %d: connect %s\n", i, errno_name(errno));
+        write(fds[i], &i, sizeof i);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        int v = -1;
+        if (read(fds[i], &v, sizeof v) == sizeof v && v == 2 * i)
+            ok++;
+        close(fds[i]);
+    }
+    printf("echo clients: %d of %d answered right\n", ok, CLIENTS);
+    return NULL;
+}
+
+static void echo_server(void)
+{
+    char name[64];
+    snprintf(name, sizeof name, "osprey-echo-%d", getpid());
+    echo_len = sun_of(&echo_addr, name, 1);
+    int l = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    bind(l, (struct sockaddr *)&echo_addr, echo_len);
+    listen(l, 64);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = l};
+    show("listener EPOLLEXCLUSIVE", epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+    pthread_t t;
+    pthread_create(&t, NULL, echo_clients, NULL);
+    int served = 0, closed = 0;
+    while (closed < CLIENTS) {
+        struct epoll_event evs[32];
+        int n = epoll_wait(ep, evs, 32, 10000);
+        if (n <= 0) {
+            printf("server: epoll_wait %d\n", n);
+            break;
+        }
+        for (int j = 0; j < n; j++) {
+            int fd = evs[j].data.fd;
+            if (fd == l) {
+                int c;
+                while ((c = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+                    struct epoll_event cev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET,
+                                              .data.fd = c};
+                    epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+                }
+                continue;
+            }
+            int v;
+            while (read(fd, &v, sizeof v) == sizeof v) {
+                v *= 2;
+                write(fd, &v, sizeof v);
+                served++;
+            }
+            if (evs[j].events & (EPOLLRDHUP | EPOLLHUP)) {
+                close(fd); /* no EPOLL_CTL_DEL: the close drops the registration */
+                closed++;
+            }
+        }
+    }
+    pthread_join(t, NULL);
+    printf("echo server: served %d, closed %d\n", served, closed);
+    close(ep);
+    close(l);
+}
+
 #define PAIRS 1000
 static int ends[PAIRS][2];
 
@@ -335,6 +452,8 @@ int main(void)
     server();
     datagrams();
     rights();
+    credentials();
+    echo_server();
     many();
     printf("done\n");
     return failures;

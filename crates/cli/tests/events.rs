@@ -1,7 +1,7 @@
 //! Readiness and local sockets: eventfd, epoll (level and edge triggered, one-shot, nesting,
 //! threads blocked in epoll_wait woken by writers, EINTR, timeouts) and AF_UNIX sockets
-//! (pairs, a path-bound stream server with a client thread, datagrams, SCM_RIGHTS, epoll over
-//! 1,000 sockets) — each program compared with the same program on the host.
+//! (pairs, a path-bound stream server with a client thread, datagrams, SCM_RIGHTS,
+//! credentials, an epoll echo server with 300 clients, epoll over 1,000 sockets) — each program compared with the same program on the host.
 
 #[macro_use]
 mod common;
@@ -24,6 +24,8 @@ each_variant!(unix_sockets, |v| {
     for line in [
         "client: wrote 262144, server sum matches 1",
         "read 23 'through the passed pipe'",
+        "echo clients: 300 of 300 answered right",
+        "echo server: served 300, closed 300",
         "epoll over 1000 sockets: 143 messages, 0 misrouted",
     ] {
         assert!(vm.out().contains(line), "{line}:\n{}", vm.show());

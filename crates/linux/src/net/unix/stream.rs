@@ -52,18 +52,20 @@ pub(super) fn connect(s: &UnixSocket, addr: &SockAddr) -> Result<(), Errno> {
     }
     let me = s.me.upgrade().ok_or(Errno::EINVAL)?;
     let (my_addr, creds) = (s.st.lock().addr.clone(), own_creds());
-    // The server's end of the connection, queued for accept().
-    let conn = UnixSocket::new(s.ty);
-    let server_addr = {
+    let (conn, server_addr) = {
         let mut ls = server.st.lock();
         let server_addr = ls.addr.clone();
         let Some(l) = ls.listen.as_mut() else {
             return Err(Errno::ECONNREFUSED);
         };
-        // Linux lets the backlog hold backlog + 1 connections.
+        // Linux lets the backlog hold backlog + 1 connections. (Checked before anything is
+        // made: a failed attempt must change nothing and notify no one, or a blocking
+        // connect retrying it would wake itself forever.)
         if l.queue.len() > l.backlog {
             return Err(Errno::EAGAIN);
         }
+        // The server's end of the connection, queued for accept().
+        let conn = UnixSocket::new(s.ty);
         {
             let mut cs = conn.st.lock();
             cs.addr = server_addr.clone();
@@ -73,7 +75,7 @@ pub(super) fn connect(s: &UnixSocket, addr: &SockAddr) -> Result<(), Errno> {
             cs.peercred = Some(creds);
         }
         l.queue.push_back(conn.clone());
-        server_addr
+        (conn, server_addr)
     };
     {
         let mut st = s.st.lock();
