@@ -409,3 +409,33 @@ fn epoll_chains_grown_from_below_stay_bounded() {
     // Too deep to see from the top: not ready (rather than a kernel stack overflow).
     assert!(wait(&e, top, 4).is_empty());
 }
+
+#[test]
+fn closing_registered_files_without_del_leaves_nothing_behind() {
+    use osprey_abi::socket::{AF_UNIX, SOCK_NONBLOCK, SOCK_STREAM};
+    let e = TestEnv::new();
+    let ep = e.sys(SYS_EPOLL_CREATE1, &[0]) as u64;
+    let regs = || {
+        let f = e.p.files.get(ep as i32).unwrap();
+        let n = super::epoll::as_epoll(&f).unwrap().interest.lock().regs.len();
+        n
+    };
+    let sv = e.m.alloc(8);
+    for round in 0..3 {
+        let mut fds = Vec::new();
+        for i in 0..50u64 {
+            let ty = (SOCK_STREAM | SOCK_NONBLOCK) as u64;
+            assert_eq!(e.sys(SYS_SOCKETPAIR, &[AF_UNIX as u64, ty, 0, sv]), 0);
+            let (a, b) = (e.m.peek_i32(sv) as u64, e.m.peek_i32(sv + 4) as u64);
+            assert_eq!(ctl(&e, ep, EPOLL_CTL_ADD, a, EPOLLIN | EPOLLET, i), 0);
+            fds.extend([a, b]);
+        }
+        assert_eq!(regs(), 50, "round {round}");
+        for fd in fds {
+            assert_eq!(e.sys(SYS_CLOSE, &[fd]), 0);
+        }
+        // The sockets' last changes queued their registrations; one scan drops them all.
+        assert!(wait(&e, ep, 64).is_empty());
+        assert_eq!(regs(), 0, "round {round}");
+    }
+}
