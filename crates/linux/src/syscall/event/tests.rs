@@ -417,7 +417,12 @@ fn closing_registered_files_without_del_leaves_nothing_behind() {
     let ep = e.sys(SYS_EPOLL_CREATE1, &[0]) as u64;
     let regs = || {
         let f = e.p.files.get(ep as i32).unwrap();
-        let n = super::epoll::as_epoll(&f).unwrap().interest.lock().regs.len();
+        let n = super::epoll::as_epoll(&f)
+            .unwrap()
+            .interest
+            .lock()
+            .regs
+            .len();
         n
     };
     let sv = e.m.alloc(8);

@@ -27,6 +27,15 @@ mod tests;
 /// Longest sockaddr accepted (sizeof(struct sockaddr_storage)).
 const SOCKADDR_MAX: u32 = 128;
 
+/// A zeroed kernel buffer of `len` bytes for data the app sends or receives: ENOMEM when
+/// the heap cannot have it (the lengths come from the app, up to MAX_RW_COUNT).
+fn buffer(len: usize) -> Result<Vec<u8>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
 /// Reads the address an app passes with its length (bind, connect, sendto). EINVAL for a
 /// length above sockaddr_storage.
 fn read_addr(cx: &Ctx, addr: u64, len: u32) -> Result<SockAddr, Errno> {

@@ -55,7 +55,7 @@ pub fn sys_recvfrom(
     lenp: UserPtr<u32>,
 ) -> SysResult {
     let len = len.min(super::super::fs::MAX_RW_COUNT).min(16 << 20);
-    let mut data = alloc::vec![0u8; len];
+    let mut data = super::buffer(len)?;
     let mut anc = Ancillary::default();
     let r = recv_one(cx, fd, &mut data, &mut anc, flags)?;
     cx.m.copy_to_user(buf, &data[..r.len])?;
@@ -125,7 +125,7 @@ fn recvmsg_one(cx: &Ctx, fd: Fd, msg: UserPtr<Msghdr>, flags: u32) -> SysResult 
     let mut h = msg.read(cx.m)?;
     let segs = import_iovec(cx, UserPtr::<Iovec>::new(h.msg_iov), h.msg_iovlen)?;
     let total: usize = segs.iter().map(|s| s.1).sum::<usize>().min(16 << 20);
-    let mut data = alloc::vec![0u8; total];
+    let mut data = super::buffer(total)?;
     let mut anc = Ancillary::default();
     let r = recv_one(cx, fd, &mut data, &mut anc, flags)?;
     let mut at = 0;

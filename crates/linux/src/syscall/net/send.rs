@@ -63,7 +63,7 @@ fn send_one(cx: &Ctx, fd: Fd, mut msg: Outgoing, flags: u32) -> SysResult {
 
 fn gather(cx: &Ctx, segs: &[(u64, usize)]) -> Result<Vec<u8>, Errno> {
     let total = segs.iter().map(|s| s.1).sum();
-    let mut data = alloc::vec![0u8; total];
+    let mut data = super::buffer(total)?;
     let mut at = 0;
     for &(base, len) in segs {
         cx.m.copy_from_user(base, &mut data[at..at + len])?;
@@ -133,7 +133,7 @@ pub fn sys_sendto(
     alen: u32,
 ) -> SysResult {
     let len = len.min(super::super::fs::MAX_RW_COUNT);
-    let mut data = alloc::vec![0u8; len];
+    let mut data = super::buffer(len)?;
     cx.m.copy_from_user(buf, &mut data)?;
     let to = if addr != 0 {
         Some(read_addr(cx, addr, alen)?)
