@@ -3,6 +3,7 @@
 //! others, Linux's unix_may_send).
 
 use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 
 use osprey_abi::Errno;
 
@@ -79,11 +80,11 @@ pub(super) fn send(
         return Err(Errno::EPERM);
     }
     let msg = Msg {
-        data: data.to_vec(),
+        data: Vec::new(),
         off: 0,
         rights: anc.rights,
         creds: anc.creds.unwrap_or_else(own_creds),
         from,
     };
-    dest.deliver(msg, true)
+    dest.deliver(msg, data, true)
 }

@@ -121,6 +121,14 @@ fn own_creds() -> Ucred {
     }
 }
 
+/// A kernel copy of what the app sends. ENOMEM when the heap cannot have it.
+fn copy_out(data: &[u8]) -> Result<Vec<u8>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(data.len()).map_err(|_| Errno::ENOMEM)?;
+    v.extend_from_slice(data);
+    Ok(v)
+}
+
 /// One queued message: a datagram, a seqpacket record, or a stretch of stream bytes.
 struct Msg {
     data: Vec<u8>,
@@ -223,16 +231,16 @@ impl UnixSocket {
     /// Queues `msg` for this socket to receive, if it has room (EAGAIN otherwise; EPIPE
     /// when it no longer receives). `all`: the whole message or nothing (datagrams,
     /// records); else as much as fits. Returns the bytes queued.
-    fn deliver(&self, mut msg: Msg, all: bool) -> Result<usize, Errno> {
+    fn deliver(&self, mut msg: Msg, bytes: &[u8], all: bool) -> Result<usize, Errno> {
         let r = {
             let mut s = self.st.lock();
             let room = s.rcvbuf.saturating_sub(s.rx_bytes);
-            let refuse = if s.rcv_shut {
+            let mut refuse = if s.rcv_shut {
                 Some(Errno::EPIPE)
             } else if all {
-                if msg.data.len() > s.rcvbuf.max(s.sndbuf) {
+                if bytes.len() > s.rcvbuf.max(s.sndbuf) {
                     Some(Errno::EMSGSIZE)
-                } else if (msg.data.len() > room && !s.rx.is_empty())
+                } else if (bytes.len() > room && !s.rx.is_empty())
                     || (!self.stream_like() && s.rx.len() >= DGRAM_QLEN)
                 {
                     // An empty queue takes any message that fits the buffer at all, so one
@@ -244,9 +252,20 @@ impl UnixSocket {
             } else if room == 0 {
                 Some(Errno::EAGAIN)
             } else {
-                msg.data.truncate(room);
                 None
             };
+            // Only what is queued is copied (a stream takes as much as there is room for).
+            if refuse.is_none() {
+                let take = if all {
+                    bytes.len()
+                } else {
+                    bytes.len().min(room)
+                };
+                match copy_out(&bytes[..take]) {
+                    Ok(v) => msg.data = v,
+                    Err(e) => refuse = Some(e),
+                }
+            }
             match refuse {
                 // The refused message (and any files it carries) is dropped after the lock
                 // is released: dropping a file may close a socket, which locks its peer.

@@ -8,6 +8,7 @@
 //! all or nothing.
 
 use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
 
 use osprey_abi::socket::*;
 use osprey_abi::Errno;
@@ -121,12 +122,13 @@ pub(super) fn send(
         }
         (st.peer.as_ref().and_then(Weak::upgrade), st.addr.clone())
     };
+    // An address with a stream: EISCONN (connected); a record socket ignores it (Linux).
+    if to.is_some() && s.ty == SOCK_STREAM {
+        return Err(Errno::EISCONN);
+    }
     let peer = peer.ok_or(Errno::EPIPE)?;
-    // A connected stream ignores the address (Linux: EISCONN only for SEQPACKET... and it
-    // ignores it for streams).
-    let _ = to;
     let msg = Msg {
-        data: data.to_vec(),
+        data: Vec::new(),
         off: 0,
         rights: anc.rights,
         creds: anc.creds.unwrap_or_else(own_creds),
@@ -135,5 +137,5 @@ pub(super) fn send(
     if data.is_empty() && s.ty == SOCK_STREAM && msg.rights.is_empty() {
         return Ok(0);
     }
-    peer.deliver(msg, s.ty == SOCK_SEQPACKET)
+    peer.deliver(msg, data, s.ty == SOCK_SEQPACKET)
 }
