@@ -43,7 +43,8 @@ int main(int argc, char **argv) {
         case SYS_clone: case SYS_clone3: case SYS_set_tid_address: case SYS_rt_sigsuspend:
         case SYS_wait4: case SYS_waitid: case SYS_futex: case SYS_epoll_wait: case SYS_epoll_pwait:
         case SYS_msync: case SYS_mlockall: case SYS_shmat: case SYS_remap_file_pages:
-        case SYS_sendfile: case SYS_rseq: case SYS_io_uring_enter:
+        case SYS_sendfile: case SYS_rseq: case SYS_io_uring_enter: case SYS_epoll_pwait2:
+        case SYS_accept: case SYS_accept4: case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
           continue;
       }
       uint64_t a[6];

@@ -3,9 +3,11 @@
 //! One wait list for the whole app. Whatever changes the readiness of a file (a pipe gains
 //! data or room, an end closes) calls [`notify`], which bumps an event count and unparks every
 //! registered waiter; each waiter re-checks its own condition. A thundering herd in principle,
-//! but the app's threads are few and each check is cheap; per-file wait queues can replace it
-//! when sockets (issue 5) make the lists long. The stdin console has no interrupt yet, so
-//! waiters also look again every 200 us (`Machine::idle`).
+//! but the app's threads are few and each check is cheap: epoll's check looks only at what
+//! changed, through the ready list the files' `PollSource`s feed (`syscall/event/epoll.rs`).
+//! Per-file wait queues would let a change wake only the threads waiting for that file (and
+//! EPOLLEXCLUSIVE wake just one). The stdin console has no interrupt yet, so waiters also
+//! look again every 200 us (`Machine::idle`).
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};

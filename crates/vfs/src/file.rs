@@ -281,6 +281,11 @@ impl OpenFile {
         self.io.poll(events)
     }
 
+    /// The I/O object's readiness source ([`Inode::poll_source`]).
+    pub fn poll_source(&self) -> Option<&crate::poll::PollSource> {
+        self.io.poll_source()
+    }
+
     /// `getdents64`: fills `buf` with `linux_dirent64` records, starting with `.` and `..`,
     /// and advances the file offset (a stable cursor, so the next call continues and
     /// `lseek(SEEK_SET, d_off)` resumes after a record). Returns the bytes written, 0 at the

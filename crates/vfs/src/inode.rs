@@ -385,6 +385,14 @@ pub trait Inode: AsAny {
         events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
     }
 
+    /// The object's readiness source, if it keeps one: it says when readiness may have
+    /// changed, so epoll keeps a ready list instead of polling every registration, and its
+    /// generation drives edge-triggered reports. `None` (the default): epoll polls this file
+    /// at every scan.
+    fn poll_source(&self) -> Option<&crate::poll::PollSource> {
+        None
+    }
+
     /// EISDIR for a directory, EINVAL for anything else (what read/write/truncate give).
     #[doc(hidden)]
     fn not_a_file(&self) -> Errno {

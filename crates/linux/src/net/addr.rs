@@ -28,6 +28,15 @@ pub enum UnixAddr {
     Unnamed,
     Path(Vec<u8>),
     Abstract(Vec<u8>),
+    /// A path already resolved to the file-system node it names (device, inode): the
+    /// system calls turn `Path` into this (`net::unix::resolve`) before bind, connect and
+    /// sendto reach the family, which cannot walk paths itself (no cwd). Written back as
+    /// the path.
+    Node {
+        path: Vec<u8>,
+        dev: u64,
+        ino: u64,
+    },
 }
 
 impl SockAddr {
@@ -90,7 +99,7 @@ impl SockAddr {
                 let mut v = AF_UNIX.to_ne_bytes().to_vec();
                 match u {
                     UnixAddr::Unnamed => {}
-                    UnixAddr::Path(p) => {
+                    UnixAddr::Path(p) | UnixAddr::Node { path: p, .. } => {
                         v.extend_from_slice(p);
                         v.push(0);
                     }

@@ -20,6 +20,7 @@ use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
 
 pub mod addr;
 pub mod inet;
+pub mod unix;
 
 pub use addr::SockAddr;
 
@@ -101,6 +102,12 @@ pub trait Socket: Send + Sync {
         let _ = send;
         None
     }
+    /// The socket's readiness source, if the family keeps one (`Inode::poll_source`):
+    /// `changed()` after every change of readiness lets epoll keep a ready list instead of
+    /// polling every registered socket at every wake. None: epoll polls this socket each time.
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        None
+    }
 }
 
 const S_IFSOCK: u32 = 0o140000;
@@ -160,6 +167,9 @@ impl Inode for SocketFile {
     fn poll(&self, events: u16) -> u16 {
         self.sock.poll(events)
     }
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        self.sock.poll_source()
+    }
 }
 
 /// The socket behind an open file, ENOTSOCK if it is not one.
@@ -175,11 +185,7 @@ pub fn socket_of(f: &Arc<OpenFile>) -> Result<Arc<dyn Socket>, Errno> {
 pub fn create(domain: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     match domain {
         AF_INET | AF_INET6 => inet::create(domain, ty, protocol),
-        AF_UNIX => {
-            let _ = (ty, protocol);
-            // The families land here as they are written (issue 5).
-            Err(Errno::EAFNOSUPPORT)
-        }
+        AF_UNIX => unix::create(ty, protocol),
         _ => Err(Errno::EAFNOSUPPORT),
     }
 }
@@ -192,7 +198,7 @@ pub fn create_pair(
 ) -> Result<(Arc<dyn Socket>, Arc<dyn Socket>), Errno> {
     let _ = (ty, protocol);
     match domain {
-        AF_UNIX => Err(Errno::EAFNOSUPPORT),
+        AF_UNIX => unix::create_pair(ty, protocol),
         AF_INET | AF_INET6 => Err(Errno::EOPNOTSUPP),
         _ => Err(Errno::EAFNOSUPPORT),
     }

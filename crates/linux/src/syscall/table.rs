@@ -182,6 +182,14 @@ syscalls! {
     SYS_PPOLL => event::poll::sys_ppoll / 5 [Ptr, UInt, Ptr, Ptr, UInt];
     SYS_SELECT => event::select::sys_select / 5 [Int, Ptr, Ptr, Ptr, Ptr];
     SYS_PSELECT6 => event::select::sys_pselect6 / 6 [Int, Ptr, Ptr, Ptr, Ptr, Ptr];
+    SYS_EPOLL_CREATE => event::epoll::sys_epoll_create / 1 [Int];
+    SYS_EPOLL_CREATE1 => event::epoll::sys_epoll_create1 / 1 [UInt];
+    SYS_EPOLL_CTL => event::epoll_ctl::sys_epoll_ctl / 4 [Fd, Int, Fd, Ptr];
+    SYS_EPOLL_WAIT => event::epoll_wait::sys_epoll_wait / 4 [Fd, Ptr, Int, Int];
+    SYS_EPOLL_PWAIT => event::epoll_wait::sys_epoll_pwait / 6 [Fd, Ptr, Int, Int, Ptr, UInt];
+    SYS_EPOLL_PWAIT2 => event::epoll_wait::sys_epoll_pwait2 / 6 [Fd, Ptr, Int, Ptr, Ptr, UInt];
+    SYS_EVENTFD => event::eventfd::sys_eventfd / 1 [UInt];
+    SYS_EVENTFD2 => event::eventfd::sys_eventfd2 / 2 [UInt, UInt];
     // sockets
     SYS_SOCKET => net::socket::sys_socket / 3 [Int, Int, Int];
     SYS_SOCKETPAIR => net::socket::sys_socketpair / 4 [Int, Int, Int, Ptr];

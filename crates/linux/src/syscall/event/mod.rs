@@ -1,7 +1,11 @@
-//! Readiness: poll, ppoll, select, pselect6. (epoll, eventfd and the network's readiness come
-//! with issue 5.) A blocked call re-checks its descriptors whenever `iowait` says something
-//! changed (another thread wrote a pipe, an end closed), and every 200 us for the console.
+//! Readiness: poll, ppoll, select, pselect6, epoll and eventfd. A blocked call re-checks its
+//! descriptors whenever `iowait` says something changed (another thread wrote a pipe, an end
+//! closed, a socket got data), and every 200 us for the console.
 
+pub mod epoll;
+pub mod epoll_ctl;
+pub mod epoll_wait;
+pub mod eventfd;
 pub mod poll;
 pub mod select;
 

@@ -51,6 +51,8 @@ pub struct Pipe {
     me: Weak<Pipe>,
     meta: Metadata,
     ring: Mutex<Ring>,
+    /// Says when the ring or its ends change (epoll's ready list and edge trigger).
+    source: osprey_vfs::PollSource,
 }
 
 impl Pipe {
@@ -71,6 +73,7 @@ impl Pipe {
                 ctime: now,
                 ..Metadata::default()
             },
+            source: osprey_vfs::PollSource::new(),
             ring: Mutex::new(Ring {
                 data: VecDeque::new(),
                 capacity: PIPE_BUF_DEFAULT,
@@ -78,6 +81,12 @@ impl Pipe {
                 writers: 0,
             }),
         })
+    }
+
+    /// Readiness may have changed: tell the poll source (epoll), wake the waiters.
+    fn changed(&self) {
+        self.source.changed();
+        crate::iowait::notify();
     }
 
     /// Bytes buffered (FIONREAD).
@@ -126,7 +135,7 @@ impl Pipe {
             *d = s;
         }
         drop(r);
-        crate::iowait::notify();
+        self.changed();
         Ok(n)
     }
 
@@ -146,7 +155,7 @@ impl Pipe {
         let n = buf.len().min(space);
         r.data.extend(&buf[..n]);
         drop(r);
-        crate::iowait::notify();
+        self.changed();
         Ok(n)
     }
 
@@ -224,7 +233,7 @@ impl Drop for PipeEnd {
             r.readers -= self.read as usize;
             r.writers -= self.write as usize;
         }
-        crate::iowait::notify();
+        self.pipe.changed();
     }
 }
 
@@ -252,6 +261,9 @@ impl Inode for PipeEnd {
     }
     fn poll(&self, events: u16) -> u16 {
         self.pipe.poll(events, self.read, self.write)
+    }
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        Some(&self.pipe.source)
     }
 }
 

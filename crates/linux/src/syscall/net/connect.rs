@@ -9,8 +9,13 @@ use crate::syscall::{Ctx, Fd, SysResult};
 
 pub fn sys_bind(cx: &Ctx, fd: Fd, addr: u64, len: u32) -> SysResult {
     let sock = socket_of(&cx.p.files.get(fd)?)?;
-    let a = read_addr(cx, addr, len)?;
-    sock.bind(&a)?;
+    // An AF_UNIX path is made a socket node here (the family cannot walk paths), and
+    // removed again if the bind fails.
+    let a = crate::net::unix::resolve(cx, read_addr(cx, addr, len)?, true)?;
+    if let Err(e) = sock.bind(&a) {
+        crate::net::unix::unresolve(cx, &a);
+        return Err(e);
+    }
     Ok(0)
 }
 
@@ -26,9 +31,15 @@ pub fn sys_listen(cx: &Ctx, fd: Fd, backlog: i32) -> SysResult {
 pub fn sys_connect(cx: &Ctx, fd: Fd, addr: u64, len: u32) -> SysResult {
     let f = cx.p.files.get(fd)?;
     let sock = socket_of(&f)?;
-    let a = read_addr(cx, addr, len)?;
+    let a = crate::net::unix::resolve(cx, read_addr(cx, addr, len)?, false)?;
     match sock.connect(&a) {
         Err(Errno::EINPROGRESS) if !f.nonblocking() => {}
+        // A local listener's full backlog: a blocking connect waits for room (AF_UNIX).
+        Err(Errno::EAGAIN) if !f.nonblocking() => {
+            // Interrupted: ERESTARTSYS, as Linux's unix_stream_connect (restarts under
+            // SA_RESTART).
+            return crate::iowait::retry_blocking(cx, || sock.connect(&a)).map(|_| 0);
+        }
         r => return r.map(|_| 0),
     }
     let ev = (POLLOUT | POLLERR | POLLHUP) as u16;

@@ -23,9 +23,13 @@ struct Outgoing {
     anc: Ancillary,
 }
 
-fn send_one(cx: &Ctx, fd: Fd, msg: Outgoing, flags: u32) -> SysResult {
+fn send_one(cx: &Ctx, fd: Fd, mut msg: Outgoing, flags: u32) -> SysResult {
     let f = cx.p.files.get(fd)?;
     let sock = socket_of(&f)?;
+    // An AF_UNIX destination path becomes the node it names (see net::unix::resolve).
+    if let Some(to) = msg.to.take() {
+        msg.to = Some(crate::net::unix::resolve(cx, to, false)?);
+    }
     let nonblock = nonblocking(&f, flags);
     let stream = sock.triple().1 == SOCK_STREAM;
     let mut anc = Some(msg.anc);
