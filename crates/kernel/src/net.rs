@@ -279,6 +279,6 @@ pub fn poll() {
     POLLING.store(false, Ordering::Release);
     crate::sched::set_net_timer(next);
     if changed {
-        osprey_linux::iowait::notify();
+        osprey_linux::net::inet::readiness_changed();
     }
 }

@@ -50,6 +50,12 @@ impl PollSource {
         self.count.store(w.len(), Ordering::SeqCst);
     }
 
+    /// Whether some watcher listens (objects that must work to detect a change skip it
+    /// when nobody does).
+    pub fn watched(&self) -> bool {
+        self.count.load(Ordering::SeqCst) != 0
+    }
+
     /// Starts telling `watcher` about changes, with `cookie`.
     pub fn watch(&self, watcher: Weak<dyn PollWatcher>, cookie: u64) {
         let mut w = self.watchers.lock();

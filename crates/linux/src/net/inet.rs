@@ -10,9 +10,10 @@
 //! destinations give ENETUNREACH.
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use osprey_abi::socket::*;
 use osprey_abi::Errno;
@@ -63,8 +64,44 @@ fn stack() -> &'static Stack {
 /// readiness changed.
 fn kick(stack: &Stack) {
     if stack.poll(now_ns()).changed {
-        iowait::notify();
+        readiness_changed();
     }
+}
+
+/// Every AF_INET socket, weakly: the ones epoll watches are checked after each poll.
+static LIVE: Mutex<Vec<Weak<InetSocket>>> = Mutex::new(Vec::new());
+
+/// A poll of the stack changed some socket's readiness (the kernel's card poll and every
+/// kick call this): tell epoll which sockets, then wake the waiters.
+///
+/// smoltcp does not say which sockets a poll touched, so each socket an epoll instance
+/// watches keeps a signature of its readiness (poll bits, bytes queued in and still to
+/// send) and its `PollSource` fires when the signature moved. That gives edge-triggered
+/// epoll an edge for every arrival of data, every freed room and every state change, as
+/// Linux's wake-ups do, at the cost of a look at each watched socket per poll; only watched
+/// sockets are looked at. Per-socket notifications from the stack would remove the scan.
+pub fn readiness_changed() {
+    let watched: Vec<Arc<InetSocket>> = {
+        let mut live = LIVE.lock();
+        let mut out = Vec::new();
+        live.retain(|w| match w.upgrade() {
+            Some(s) => {
+                if s.source.watched() {
+                    out.push(s);
+                }
+                true
+            }
+            None => false,
+        });
+        out
+    };
+    for s in watched {
+        let sig = s.signature();
+        if s.sig.swap(sig, Ordering::Relaxed) != sig {
+            s.source.changed();
+        }
+    }
+    iowait::notify();
 }
 
 enum Kind {
@@ -87,6 +124,10 @@ pub struct InetSocket {
     domain: u16,
     kind: Kind,
     misc: Mutex<Misc>,
+    /// Tells epoll the socket's readiness may have changed ([`readiness_changed`]).
+    source: osprey_vfs::PollSource,
+    /// The readiness signature last seen by [`readiness_changed`].
+    sig: AtomicU64,
 }
 
 /// Makes an AF_INET/AF_INET6 socket of type `ty` (SOCK_STREAM or SOCK_DGRAM).
@@ -98,14 +139,17 @@ pub fn create(domain: u16, ty: u32, protocol: i32) -> Result<Arc<dyn Socket>, Er
         (SOCK_RAW, _) => return Err(Errno::EPROTONOSUPPORT),
         _ => return Err(Errno::ESOCKTNOSUPPORT),
     };
-    Ok(Arc::new(InetSocket::new(domain, kind)))
+    Ok(InetSocket::new(domain, kind))
 }
 
 impl InetSocket {
-    fn new(domain: u16, kind: Kind) -> InetSocket {
-        InetSocket {
+    /// A new socket, registered for [`readiness_changed`].
+    fn new(domain: u16, kind: Kind) -> Arc<InetSocket> {
+        let s = Arc::new(InetSocket {
             domain,
             kind,
+            source: osprey_vfs::PollSource::new(),
+            sig: AtomicU64::new(0),
             misc: Mutex::new(Misc {
                 v6only: false,
                 keepalive: false,
@@ -114,7 +158,22 @@ impl InetSocket {
                 keepcnt: 9,
                 stored: BTreeMap::new(),
             }),
-        }
+        });
+        LIVE.lock().push(Arc::downgrade(&s));
+        s
+    }
+
+    /// What [`readiness_changed`] compares: poll bits, bytes readable, bytes unsent.
+    fn signature(&self) -> u64 {
+        let (bits, queued, unsent) = match &self.kind {
+            Kind::Tcp(t) => (t.poll(), t.bytes_readable(), t.bytes_unsent()),
+            Kind::Udp(u) => (u.poll(), u.bytes_readable(), 0),
+        };
+        // Mixed, not packed: any change of either count should move it.
+        (bits as u64)
+            ^ (queued as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ (unsent as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+            ^ 1
     }
 
     fn stack(&self) -> &'static Stack {
@@ -243,7 +302,7 @@ impl Socket for InetSocket {
             to.keepcnt = from.keepcnt;
             to.v6only = from.v6only;
         }
-        Ok((Arc::new(s), self.addr_out(peer)))
+        Ok((s, self.addr_out(peer)))
     }
 
     fn send(
@@ -548,6 +607,10 @@ impl Socket for InetSocket {
             Kind::Tcp(t) => t.bytes_readable(),
             Kind::Udp(u) => u.bytes_readable(),
         }
+    }
+
+    fn poll_source(&self) -> Option<&osprey_vfs::PollSource> {
+        Some(&self.source)
     }
 }
 
