@@ -54,5 +54,31 @@ if [ -x "$jdk/bin/java" ]; then
     "$osprey" run "$jdk/bin/java" -version
 fi
 
+if command -v memcached >/dev/null; then
+    step "osprey run -p 11211:11211 memcached -u root -t 2 -m 64 &   (Debian's memcached served to the host)"
+    "$osprey" run -p 11211:11211 "$(command -v memcached)" -u root -t 2 -m 64 &
+    vm=$!
+    # QEMU accepts on the host port at once; the app is ready when it answers.
+    for _ in $(seq 120); do
+        if { exec 3<>/dev/tcp/127.0.0.1/11211; } 2>/dev/null; then
+            printf 'version\r\n' >&3
+            if read -r -t 2 answer <&3 && [[ $answer == VERSION* ]]; then
+                exec 3<&-
+                break
+            fi
+            exec 3<&-
+        fi
+        sleep 0.5
+    done
+    step "printf 'set greeting 0 0 5\\r\\nhello\\r\\nget greeting\\r\\n' > /dev/tcp/127.0.0.1/11211"
+    exec 3<>/dev/tcp/127.0.0.1/11211
+    printf 'set greeting 0 0 5\r\nhello\r\nget greeting\r\nquit\r\n' >&3
+    cat <&3
+    exec 3<&-
+    step "kill -TERM %1   (the app gets SIGTERM; osprey exits with its status)"
+    kill -TERM "$vm"
+    wait "$vm" || echo "(osprey exited with status $?)"
+fi
+
 step "time osprey run /bin/busybox true"
 time "$osprey" run /bin/busybox true
