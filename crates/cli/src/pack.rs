@@ -455,12 +455,22 @@ fn newc_header<W: Write>(
 /// programs that insist on a writable /tmp and a home directory.
 pub fn add_base_files(pack: &mut Pack) {
     let text = |s: &str| Source::Bytes(s.as_bytes().to_vec());
+    // Servers switch to these users by name (nginx's `user www-data`, `memcached -u nobody`);
+    // in the VM they stay root, but the names must resolve.
     pack.file(
         "/etc/passwd",
-        text("root:x:0:0:root:/root:/bin/sh\n"),
+        text(
+            "root:x:0:0:root:/root:/bin/sh\n\
+             www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n\
+             nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+        ),
         0o644,
     );
-    pack.file("/etc/group", text("root:x:0:\n"), 0o644);
+    pack.file(
+        "/etc/group",
+        text("root:x:0:\nwww-data:x:33:\nnogroup:x:65534:\n"),
+        0o644,
+    );
     pack.file(
         "/etc/hosts",
         text("127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\tosprey\n"),
@@ -802,7 +812,9 @@ pub(crate) mod tests {
         assert_eq!(find("tmp").1, S_IFDIR | 0o1777);
         assert_eq!(find("root").1 & S_IFDIR, S_IFDIR);
         assert_eq!(find("work/dir").1 & S_IFDIR, S_IFDIR);
-        assert_eq!(find("etc/passwd").2, b"root:x:0:0:root:/root:/bin/sh\n");
+        let passwd = String::from_utf8_lossy(&find("etc/passwd").2).into_owned();
+        assert!(passwd.starts_with("root:x:0:0:root:/root:/bin/sh\n"), "{passwd}");
+        assert!(passwd.contains("\nwww-data:x:33:33:"), "{passwd}");
         assert!(String::from_utf8_lossy(&find("etc/hosts").2).contains("127.0.1.1\tosprey"));
         assert_eq!(find("etc/hostname").2, b"osprey\n");
         assert_eq!(Launch::decode(&find(".osprey/launch").2).unwrap(), launch);

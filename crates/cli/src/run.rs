@@ -145,6 +145,9 @@ fn packed_program(
     include: &[(PathBuf, String)],
 ) -> Result<pack::Pack> {
     let mut image = pack::base(program);
+    for dir in crate::runtimes::empty_dirs_for(program) {
+        image.dir(dir, 0o755);
+    }
     let mut includes: Vec<(PathBuf, String)> = crate::runtimes::data_for(program);
     includes.extend(volume.iter().cloned());
     includes.extend(include.iter().cloned());

@@ -31,6 +31,12 @@ pub fn data_for(program: &Program) -> Vec<(PathBuf, String)> {
         dirs.extend(glob_dirs("/usr/lib/x86_64-linux-gnu/perl", "5."));
         dirs.extend(glob_dirs("/usr/share/perl", "5."));
         dirs.push("/etc/perl".into());
+    } else if name == "nginx" {
+        // Its configuration (sites-enabled and modules-enabled are links into these trees),
+        // default pages and dynamic modules.
+        dirs.push("/etc/nginx".into());
+        dirs.push("/usr/share/nginx".into());
+        dirs.push("/usr/lib/nginx".into());
     } else if let Some(home) = jdk_home(&program.host_path) {
         // A JDK launcher (java, javac, jshell, ...): the JDK's modules image, native
         // libraries and configuration; on Debian conf/'s files are links into
@@ -50,6 +56,17 @@ pub fn data_for(program: &Program) -> Vec<(PathBuf, String)> {
         .filter(|d| Path::new(d).exists())
         .map(|d| (PathBuf::from(&d), d))
         .collect()
+}
+
+/// Empty directories the program expects to exist (where it writes logs, temporary files
+/// and its pid file), made in the VM without copying the host's contents.
+pub fn empty_dirs_for(program: &Program) -> &'static [&'static str] {
+    match program.host_path.file_name().and_then(|n| n.to_str()) {
+        Some("nginx") => &["/var/log/nginx", "/var/lib/nginx", "/run"],
+        Some("redis-server") => &["/var/lib/redis", "/var/log/redis", "/run/redis"],
+        Some("memcached") => &["/run/memcached"],
+        _ => &[],
+    }
 }
 
 /// The JDK a launcher belongs to: `<home>/bin/<launcher>` with a modules image at

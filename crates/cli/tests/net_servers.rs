@@ -581,6 +581,31 @@ fn redis_answers_redis_cli_and_redis_benchmark() {
 
 // --- nginx -----------------------------------------------------------------------------------
 
+/// The command of the README, with nothing but Debian's own configuration (packed by the
+/// CLI's nginx manifest): `-v ./site:/var/www` serves site/html.
+#[test]
+fn nginx_runs_with_debians_own_configuration() {
+    let nginx = debian("/usr/sbin/nginx", "nginx-light");
+    let (dir, site) = site();
+    std::fs::create_dir_all(site.join("html")).unwrap();
+    std::fs::write(site.join("html/index.html"), "debian's default site\n").unwrap();
+    let port = free_tcp_port();
+    let mut options: Vec<String> = ["--mem", "256M", "-v"].map(String::from).to_vec();
+    options.push(format!("{}:/var/www", site.display()));
+    options.extend(publish(port, 80));
+    let mut vm = Vm::start(options, nginx, ["-g", "daemon off; master_process off;"]);
+    vm.wait_ready(port, http_probe);
+    let got = curl_to_file(port, "/", dir.path());
+    assert_eq!(
+        std::fs::read_to_string(got).unwrap(),
+        "debian's default site\n",
+        "{}",
+        vm.show()
+    );
+    vm.terminate();
+    vm.assert_no_panic();
+}
+
 #[test]
 fn nginx_serves_a_100_kb_file_with_the_right_sha256() {
     let nginx = debian("/usr/sbin/nginx", "nginx-light");
