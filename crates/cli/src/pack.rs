@@ -813,7 +813,10 @@ pub(crate) mod tests {
         assert_eq!(find("root").1 & S_IFDIR, S_IFDIR);
         assert_eq!(find("work/dir").1 & S_IFDIR, S_IFDIR);
         let passwd = String::from_utf8_lossy(&find("etc/passwd").2).into_owned();
-        assert!(passwd.starts_with("root:x:0:0:root:/root:/bin/sh\n"), "{passwd}");
+        assert!(
+            passwd.starts_with("root:x:0:0:root:/root:/bin/sh\n"),
+            "{passwd}"
+        );
         assert!(passwd.contains("\nwww-data:x:33:33:"), "{passwd}");
         assert!(String::from_utf8_lossy(&find("etc/hosts").2).contains("127.0.1.1\tosprey"));
         assert_eq!(find("etc/hostname").2, b"osprey\n");
