@@ -198,6 +198,10 @@ impl Machine for KernelMachine {
         crate::sched::set_itimer(deadline_ns);
     }
 
+    fn net_timer(&self, deadline_ns: Option<u64>) {
+        crate::sched::set_net_timer(deadline_ns);
+    }
+
     fn yield_now(&self) {
         crate::sched::yield_now();
     }

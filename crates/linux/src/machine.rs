@@ -94,6 +94,11 @@ pub trait Machine: Send + Sync {
     /// Arms the process's real-time interval timer for `deadline_ns` (CLOCK_MONOTONIC), or
     /// disarms it: when it fires the kernel calls `Linux::itimer_fired`.
     fn set_alarm(&self, deadline_ns: Option<u64>);
+    /// The network stack next needs polling at `deadline_ns` (CLOCK_MONOTONIC; None: only
+    /// when a frame arrives). Socket calls poll the stack themselves and pass on what it
+    /// asked for (a retransmission, a delayed ACK, frames the full card could not take yet),
+    /// so that the kernel's network timer polls it then.
+    fn net_timer(&self, _deadline_ns: Option<u64>) {}
     /// Lets other runnable threads run (sched_yield).
     fn yield_now(&self);
     /// Ends the calling thread (the Linux layer did its exit work); other threads go on.

@@ -63,7 +63,13 @@ fn stack() -> &'static Stack {
 /// Runs the stack now (frames out, loopback delivered) and wakes waiters if some socket's
 /// readiness changed.
 fn kick(stack: &Stack) {
-    if stack.poll(now_ns()).changed {
+    let p = stack.poll(now_ns());
+    // What the stack asked for next (a timer it set, frames a full card did not take) is
+    // the kernel's network timer's to do: nothing else would poll before a frame arrives.
+    if let Some(m) = iowait::machine() {
+        m.net_timer(p.next_ns);
+    }
+    if p.changed {
         readiness_changed();
     }
 }
