@@ -169,6 +169,16 @@ impl InetSocket {
         s
     }
 
+    /// The app is about to change the socket's state itself (take data or a connection,
+    /// queue data): forget the signature, so that the next poll that changes anything fires
+    /// the source. Otherwise an arrival that restores the signature last seen (the same
+    /// request size again after the app drained the socket, a connection after accept took
+    /// the last one) would look like no change, and epoll would never look again. Done
+    /// before the operation, so that an arrival during it is not lost either.
+    fn touched(&self) {
+        self.sig.store(0, Ordering::Relaxed);
+    }
+
     /// What [`readiness_changed`] compares: poll bits, bytes readable, bytes unsent.
     fn signature(&self) -> u64 {
         let (bits, queued, unsent) = match &self.kind {
@@ -293,6 +303,7 @@ impl Socket for InetSocket {
     }
 
     fn accept(&self) -> Result<(Arc<dyn Socket>, SockAddr), Errno> {
+        self.touched();
         let Kind::Tcp(t) = &self.kind else {
             return Err(Errno::EOPNOTSUPP);
         };
@@ -318,6 +329,7 @@ impl Socket for InetSocket {
         _anc: Ancillary,
         _flags: u32,
     ) -> Result<usize, Errno> {
+        self.touched();
         let r = match &self.kind {
             // A stream ignores the address, as Linux does for a connected TCP socket.
             Kind::Tcp(t) => t.send(data),
@@ -336,6 +348,7 @@ impl Socket for InetSocket {
     }
 
     fn recv(&self, buf: &mut [u8], _anc: &mut Ancillary, flags: u32) -> Result<Received, Errno> {
+        self.touched();
         let peek = flags & MSG_PEEK != 0;
         match &self.kind {
             Kind::Tcp(t) => {
