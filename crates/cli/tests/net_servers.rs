@@ -70,6 +70,14 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
+/// The server tests run their VMs one at a time: a dozen TCG VMs on two cores made servers
+/// answer so late that the load generators' own timeouts (libmemcached's 1 s) gave up, which
+/// measured the host's contention, not the guest.
+fn one_vm_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A connection to 127.0.0.1:`port`, 2 ms after the previous one (see the module's comment on
 /// QEMU's backlog).
 fn connect_paced(port: u16) -> std::io::Result<TcpStream> {
@@ -432,6 +440,7 @@ fn curl_to_file(port: u16, path: &str, dir: &Path) -> PathBuf {
 
 #[test]
 fn memcached_serves_set_and_get_to_the_host() {
+    let _one = one_vm_at_a_time();
     let memcached = debian("/usr/bin/memcached", "memcached");
     let port = free_tcp_port();
     let mut vm = Vm::start(
@@ -502,12 +511,9 @@ fn memcached_serves_set_and_get_to_the_host() {
             .parse()
             .unwrap()
     };
-    // 3 sets above, 4,000 by `-t set`, 1,000 loaded by `-t get` before its 4,000 gets. On a
-    // loaded host (the test suite runs a dozen VMs at once on two cores) libmemcached gives
-    // up on a connection that waits more than its 1 s poll timeout and memcslap still exits
-    // 0, so only part of them must arrive; alone, all of them do.
-    assert!(stat("cmd_set") >= 1003, "memcached stats:\n{stats}");
-    assert!(stat("get_hits") >= 1000, "memcached stats:\n{stats}");
+    // 3 sets above, 4,000 by `-t set`, 1,000 loaded by `-t get` before its 4,000 gets.
+    assert!(stat("cmd_set") >= 5003, "memcached stats:\n{stats}");
+    assert!(stat("get_hits") >= 4000, "memcached stats:\n{stats}");
     drop(s);
 
     vm.terminate();
@@ -518,6 +524,7 @@ fn memcached_serves_set_and_get_to_the_host() {
 
 #[test]
 fn redis_answers_redis_cli_and_redis_benchmark() {
+    let _one = one_vm_at_a_time();
     let redis = debian("/usr/bin/redis-server", "redis-server");
     debian("/usr/bin/redis-cli", "redis-tools");
     debian("/usr/bin/redis-benchmark", "redis-tools");
@@ -588,6 +595,7 @@ fn redis_answers_redis_cli_and_redis_benchmark() {
 /// CLI's nginx manifest): `-v ./site:/var/www` serves site/html.
 #[test]
 fn nginx_runs_with_debians_own_configuration() {
+    let _one = one_vm_at_a_time();
     let nginx = debian("/usr/sbin/nginx", "nginx-light");
     let (dir, site) = site();
     std::fs::create_dir_all(site.join("html")).unwrap();
@@ -611,6 +619,7 @@ fn nginx_runs_with_debians_own_configuration() {
 
 #[test]
 fn nginx_serves_a_100_kb_file_with_the_right_sha256() {
+    let _one = one_vm_at_a_time();
     let nginx = debian("/usr/sbin/nginx", "nginx-light");
     let (dir, site) = site();
     let conf = repo_root().join("tests/net/nginx.conf");
@@ -679,6 +688,7 @@ fn nginx_serves_a_100_kb_file_with_the_right_sha256() {
 
 #[test]
 fn python3_http_server_serves_a_directory() {
+    let _one = one_vm_at_a_time();
     let py = debian("/usr/bin/python3", "python3");
     let (dir, site) = site();
     // A directory without index.html, so that http.server lists it.
@@ -773,6 +783,7 @@ fn start_echo(mem: &str, variant: Variant) -> (Vm, u16, u16) {
 
 #[test]
 fn epoll_echo_server_holds_1000_connections() {
+    let _one = one_vm_at_a_time();
     raise_nofile();
     let (mut vm, port, stats) = start_echo("256M", Variant::Static);
     const N: usize = 1000;
@@ -817,6 +828,7 @@ fn epoll_echo_server_holds_1000_connections() {
 #[test]
 #[ignore = "2 of the 31 reset or closed connections stay open in the guest (issue 5, open)"]
 fn echo_server_survives_resets_and_half_closed_connections() {
+    let _one = one_vm_at_a_time();
     let (mut vm, port, stats) = start_echo("128M", Variant::Musl);
 
     // Half-close: 1 MB in, shutdown(Write), everything comes back, then end of file.
@@ -886,6 +898,7 @@ fn reset(s: TcpStream) {
 #[test]
 #[ignore = "after two floods of 1,000 connections the echo port stops answering (issue 5, open)"]
 fn a_connection_flood_leaves_no_leak_and_no_panic() {
+    let _one = one_vm_at_a_time();
     raise_nofile();
     // Socket buffers are allocated whole when a connection is made (smoltcp's rings), not
     // as data comes as on Linux: 1,000 connections at once need the room of a 256M VM.
@@ -953,6 +966,7 @@ fn a_connection_flood_leaves_no_leak_and_no_panic() {
 
 #[test]
 fn udp_echo_answers_datagrams_from_the_host() {
+    let _one = one_vm_at_a_time();
     let prog = program("udp_echo", Variant::Static);
     let port = free_udp_port();
     let mut vm = Vm::start(
@@ -1027,6 +1041,7 @@ fn host_http_server(body: Vec<u8>, requests: usize) -> (u16, thread::JoinHandle<
 
 #[test]
 fn a_guest_client_fetches_from_a_server_on_the_host() {
+    let _one = one_vm_at_a_time();
     let body = pseudo_random(300_000, 42);
     let sum = fnv1a64(&body);
     let (port, server) = host_http_server(body, 3);
@@ -1100,6 +1115,7 @@ fn scenario_server(half: mpsc::Sender<Vec<u8>>) -> u16 {
 
 #[test]
 fn guest_client_sees_resets_half_closes_and_refusals() {
+    let _one = one_vm_at_a_time();
     let (tx, rx) = mpsc::channel();
     let port = scenario_server(tx).to_string();
     let closed = free_tcp_port().to_string();
@@ -1250,6 +1266,7 @@ fn native_sigterm_status(
 /// 12); the host run of the same command, measured here, says what osprey must exit with.
 #[test]
 fn sigterm_stops_a_server_and_osprey_exits_like_the_app() {
+    let _one = one_vm_at_a_time();
     let redis = debian("/usr/bin/redis-server", "redis-server");
     let memcached = debian("/usr/bin/memcached", "memcached");
     type Probe = fn(&mut TcpStream) -> std::io::Result<bool>;
