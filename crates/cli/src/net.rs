@@ -211,7 +211,7 @@ impl NetConfig {
                 p.guest_port
             ));
         }
-        vec![
+        let mut args = vec![
             "-netdev".into(),
             netdev,
             // The modern virtio-mmio layout (microvm defaults to the legacy one).
@@ -219,7 +219,16 @@ impl NetConfig {
             "virtio-mmio.force-legacy=false".into(),
             "-device".into(),
             "virtio-net-device,netdev=n0".into(),
-        ]
+        ];
+        // Every frame between the card and QEMU's backend, as a pcap file (for debugging).
+        if let Some(path) = std::env::var_os("OSPREY_NET_DUMP") {
+            args.push("-object".into());
+            args.push(format!(
+                "filter-dump,id=dump0,netdev=n0,file={}",
+                path.to_string_lossy()
+            ));
+        }
+        args
     }
 
     /// Kernel command-line words, each with a leading space: `net=virtio` when there is a

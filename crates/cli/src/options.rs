@@ -38,7 +38,8 @@ Exit status:
 
 Environment:
   OSPREY_KERNEL=PATH  boot this kernel ELF instead of the one built into osprey (for kernel
-                      developers).";
+                      developers).
+  OSPREY_NET_DUMP=PATH  write every frame the network card sends or receives to PATH (pcap).";
 
 #[derive(Debug, Parser)]
 #[command(

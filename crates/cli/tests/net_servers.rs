@@ -896,7 +896,6 @@ fn reset(s: TcpStream) {
 }
 
 #[test]
-#[ignore = "after two floods of 1,000 connections the echo port stops answering (issue 5, open)"]
 fn a_connection_flood_leaves_no_leak_and_no_panic() {
     let _one = one_vm_at_a_time();
     raise_nofile();

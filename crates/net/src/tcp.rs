@@ -60,6 +60,9 @@ struct State_ {
     connect_started: smoltcp::time::Instant,
     /// IPV6_V6ONLY (for port clashes with IPv4 sockets).
     v6only: bool,
+    /// The readiness signature [`TcpSocket::readiness_moved`] last saw (0: none since the
+    /// app last changed the socket itself).
+    seen: u64,
 }
 
 pub struct TcpSocket {
@@ -99,6 +102,21 @@ pub fn buffer_size(req: i32) -> usize {
         .clamp(MIN_BUF, MAX_BUF)
 }
 
+/// How many connections of listener `id`'s backlog accept() would take now.
+fn ready_in_backlog(g: &crate::stack::Inner, id: u64) -> usize {
+    g.listeners.get(&id).map_or(0, |l| {
+        l.pending
+            .iter()
+            .filter(|&&s| {
+                !matches!(
+                    g.tcp_ref(s).state(),
+                    State::Listen | State::SynReceived | State::Closed
+                )
+            })
+            .count()
+    })
+}
+
 impl TcpSocket {
     pub fn new(stack: &'static Stack) -> TcpSocket {
         TcpSocket {
@@ -118,6 +136,7 @@ impl TcpSocket {
                 shut_wr: false,
                 connect_started: smoltcp::time::Instant::ZERO,
                 v6only: false,
+                seen: 0,
             }),
         }
     }
@@ -258,7 +277,8 @@ impl TcpSocket {
     /// The oldest established connection of the backlog; EAGAIN when none, EINVAL when not
     /// listening.
     pub fn accept(&self) -> Result<(TcpSocket, SocketAddr), Errno> {
-        let st = self.st.lock();
+        let mut st = self.st.lock();
+        st.seen = 0;
         let Phase::Listening(id) = st.phase else {
             return Err(Errno::EINVAL);
         };
@@ -369,6 +389,7 @@ impl TcpSocket {
     /// Queues bytes; a short count when the buffer fills, EAGAIN when it is full.
     pub fn send(&self, data: &[u8]) -> Result<usize, Errno> {
         let mut st = self.st.lock();
+        st.seen = 0;
         self.refresh(&mut st);
         let s = match st.phase {
             Phase::Connected(s) => s,
@@ -404,6 +425,7 @@ impl TcpSocket {
     /// to half or less (the peer may be waiting for that window update).
     pub fn recv_ex(&self, buf: &mut [u8], peek: bool) -> Result<(usize, bool), Errno> {
         let mut st = self.st.lock();
+        st.seen = 0;
         self.refresh(&mut st);
         let s = match st.phase {
             Phase::Connected(s) => s,
@@ -445,6 +467,7 @@ impl TcpSocket {
     /// shutdown(2): `how` is SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2).
     pub fn shutdown(&self, how: i32) -> Result<(), Errno> {
         let mut st = self.st.lock();
+        st.seen = 0;
         self.refresh(&mut st);
         if !(0..=2).contains(&how) {
             return Err(Errno::EINVAL);
@@ -468,23 +491,42 @@ impl TcpSocket {
     /// Readiness as poll(2) reports it (POLLIN, POLLOUT, POLLRDHUP, POLLHUP, POLLERR).
     pub fn poll(&self) -> u16 {
         let mut st = self.st.lock();
-        self.refresh(&mut st);
+        self.poll_locked(&mut st)
+    }
+
+    /// Whether the socket's readiness (poll bits, bytes queued in, bytes unsent) moved since
+    /// the previous call, or since the app last took data or a connection, queued data or
+    /// shut it down (those forget the last signature, so that an arrival restoring it still
+    /// counts). Epoll's readiness sources are fed from this after each stack poll.
+    ///
+    /// The look and the record are one step under the socket's lock, as are the app's
+    /// operations: a look that raced with an accept or a recv cannot record the state from
+    /// before it (that stale record once hid the next connection to a listener for good).
+    pub fn readiness_moved(&self) -> bool {
+        let mut st = self.st.lock();
+        let bits = self.poll_locked(&mut st);
+        let (queued, unsent) = match st.phase {
+            Phase::Connected(s) => {
+                let mut g = self.stack.lock();
+                let t = g.tcp(s);
+                (t.recv_queue(), t.send_queue())
+            }
+            Phase::Listening(id) => (ready_in_backlog(&self.stack.lock(), id), 0),
+            _ => (0, 0),
+        };
+        let sig = crate::poll::signature(bits, queued, unsent);
+        core::mem::replace(&mut st.seen, sig) != sig
+    }
+
+    fn poll_locked(&self, st: &mut State_) -> u16 {
+        self.refresh(st);
         let err = if st.error.is_some() { POLLERR } else { 0 };
         let mut g = self.stack.lock();
         match st.phase {
             Phase::Idle => POLLOUT | POLLHUP | err,
             Phase::Connecting(_) => err,
             Phase::Listening(id) => {
-                let g = &*g;
-                let ready = g.listeners.get(&id).is_some_and(|l| {
-                    l.pending.iter().any(|&s| {
-                        !matches!(
-                            g.tcp_ref(s).state(),
-                            State::Listen | State::SynReceived | State::Closed
-                        )
-                    })
-                });
-                if ready {
+                if ready_in_backlog(&g, id) > 0 {
                     POLLIN
                 } else {
                     0

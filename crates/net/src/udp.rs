@@ -35,6 +35,9 @@ struct UState {
     reuseport: bool,
     broadcast: bool,
     v6only: bool,
+    /// The readiness signature [`UdpSocket::readiness_moved`] last saw (0: none since the
+    /// app last sent or received).
+    seen: u64,
 }
 
 /// What one recv got.
@@ -65,6 +68,7 @@ impl UdpSocket {
                 reuseport: false,
                 broadcast: false,
                 v6only: false,
+                seen: 0,
             }),
         }
     }
@@ -171,6 +175,7 @@ impl UdpSocket {
     /// Sends one datagram to `to` (or the connected peer).
     pub fn send(&self, data: &[u8], to: Option<SocketAddr>) -> Result<usize, Errno> {
         let mut st = self.st.lock();
+        st.seen = 0;
         let d = match to {
             Some(a) => dest(a),
             None => st.peer.ok_or(Errno::EDESTADDRREQ)?,
@@ -208,7 +213,8 @@ impl UdpSocket {
 
     /// Receives one datagram into `buf` (its head when `buf` is short); EAGAIN when none.
     pub fn recv(&self, buf: &mut [u8], peek: bool) -> Result<Datagram, Errno> {
-        let st = self.st.lock();
+        let mut st = self.st.lock();
+        st.seen = 0;
         let mut g = self.stack.lock();
         for &s in &st.socks {
             let u = g.sockets(s.0).get_mut::<udp::Socket>(s.1);
@@ -239,11 +245,17 @@ impl UdpSocket {
 
     pub fn poll(&self) -> u16 {
         let st = self.st.lock();
+        self.poll_locked(&st).0
+    }
+
+    /// Poll bits, and the bytes queued in and out (for the readiness signature).
+    fn poll_locked(&self, st: &UState) -> (u16, usize, usize) {
         let mut g = self.stack.lock();
         let mut m = 0;
         if st.socks.is_empty() {
-            return POLLOUT;
+            return (POLLOUT, 0, 0);
         }
+        let (mut queued, mut unsent) = (0, 0);
         for &s in &st.socks {
             let u = g.sockets(s.0).get_mut::<udp::Socket>(s.1);
             if u.can_recv() {
@@ -252,8 +264,19 @@ impl UdpSocket {
             if u.can_send() {
                 m |= POLLOUT;
             }
+            queued += u.recv_queue();
+            unsent += u.send_queue();
         }
-        m
+        (m, queued, unsent)
+    }
+
+    /// As [`crate::TcpSocket::readiness_moved`]: whether poll bits or queued bytes moved since
+    /// the last look or the app's last send or receive, looked at and recorded in one step.
+    pub fn readiness_moved(&self) -> bool {
+        let mut st = self.st.lock();
+        let (bits, queued, unsent) = self.poll_locked(&st);
+        let sig = crate::poll::signature(bits, queued, unsent);
+        core::mem::replace(&mut st.seen, sig) != sig
     }
 
     /// FIONREAD: the size of the next datagram.

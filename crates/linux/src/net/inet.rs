@@ -13,7 +13,6 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
-use core::sync::atomic::{AtomicU64, Ordering};
 
 use osprey_abi::socket::*;
 use osprey_abi::Errno;
@@ -82,7 +81,8 @@ static LIVE: Mutex<Vec<Weak<InetSocket>>> = Mutex::new(Vec::new());
 ///
 /// smoltcp does not say which sockets a poll touched, so each socket an epoll instance
 /// watches keeps a signature of its readiness (poll bits, bytes queued in and still to
-/// send) and its `PollSource` fires when the signature moved. That gives edge-triggered
+/// send, kept by `osprey-net` under the socket's lock: `readiness_moved`) and its `PollSource`
+/// fires when the signature moved. That gives edge-triggered
 /// epoll an edge for every arrival of data, every freed room and every state change, as
 /// Linux's wake-ups do, at the cost of a look at each watched socket per poll; only watched
 /// sockets are looked at. Per-socket notifications from the stack would remove the scan.
@@ -102,8 +102,11 @@ pub fn readiness_changed() {
         out
     };
     for s in watched {
-        let sig = s.signature();
-        if s.sig.swap(sig, Ordering::Relaxed) != sig {
+        let moved = match &s.kind {
+            Kind::Tcp(t) => t.readiness_moved(),
+            Kind::Udp(u) => u.readiness_moved(),
+        };
+        if moved {
             s.source.changed();
         }
     }
@@ -132,8 +135,6 @@ pub struct InetSocket {
     misc: Mutex<Misc>,
     /// Tells epoll the socket's readiness may have changed ([`readiness_changed`]).
     source: osprey_vfs::PollSource,
-    /// The readiness signature last seen by [`readiness_changed`].
-    sig: AtomicU64,
 }
 
 /// Makes an AF_INET/AF_INET6 socket of type `ty` (SOCK_STREAM or SOCK_DGRAM).
@@ -155,7 +156,6 @@ impl InetSocket {
             domain,
             kind,
             source: osprey_vfs::PollSource::new(),
-            sig: AtomicU64::new(0),
             misc: Mutex::new(Misc {
                 v6only: false,
                 keepalive: false,
@@ -167,29 +167,6 @@ impl InetSocket {
         });
         LIVE.lock().push(Arc::downgrade(&s));
         s
-    }
-
-    /// The app is about to change the socket's state itself (take data or a connection,
-    /// queue data): forget the signature, so that the next poll that changes anything fires
-    /// the source. Otherwise an arrival that restores the signature last seen (the same
-    /// request size again after the app drained the socket, a connection after accept took
-    /// the last one) would look like no change, and epoll would never look again. Done
-    /// before the operation, so that an arrival during it is not lost either.
-    fn touched(&self) {
-        self.sig.store(0, Ordering::Relaxed);
-    }
-
-    /// What [`readiness_changed`] compares: poll bits, bytes readable, bytes unsent.
-    fn signature(&self) -> u64 {
-        let (bits, queued, unsent) = match &self.kind {
-            Kind::Tcp(t) => (t.poll(), t.bytes_readable(), t.bytes_unsent()),
-            Kind::Udp(u) => (u.poll(), u.bytes_readable(), 0),
-        };
-        // Mixed, not packed: any change of either count should move it.
-        (bits as u64)
-            ^ (queued as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            ^ (unsent as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
-            ^ 1
     }
 
     fn stack(&self) -> &'static Stack {
@@ -303,7 +280,6 @@ impl Socket for InetSocket {
     }
 
     fn accept(&self) -> Result<(Arc<dyn Socket>, SockAddr), Errno> {
-        self.touched();
         let Kind::Tcp(t) = &self.kind else {
             return Err(Errno::EOPNOTSUPP);
         };
@@ -329,7 +305,6 @@ impl Socket for InetSocket {
         _anc: Ancillary,
         _flags: u32,
     ) -> Result<usize, Errno> {
-        self.touched();
         let r = match &self.kind {
             // A stream ignores the address, as Linux does for a connected TCP socket.
             Kind::Tcp(t) => t.send(data),
@@ -348,7 +323,6 @@ impl Socket for InetSocket {
     }
 
     fn recv(&self, buf: &mut [u8], _anc: &mut Ancillary, flags: u32) -> Result<Received, Errno> {
-        self.touched();
         let peek = flags & MSG_PEEK != 0;
         match &self.kind {
             Kind::Tcp(t) => {
