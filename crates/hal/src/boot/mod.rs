@@ -103,6 +103,7 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     cpu::init_boot_cpu();
     mark("hal: cpu");
     trap::init();
+    dev::pic::disable();
     mm::heap::init();
     time::init();
     mark("hal: traps, timer");

@@ -28,6 +28,7 @@ const ICR_ALL_BUT_SELF: u32 = 0b11 << 18;
 const REG_SVR: usize = 0xf0;
 const REG_TPR: usize = 0x80;
 const REG_LVT_TIMER: usize = 0x320;
+const REG_LVT_LINT0: usize = 0x350;
 const REG_TIMER_INIT: usize = 0x380;
 const REG_TIMER_CUR: usize = 0x390;
 const REG_TIMER_DIV: usize = 0x3e0;
@@ -64,6 +65,8 @@ pub(crate) fn init() {
     DEADLINE_MODE.store(deadline, Ordering::Relaxed);
     write(REG_TIMER_DIV, 0b1011); // divide by 1
     write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+    // The legacy 8259s' output (ExtINT on the boot CPU after reset): never used (dev::pic).
+    write(REG_LVT_LINT0, LVT_MASKED);
 }
 
 pub fn eoi() {
