@@ -1,7 +1,7 @@
 //! The network card and the stack's poll loop.
 //!
-//! At boot [`init`] brings up the virtio-net card (`osprey_hal::dev::virtio_net`) if QEMU gave
-//! one, and hands it to the stack (`osprey_net::init`) with the address configuration from
+//! At boot [`init`] brings up the virtio-net card (`osprey_hal::dev::virtio_net`: virtio-pci
+//! on q35, virtio-mmio on microvm) if QEMU gave one, and hands it to the stack (`osprey_net::init`) with the address configuration from
 //! the kernel command line (`ip=ADDR/PREFIX`, `gw=ADDR`; none: DHCP).
 //!
 //! Who polls the stack, and when (`Stack::poll` runs at *safe points*, never where a kernel
@@ -121,10 +121,10 @@ pub fn init(cmdline: &str, self_check: bool) {
         }
     };
     let config = config_from_cmdline(cmdline);
-    let (addr, gsi, version) = card.location();
     let mac = card.mac();
     log::info!(
-        "net: virtio-net at {addr:#x} (virtio-mmio v{version}, GSI {gsi}, vector {}), MAC {}",
+        "net: virtio-net at {}, vector {}, MAC {}",
+        card.location(),
         card.irq().map_or(0, |i| i.vector()),
         fmt_mac(mac)
     );

@@ -117,3 +117,36 @@ pub(crate) fn discover(rsdp: u64) -> Option<Topology> {
     }
     Some(t)
 }
+
+/// The PCI Express memory-mapped configuration window (ECAM) of PCI segment 0, from the MCFG.
+#[derive(Clone, Copy, Debug)]
+pub struct Ecam {
+    /// Physical address of bus 0's configuration space (the window's base as if it started
+    /// at bus 0, which is how the MCFG gives it).
+    pub base: u64,
+    pub first_bus: u8,
+    pub last_bus: u8,
+}
+
+/// Reads the MCFG through the RSDP at `rsdp` (physical; 0 if the loader gave none). None when
+/// there is no table or it lists no window for segment 0 (a machine with no PCI Express, or
+/// configuration space only through the legacy ports).
+pub(crate) fn pci_ecam(rsdp: u64) -> Option<Ecam> {
+    if rsdp == 0 {
+        return None;
+    }
+    // SAFETY: as in `discover`.
+    let tables = unsafe { AcpiTables::from_rsdp(DirectMap, rsdp as usize) }.ok()?;
+    let mcfg = tables.find_table::<acpi::mcfg::Mcfg>().ok()?;
+    let entry = mcfg
+        .get()
+        .entries()
+        .iter()
+        .find(|e| { e.pci_segment_group } == 0)
+        .copied()?;
+    Some(Ecam {
+        base: entry.base_address,
+        first_bus: entry.bus_number_start,
+        last_bus: entry.bus_number_end,
+    })
+}

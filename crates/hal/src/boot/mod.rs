@@ -8,7 +8,7 @@ use crate::{cpu, dev, mm, time, trap};
 mod acpi;
 mod start_info;
 
-pub use acpi::IoApic;
+pub use acpi::{Ecam, IoApic};
 pub use start_info::MemoryRegion;
 
 /// What the MADT says (None: no usable ACPI tables), read at boot on a VM with several CPUs
@@ -25,6 +25,12 @@ fn topology() -> Option<&'static acpi::Topology> {
 /// The I/O APICs the firmware lists.
 pub fn ioapics() -> &'static [IoApic] {
     topology().map_or(&[], |t| &t.ioapics[..t.nioapics])
+}
+
+/// The PCI Express configuration window from the ACPI MCFG (None: no table, or no RSDP).
+/// Read on each call: only device probing asks, once.
+pub(crate) fn pci_ecam() -> Option<Ecam> {
+    acpi::pci_ecam(RSDP.load(core::sync::atomic::Ordering::Relaxed))
 }
 
 /// The I/O APICs the firmware lists, if the MADT was read already (None: not yet; reading

@@ -1,5 +1,6 @@
 //! The I/O APICs: device interrupt lines (global system interrupts, GSIs) routed to a vector on
-//! the boot CPU.
+//! the boot CPU; and the device vectors themselves, which MSI-X entries (PCI devices,
+//! `dev::pci`) take from the same table so that the trap entry masks both kinds alike.
 //!
 //! Device lines are routed level-triggered and *masked by the hal when they fire*: the trap
 //! entry masks the line before it sends the LAPIC's EOI ([`mask_if_device`]), so a line that
@@ -30,6 +31,11 @@ const DEVICE_VECTORS: usize = 16;
 static TAKEN: [AtomicBool; DEVICE_VECTORS] = [const { AtomicBool::new(false) }; DEVICE_VECTORS];
 static ENTRY_BASE: [AtomicU64; DEVICE_VECTORS] = [const { AtomicU64::new(0) }; DEVICE_VECTORS];
 static ENTRY_REG: [AtomicU32; DEVICE_VECTORS] = [const { AtomicU32::new(0) }; DEVICE_VECTORS];
+/// Per device vector taken by an MSI-X entry: the address (direct map) of the entry's
+/// vector-control word, whose bit 0 masks it (0: the vector is an I/O APIC line). One write
+/// masks or unmasks it; a message the device wanted to send meanwhile stays pending in the
+/// device and is sent at the unmask, so masking loses nothing, as with a level-triggered line.
+static MSIX_CTRL: [AtomicU64; DEVICE_VECTORS] = [const { AtomicU64::new(0) }; DEVICE_VECTORS];
 
 /// Serializes IOREGSEL/IOWIN pairs (another CPU's select would redirect our access). Taken
 /// with interrupts off: the trap entry masks lines under it.
@@ -107,6 +113,15 @@ fn set_masked(vector: u8, masked: bool) {
     let Some(s) = slot_of(vector) else {
         return;
     };
+    let ctrl = MSIX_CTRL[s].load(Ordering::Acquire) as *mut u32;
+    if !ctrl.is_null() {
+        // SAFETY: `ctrl` is the vector-control word of the MSI-X table entry this vector was
+        // given to (route_msix), inside the device's BAR in the direct map; the entry's other
+        // words are not touched, and only this word's mask bit has a meaning (the rest is
+        // reserved, zero).
+        unsafe { ctrl.write_volatile(masked as u32) };
+        return;
+    }
     let base = ENTRY_BASE[s].load(Ordering::Acquire) as *mut u32;
     let reg = ENTRY_REG[s].load(Ordering::Acquire);
     if base.is_null() {
@@ -152,6 +167,24 @@ pub fn route_level(gsi: u32) -> Option<u8> {
         return None;
     }
     Some(vector)
+}
+
+/// Takes a free device vector for an MSI-X table entry, recording where the entry's
+/// vector-control word is (`ctrl`, in the direct map) so the hal can mask it like a line.
+/// The caller then points the entry at the vector and unmasks it ([`unmask`]). None when all
+/// device vectors are taken.
+///
+/// # Safety
+///
+/// `ctrl` must be the address, in the direct map, of the vector-control word of an MSI-X
+/// table entry that stays mapped and belongs to this vector for good.
+pub unsafe fn route_msix(ctrl: u64) -> Option<u8> {
+    let slot = TAKEN.iter().position(|t| {
+        t.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    })?;
+    MSIX_CTRL[slot].store(ctrl, Ordering::Release);
+    Some(DEVICE_VECTOR_FIRST + slot as u8)
 }
 
 /// Masks the line routed to `vector`.

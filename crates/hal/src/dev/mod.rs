@@ -5,6 +5,7 @@
 pub(crate) mod fw_cfg;
 pub mod ioapic;
 pub mod lapic;
+pub mod pci;
 pub(crate) mod pic;
 pub mod pit;
 pub mod power;

@@ -1,7 +1,12 @@
-//! The network card: virtio-net over virtio-mmio (QEMU `-M microvm`), driven with the
-//! `virtio-drivers` crate, behind a safe interface ([`VirtioNet`], [`NetIrq`]).
+//! The network card: virtio-net over virtio-mmio (QEMU `-M microvm`) or virtio-pci (QEMU
+//! `-M q35`), driven with the `virtio-drivers` crate, behind a safe interface ([`VirtioNet`],
+//! [`NetIrq`]).
 //!
-//! * **Finding it.** QEMU's microvm has a row of virtio-mmio transports, 512 bytes apart from
+//! * **Finding it on PCI.** If the machine has a PCI bus (`super::pci`), the first function
+//!   with virtio's vendor ID (0x1af4) and the network device ID (0x1041 modern, 0x1000
+//!   transitional) is the card; its BARs are the firmware's. The mmio row is not looked at
+//!   then.
+//! * **Finding it on virtio-mmio.** QEMU's microvm has a row of virtio-mmio transports, 512 bytes apart from
 //!   0xfeb0_0000, each wired to its own GSI: 8 transports from GSI 5 with one I/O APIC, 24
 //!   from GSI 24 (the second I/O APIC's first pin) when it has two (`ioapic2`, on with ACPI,
 //!   the default). Devices fill the row from the top. QEMU also writes
@@ -19,11 +24,15 @@
 //!   caller in place and its buffer goes straight back to the queue. Frames to send are
 //!   written by the caller into a free transmit buffer, which returns to the pool when the
 //!   device says it is sent (never waiting for it).
-//! * **Interrupts.** The device's line is routed level-triggered through the I/O APIC
-//!   ([`super::ioapic`]); the hal masks it when it fires. Whoever services the card calls
-//!   [`NetIrq::ack`] (the device lowers the line), drains the queues, then [`NetIrq::unmask`]:
-//!   a frame that came after the ack raises the line again and interrupts at the unmask, so
-//!   none is missed, and while the card is being serviced it does not interrupt.
+//! * **Interrupts.** virtio-mmio: the device's line is routed level-triggered through the I/O
+//!   APIC ([`super::ioapic`]). virtio-pci: MSI-X table entry 0, which both queues signal
+//!   through (configuration changes signal nothing), edge-triggered to a device vector; its
+//!   INTx line is disabled. Either way the hal masks the vector when it fires (the I/O APIC
+//!   entry's or the MSI-X entry's mask bit). Whoever services the card calls
+//!   [`NetIrq::ack`] (the device lowers the line; nothing to do for MSI-X), drains the queues,
+//!   then [`NetIrq::unmask`]: a frame that came after the ack raises the line again (or left
+//!   its message pending in the masked MSI-X entry) and interrupts at the unmask, so none is
+//!   missed, and while the card is being serviced it does not interrupt.
 //! * **Offloads.** virtio-drivers 0.13 negotiates a fixed feature set (MAC, STATUS, EVENT_IDX,
 //!   INDIRECT_DESC, VERSION_1): no checksum offload (VIRTIO_NET_F_CSUM / GUEST_CSUM) and no
 //!   TSO, though QEMU offers them. The stack computes checksums itself.
@@ -34,10 +43,12 @@ use core::ptr::NonNull;
 
 use virtio_drivers::device::net::VirtIONetRaw;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
-use virtio_drivers::transport::{DeviceType, Transport};
+use virtio_drivers::transport::pci::bus::DeviceFunction;
+use virtio_drivers::transport::pci::{virtio_device_type, PciTransport};
+use virtio_drivers::transport::{DeviceType, SomeTransport, Transport};
 use virtio_drivers::{BufferDirection, Hal};
 
-use super::ioapic;
+use super::{ioapic, pci};
 use crate::mm::{frames, phys_to_virt, PhysAddr, DIRECT_MAP_BASE, KERNEL_VMA, PAGE_SIZE};
 
 /// Descriptors per queue (and so receive buffers, and frames in flight to the device).
@@ -49,6 +60,16 @@ const BUF_LEN: usize = 2048;
 /// modern virtio-mmio layouts.
 const REG_INTERRUPT_STATUS: usize = 0x60;
 const REG_INTERRUPT_ACK: usize = 0x64;
+
+/// virtio-pci's common configuration structure: the registers set here (the crate's transport
+/// does not set MSI-X vectors), and its size.
+const COMMON_CFG: u8 = 1;
+const COMMON_MSIX_CONFIG: u64 = 0x10;
+const COMMON_QUEUE_SELECT: u64 = 0x16;
+const COMMON_QUEUE_MSIX_VECTOR: u64 = 0x1a;
+const COMMON_CFG_LEN: u64 = 0x38;
+/// "No vector" in virtio-pci's MSI-X vector registers.
+const NO_VECTOR: u16 = 0xffff;
 
 /// virtio-drivers' view of the machine: DMA frames, and addresses as the device sees them.
 pub struct KernelHal;
@@ -69,7 +90,7 @@ fn kernel_virt_to_phys(v: u64) -> u64 {
 
 // SAFETY: dma_alloc returns zeroed, page-aligned frames that nothing else owns (taken from the
 // frame allocator), mapped in the direct map; mmio_phys_to_virt maps through the direct map,
-// which covers the MMIO window below 4 GiB; share gives the physical address of memory the
+// which covers the MMIO window below 4 GiB and gets a BAR above it added; share gives the physical address of memory the
 // kernel owns (direct map or kernel image, both identity-offset mappings of contiguous
 // physical memory), with no copying needed since the device sees all of RAM.
 unsafe impl Hal for KernelHal {
@@ -91,7 +112,12 @@ unsafe impl Hal for KernelHal {
         0
     }
 
-    unsafe fn mmio_phys_to_virt(paddr: u64, _size: usize) -> NonNull<u8> {
+    unsafe fn mmio_phys_to_virt(paddr: u64, size: usize) -> NonNull<u8> {
+        if paddr + size as u64 > 1 << 32 {
+            // A 64-bit BAR the firmware put above 4 GiB (probe time only).
+            crate::mm::paging::direct_map_range(paddr, paddr + size as u64)
+                .expect("no memory to map a device's registers");
+        }
         NonNull::new(phys_to_virt(PhysAddr(paddr))).expect("the direct map is not at 0")
     }
 
@@ -162,6 +188,8 @@ pub fn mmio_slots(cmdline: &str) -> alloc::vec::Vec<MmioSlot> {
 /// another CPU or thread drives the queues (those registers are not the queues').
 #[derive(Clone, Copy, Debug)]
 pub struct NetIrq {
+    /// virtio-mmio: the device's register page (direct map), whose interrupt status is read
+    /// and acknowledged; 0 for MSI-X, which has nothing to acknowledge.
     regs: u64,
     vector: u8,
 }
@@ -174,6 +202,9 @@ impl NetIrq {
 
     /// Acknowledges whatever the device signalled, which lowers its line.
     pub fn ack(&self) {
+        if self.regs == 0 {
+            return;
+        }
         let status = (self.regs + REG_INTERRUPT_STATUS as u64) as *const u32;
         let ack = (self.regs + REG_INTERRUPT_ACK as u64) as *mut u32;
         // SAFETY: `regs` is the device's register page in the direct map (checked at probe:
@@ -194,17 +225,55 @@ impl NetIrq {
     }
 }
 
+/// Where the card sits.
+#[derive(Clone, Copy, Debug)]
+pub enum Location {
+    Mmio {
+        /// Physical address of its register window.
+        addr: u64,
+        gsi: u32,
+        /// The virtio-mmio version (2: modern).
+        version: u32,
+    },
+    Pci {
+        bus: u8,
+        device: u8,
+        function: u8,
+        /// Whether its interrupt comes by MSI-X (else it is only polled).
+        msix: bool,
+    },
+}
+
+impl core::fmt::Display for Location {
+    fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        match *self {
+            Location::Mmio { addr, gsi, version } => {
+                write!(f, "{addr:#x} (virtio-mmio v{version}, GSI {gsi})")
+            }
+            Location::Pci {
+                bus,
+                device,
+                function,
+                msix,
+            } => write!(
+                f,
+                "{bus:02x}:{device:02x}.{function} (virtio-pci, {})",
+                if msix { "MSI-X" } else { "no interrupt" }
+            ),
+        }
+    }
+}
+
 /// The virtio-net card.
 pub struct VirtioNet {
-    raw: VirtIONetRaw<KernelHal, MmioTransport<'static>, QUEUE_SIZE>,
+    raw: VirtIONetRaw<KernelHal, SomeTransport<'static>, QUEUE_SIZE>,
     /// Receive buffers the device holds, by descriptor token.
     rx: Vec<Option<Box<[u8]>>>,
     /// Transmit buffers the device holds, by token, with the length handed to it.
     tx_busy: Vec<Option<(Box<[u8]>, usize)>>,
     tx_free: Vec<Box<[u8]>>,
     irq: Option<NetIrq>,
-    slot: MmioSlot,
-    version: u32,
+    location: Location,
 }
 
 // SAFETY: the transport's MMIO pointers refer to device registers reachable from any CPU, and
@@ -225,14 +294,84 @@ pub enum ProbeError {
     Transport(MmioSlot, virtio_drivers::transport::mmio::MmioError),
     /// The device refused the driver's set-up (queues, features).
     Device(virtio_drivers::Error),
+    /// A PCI function with virtio's network ID whose transport is unusable (unassigned BAR,
+    /// missing capability).
+    Pci(
+        DeviceFunction,
+        virtio_drivers::transport::pci::VirtioPciError,
+    ),
     /// No memory for queues or buffers.
     NoMemory,
 }
 
 impl VirtioNet {
-    /// Brings up the first virtio-net device among the command line's virtio-mmio slots, with
-    /// its interrupt routed (unmasked). Ok(None): the VM has no network card.
+    /// Brings up the first virtio-net device on the PCI bus if the machine has one, else among
+    /// the command line's virtio-mmio slots, with its interrupt routed (unmasked). Ok(None):
+    /// the VM has no network card.
     pub fn probe(cmdline: &str) -> Result<Option<VirtioNet>, ProbeError> {
+        if let Some(bus) = pci::bus() {
+            return Self::probe_pci(bus);
+        }
+        Self::probe_mmio(cmdline)
+    }
+
+    /// Makes the card around a transport, with every receive buffer posted.
+    fn bring_up(
+        transport: SomeTransport<'static>,
+        location: Location,
+    ) -> Result<VirtioNet, ProbeError> {
+        let raw = VirtIONetRaw::new(transport).map_err(ProbeError::Device)?;
+        let mut net = VirtioNet {
+            raw,
+            rx: (0..QUEUE_SIZE).map(|_| None).collect(),
+            tx_busy: (0..QUEUE_SIZE).map(|_| None).collect(),
+            tx_free: Vec::new(),
+            irq: None,
+            location,
+        };
+        for _ in 0..QUEUE_SIZE {
+            let b = buffer().ok_or(ProbeError::NoMemory)?;
+            net.give_rx(b).map_err(ProbeError::Device)?;
+        }
+        Ok(net)
+    }
+
+    fn probe_pci(mut bus: pci::Bus) -> Result<Option<VirtioNet>, ProbeError> {
+        let Some((df, _)) = bus
+            .devices()
+            .into_iter()
+            .find(|(_, info)| virtio_device_type(info) == Some(DeviceType::Network))
+        else {
+            return Ok(None);
+        };
+        bus.enable_device(df);
+        let transport = PciTransport::new::<KernelHal, _>(&mut bus.root, df)
+            .map_err(|e| ProbeError::Pci(df, e))?;
+        let mut net = Self::bring_up(
+            SomeTransport::from(transport),
+            Location::Pci {
+                bus: df.bus,
+                device: df.device,
+                function: df.function,
+                msix: false,
+            },
+        )?;
+        net.irq = msix_route(&mut bus, df);
+        match net.irq {
+            Some(_) => {
+                net.location = Location::Pci {
+                    bus: df.bus,
+                    device: df.device,
+                    function: df.function,
+                    msix: true,
+                }
+            }
+            None => log::warn!("virtio-net at {df}: no MSI-X; the card will only be polled"),
+        }
+        Ok(Some(net))
+    }
+
+    fn probe_mmio(cmdline: &str) -> Result<Option<VirtioNet>, ProbeError> {
         for slot in mmio_slots(cmdline) {
             // The window must lie in the MMIO hole below 4 GiB that the direct map covers, and
             // hold the header and the net config space.
@@ -261,20 +400,14 @@ impl VirtioNet {
                 continue;
             }
             let version = transport.version() as u32;
-            let raw = VirtIONetRaw::new(transport).map_err(ProbeError::Device)?;
-            let mut net = VirtioNet {
-                raw,
-                rx: (0..QUEUE_SIZE).map(|_| None).collect(),
-                tx_busy: (0..QUEUE_SIZE).map(|_| None).collect(),
-                tx_free: Vec::new(),
-                irq: None,
-                slot,
-                version,
-            };
-            for _ in 0..QUEUE_SIZE {
-                let b = buffer().ok_or(ProbeError::NoMemory)?;
-                net.give_rx(b).map_err(ProbeError::Device)?;
-            }
+            let mut net = Self::bring_up(
+                SomeTransport::from(transport),
+                Location::Mmio {
+                    addr: slot.addr,
+                    gsi: slot.gsi,
+                    version,
+                },
+            )?;
             net.irq = ioapic::route_level(slot.gsi).map(|vector| NetIrq {
                 regs: regs as u64,
                 vector,
@@ -308,9 +441,9 @@ impl VirtioNet {
         self.irq
     }
 
-    /// Where the card sits: (physical address, GSI, virtio-mmio version).
-    pub fn location(&self) -> (u64, u32, u32) {
-        (self.slot.addr, self.slot.gsi, self.version)
+    /// Where the card sits.
+    pub fn location(&self) -> Location {
+        self.location
     }
 
     /// Hands the oldest received frame to `consume` and gives its buffer back to the device;
@@ -402,4 +535,43 @@ impl VirtioNet {
             }
         }
     }
+}
+
+/// Gives the virtio-pci card at `df` MSI-X table entry 0 on a device vector, both queues
+/// signalling through it (configuration changes through none), and unmasks it. None when the
+/// device has no usable MSI-X or no vector is free.
+fn msix_route(bus: &mut pci::Bus, df: DeviceFunction) -> Option<NetIrq> {
+    let (_, bar, offset, length) = bus
+        .vendor_caps(df)
+        .into_iter()
+        .find(|c| c.0 == COMMON_CFG)?;
+    let (base, size) = bus.bar_virt(df, bar)?;
+    if (length as u64) < COMMON_CFG_LEN || offset as u64 + COMMON_CFG_LEN > size {
+        return None;
+    }
+    let common = base + offset as u64;
+    let entry = bus.msix_entry(df, 0)?;
+    // SAFETY: the control word is entry 0's in this device's MSI-X table, inside its BAR in the
+    // direct map for good; the entry serves this vector and nothing else from now on.
+    let vector = unsafe { ioapic::route_msix(entry.control_word()) }?;
+    bus.enable_msix(&entry, vector, crate::cpu::apic_id(0).unwrap_or(0));
+    let reg = |off: u64| (common + off) as *mut u16;
+    // SAFETY: the common configuration structure lies in the device's BAR (bounds checked
+    // above), in the direct map. The transport owns these registers too, but the card is still
+    // being probed on this CPU alone: nothing else selects a queue meanwhile. The device
+    // answers a vector it cannot use with NO_VECTOR, checked on read-back.
+    let ok = unsafe {
+        reg(COMMON_MSIX_CONFIG).write_volatile(NO_VECTOR);
+        (0..2u16).all(|q| {
+            reg(COMMON_QUEUE_SELECT).write_volatile(q);
+            reg(COMMON_QUEUE_MSIX_VECTOR).write_volatile(0);
+            reg(COMMON_QUEUE_MSIX_VECTOR).read_volatile() == 0
+        })
+    };
+    if !ok {
+        log::warn!("virtio-net at {df}: the device refused MSI-X vector 0 for its queues");
+        return None;
+    }
+    ioapic::unmask(vector);
+    Some(NetIrq { regs: 0, vector })
 }
