@@ -12,6 +12,8 @@ use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
 
 use clap::ValueEnum;
 
+use crate::options::Machine;
+
 /// `--net`: the VM's network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum NetMode {
@@ -183,8 +185,9 @@ impl NetConfig {
         self.slirp().map_or(Ipv4Addr::new(10, 0, 2, 3), |s| s.dns)
     }
 
-    /// QEMU arguments for the card and its backend (none with `--net none`).
-    pub fn qemu_args(&self) -> Vec<String> {
+    /// QEMU arguments for the card and its backend (none with `--net none`): a virtio-net on
+    /// microvm's virtio-mmio, or a modern-only virtio-net-pci on q35.
+    pub fn qemu_args(&self, machine: Machine) -> Vec<String> {
         if self.mode == NetMode::None {
             return Vec::new();
         }
@@ -211,15 +214,22 @@ impl NetConfig {
                 p.guest_port
             ));
         }
-        let mut args = vec![
-            "-netdev".into(),
-            netdev,
-            // The modern virtio-mmio layout (microvm defaults to the legacy one).
-            "-global".into(),
-            "virtio-mmio.force-legacy=false".into(),
-            "-device".into(),
-            "virtio-net-device,netdev=n0".into(),
-        ];
+        let mut args = vec!["-netdev".into(), netdev];
+        match machine {
+            Machine::Microvm => args.extend([
+                // The modern virtio-mmio layout (microvm defaults to the legacy one).
+                "-global".into(),
+                "virtio-mmio.force-legacy=false".into(),
+                "-device".into(),
+                "virtio-net-device,netdev=n0".into(),
+            ]),
+            // Modern virtio only (the kernel drives the virtio 1.x PCI layout), and no
+            // option ROM: nothing boots from the network, and the firmware would run it.
+            Machine::Q35 => args.extend([
+                "-device".into(),
+                "virtio-net-pci,netdev=n0,disable-legacy=on,romfile=".into(),
+            ]),
+        }
         // Every frame between the card and QEMU's backend, as a pcap file (for debugging).
         if let Some(path) = std::env::var_os("OSPREY_NET_DUMP") {
             args.push("-object".into());
@@ -377,7 +387,7 @@ mod tests {
         let c = user(&["8080:80", "127.0.0.1:5353:53/udp"]);
         c.validate().unwrap();
         assert_eq!(
-            c.qemu_args(),
+            c.qemu_args(Machine::Microvm),
             [
                 "-netdev",
                 "user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53",
@@ -388,6 +398,15 @@ mod tests {
             ]
         );
         assert_eq!(c.kernel_cmdline(), " net=virtio");
+        let q35 = c.qemu_args(Machine::Q35);
+        assert_eq!(
+            q35[2..],
+            [
+                "-device",
+                "virtio-net-pci,netdev=n0,disable-legacy=on,romfile="
+            ]
+        );
+        assert_eq!(q35[..2], c.qemu_args(Machine::Microvm)[..2]);
         let r = c
             .resolv_conf("nameserver 127.0.0.53\nsearch example.com\noptions edns0\n")
             .unwrap();
@@ -404,7 +423,7 @@ mod tests {
             ..user(&["8000:8000"])
         };
         c.validate().unwrap();
-        let a = c.qemu_args();
+        let a = c.qemu_args(Machine::Microvm);
         assert_eq!(
             a[1],
             "user,id=n0,net=192.168.7.0/24,host=192.168.7.1,dns=192.168.7.3,dhcpstart=192.168.7.10,\
@@ -424,7 +443,7 @@ mod tests {
             gw: None,
             ..user(&[])
         };
-        assert!(c.qemu_args()[1].contains("host=10.0.2.2,dns=10.0.2.4"));
+        assert!(c.qemu_args(Machine::Microvm)[1].contains("host=10.0.2.2,dns=10.0.2.4"));
     }
 
     #[test]
@@ -434,12 +453,12 @@ mod tests {
             ..user(&["80:80"])
         };
         assert!(none.validate().unwrap_err().contains("--net none"));
-        assert!(none.qemu_args().is_empty());
+        assert!(none.qemu_args(Machine::Microvm).is_empty());
         let off = NetConfig {
             mode: NetMode::None,
             ..user(&[])
         };
-        assert!(off.qemu_args().is_empty());
+        assert!(off.qemu_args(Machine::Microvm).is_empty());
         assert_eq!(off.resolv_conf(""), None);
         assert_eq!(off.kernel_cmdline(), "");
         let wrong_gw = NetConfig {

@@ -86,6 +86,16 @@ pub struct BuildArgs {
     pub program: OsString,
 }
 
+/// The machine QEMU emulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Machine {
+    /// QEMU's microvm: no firmware, no PCI, virtio-mmio devices; the fastest to boot.
+    Microvm,
+    /// A PC with PCI Express (Q35 chipset): SeaBIOS runs first (slower to boot), the network
+    /// card is a virtio-net-pci with MSI-X.
+    Q35,
+}
+
 /// The accelerator QEMU uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Accel {
@@ -117,6 +127,11 @@ pub struct RunArgs {
     /// there). Otherwise TCG, without a failed KVM attempt first.
     #[arg(long, value_enum, value_name = "ACCEL", default_value_t = Accel::Auto)]
     pub accel: Accel,
+
+    /// The machine QEMU emulates: `microvm` (no firmware, virtio-mmio card: boots fastest) or
+    /// `q35` (a PC with PCI Express: firmware first, a virtio-net-pci card).
+    #[arg(long, value_enum, value_name = "MACHINE", default_value_t = Machine::Microvm)]
+    pub machine: Machine,
 
     /// Set an environment variable of the program (repeatable). `-e KEY` takes KEY's value
     /// from your environment (skipped if unset), like docker. The defaults are PATH, HOME=/root,
@@ -431,6 +446,7 @@ mod tests {
         assert_eq!(r.mem, None);
         assert_eq!(r.cpus, 1);
         assert_eq!(r.accel, Accel::Auto);
+        assert_eq!(r.machine, Machine::Microvm);
         assert_eq!(r.cwd, None);
         assert_eq!(r.qemu, PathBuf::from("qemu-system-x86_64"));
         assert!(r.timeout.is_none() && !r.verbose && !r.strace && !r.bootchart);
@@ -528,6 +544,8 @@ mod tests {
             "4",
             "--accel",
             "tcg",
+            "--machine",
+            "q35",
             "--timeout",
             "1.5",
             "--cwd",
@@ -542,6 +560,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!((r.mem, r.cpus, r.accel), (Some(1 << 30), 4, Accel::Tcg));
+        assert_eq!(r.machine, Machine::Q35);
         assert_eq!(r.timeout, Some(Duration::from_millis(1500)));
         assert_eq!(r.cwd.as_deref(), Some("/tmp"));
         assert!(r.bootchart && r.verbose);
@@ -560,6 +579,7 @@ mod tests {
             &["--cpus", "256", "p"],
             &["--mem", "garbage", "p"],
             &["--accel", "xen", "p"],
+            &["--machine", "pc", "p"],
             &["--cwd", "rel", "p"],
             &["-e", "=x", "p"],
             &[],

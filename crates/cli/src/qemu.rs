@@ -1,5 +1,11 @@
 //! The QEMU side: which accelerator to use, and the command line.
 //!
+//! Two machines (`--machine`): `microvm` (the default: no firmware, no PCI, devices on
+//! virtio-mmio) and `q35` (a PC with PCI Express; SeaBIOS runs before the PVH kernel, which
+//! costs a few tenths of a second under TCG, and the card is a virtio-net-pci). Both boot the
+//! same PVH kernel with the same initrd and command line, and have the same COM1 and
+//! isa-debug-exit port; the kernel finds out which machine it is on by looking for a PCI bus.
+//!
 //! The command line keeps QEMU away from the terminal: no display (`-display none`), no default
 //! devices or monitor (`-nodefaults`, `-no-user-config`), and COM1 is a `stdio` chardev on pipes
 //! that osprey owns (so QEMU never puts the terminal in raw mode, and `signal=off` so it does not
@@ -9,7 +15,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::options::Accel;
+use crate::options::{Accel, Machine};
 
 /// The accelerator actually used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +111,7 @@ pub fn choose_engine(requested: Accel, host: &HostFacts) -> Result<Engine, Strin
 pub struct VmConfig {
     pub qemu: PathBuf,
     pub engine: Engine,
+    pub machine: Machine,
     pub mem_bytes: u64,
     pub cpus: u8,
     pub kernel: PathBuf,
@@ -119,10 +126,16 @@ pub struct VmConfig {
 pub fn args(cfg: &VmConfig) -> Vec<OsString> {
     let mut a: Vec<OsString> = Vec::new();
     let mut push = |s: &str| a.push(s.into());
-    // microvm: no PCI, no firmware tables to speak of, fast to boot; ISA serial for COM1, the
-    // RTC for a wall clock, no option ROMs to load.
     push("-M");
-    push("microvm,x-option-roms=off,isa-serial=on,rtc=on");
+    match cfg.machine {
+        // microvm: no PCI, no firmware tables to speak of, fast to boot; ISA serial for COM1,
+        // the RTC for a wall clock, no option ROMs to load.
+        Machine::Microvm => push("microvm,x-option-roms=off,isa-serial=on,rtc=on"),
+        // q35 has COM1, the RTC and an ISA bus (for isa-debug-exit) on its LPC bridge; the
+        // SATA and SMBus controllers are left out (nothing uses them, and the firmware would
+        // set them up).
+        Machine::Q35 => push("q35,sata=off,smbus=off"),
+    }
     match cfg.engine {
         Engine::Tcg => {
             push("-accel");
@@ -250,6 +263,7 @@ mod tests {
         let cfg = VmConfig {
             qemu: "qemu-system-x86_64".into(),
             engine: Engine::Tcg,
+            machine: Machine::Microvm,
             mem_bytes: (64 << 20) + 1,
             cpus: 2,
             kernel: "/t/k".into(),
@@ -270,6 +284,20 @@ mod tests {
             "{line}"
         );
         assert!(!line.contains("-nographic"));
+        let q35: Vec<String> = args(&VmConfig {
+            machine: Machine::Q35,
+            ..cfg.clone()
+        })
+        .into_iter()
+        .map(|s| s.into_string().unwrap())
+        .collect();
+        let q35 = q35.join(" ");
+        assert!(
+            q35.starts_with("-M q35,sata=off,smbus=off -accel tcg "),
+            "{q35}"
+        );
+        assert!(q35.contains("-device isa-debug-exit,iobase=0xf4,iosize=4"));
+        assert!(q35.contains("-chardev stdio,id=con0,signal=off -serial chardev:con0"));
         let kvm = args(&VmConfig {
             engine: Engine::Kvm,
             ..cfg

@@ -418,12 +418,13 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let cfg = VmConfig {
         qemu: a.qemu.clone(),
         engine,
+        machine: a.machine,
         mem_bytes: mem,
         cpus: a.cpus,
         kernel: kernel_path,
         initrd: initrd_path,
         append: kernel_cmdline(&engine_name) + &net.kernel_cmdline(),
-        net: net.qemu_args(),
+        net: net.qemu_args(a.machine),
     };
 
     if a.verbose {
