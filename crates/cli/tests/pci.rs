@@ -2,7 +2,8 @@
 //! SeaBIOS), programs run as on the host (stdout, stdin, exit status through COM1 and
 //! isa-debug-exit), and the network card is a virtio-net-pci that the kernel finds on the PCI
 //! bus and drives with MSI-X interrupts: a server in the VM serves clients on the host through
-//! a published port, and a client in the VM fetches from a server on the host.
+//! a published port (an epoll echo server of tests/programs, Debian's python3 http.server with
+//! curl), and a client in the VM fetches from a server on the host.
 //!
 //! q35 spends a few tenths of a second (more on a loaded host) in its firmware under TCG, so
 //! these tests boot few VMs.
@@ -130,10 +131,10 @@ impl Vm {
         )
     }
 
-    /// Waits (90 s at most: TCG on a loaded host) until an echo on a fresh connection to
-    /// 127.0.0.1:`port` comes back. QEMU accepts on a published port before the guest listens,
-    /// so a connect alone proves nothing.
-    fn wait_echo(&mut self, port: u16) {
+    /// Waits (90 s at most: TCG on a loaded host) until `request` on a fresh connection to
+    /// 127.0.0.1:`port` is answered with something starting with `answer`. QEMU accepts on a
+    /// published port before the guest listens, so a connect alone proves nothing.
+    fn wait_ready(&mut self, port: u16, request: &[u8], answer: &[u8]) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
             if let Some(s) = self.child.as_mut().unwrap().try_wait().unwrap() {
@@ -142,15 +143,15 @@ impl Vm {
             }
             if let Ok(mut s) = TcpStream::connect(local(port)) {
                 s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-                let mut got = [0u8; 7];
-                if s.write_all(b"ready?\n").is_ok() && s.read_exact(&mut got).is_ok() {
-                    assert_eq!(&got, b"ready?\n");
+                let mut got = vec![0u8; answer.len()];
+                if s.write_all(request).is_ok() && s.read_exact(&mut got).is_ok() {
+                    assert_eq!(got, answer, "{}", self.show());
                     return;
                 }
             }
             thread::sleep(Duration::from_millis(250));
         }
-        panic!("the echo server did not answer within 90 s{}", self.show());
+        panic!("127.0.0.1:{port} did not answer within 90 s{}", self.show());
     }
 
     /// Waits for the VM to exit by itself; its status.
@@ -226,7 +227,7 @@ fn a_server_in_a_q35_vm_serves_the_host_over_the_pci_card() {
         .collect();
     let prog = program("tcp_echo_epoll", Variant::Static);
     let mut vm = Vm::start(&options, &prog, &["7000", "7001"]);
-    vm.wait_echo(port);
+    vm.wait_ready(port, b"ready?\n", b"ready?\n");
     // Four connections at once, 256 KiB each way on every one, written and read concurrently
     // (the server reads only as fast as it can write back).
     let workers: Vec<_> = (0..4u64)
@@ -317,4 +318,48 @@ fn a_client_in_a_q35_vm_fetches_from_the_host() {
         "status=200\nbody_length=300000\nfnv1a64={h:016x}\n"
     ));
     server.join().unwrap();
+}
+
+#[test]
+fn python3_http_server_in_a_q35_vm_serves_curl_on_the_host() {
+    let py = "/usr/bin/python3";
+    assert!(
+        std::path::Path::new(py).is_file(),
+        "{py} is missing (apt-get install python3, or scripts/install-deps.sh)"
+    );
+    require_tool("curl", "curl");
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    let big = pseudo_random(200_000, 0x5eed);
+    std::fs::write(site.join("big.bin"), &big).unwrap();
+    let port = free_port();
+    let options: Vec<String> = Q35
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["--mem".into(), "256M".into()])
+        .chain(["-v".into(), format!("{}:/srv", site.display())])
+        .chain(["--cwd".into(), "/srv".into()])
+        .chain(["-p".into(), format!("{port}:8000")])
+        .collect();
+    let mut vm = Vm::start(
+        &options,
+        std::path::Path::new(py),
+        &["-m", "http.server", "8000"],
+    );
+    vm.wait_ready(port, b"GET / HTTP/1.0\r\n\r\n", b"HTTP/1.");
+    let out = dir.path().join("got.bin");
+    let url = format!("http://127.0.0.1:{port}/big.bin");
+    let mut curl = Command::new("curl");
+    curl.args(["-sS", "--max-time", "60", "-o"])
+        .arg(&out)
+        .args(["-w", "%{http_code}", &url]);
+    let r = run_command(curl, b"", Duration::from_secs(70));
+    r.expect_status(0);
+    assert_eq!(r.out(), "200", "curl {url}{}{}", r.show(), vm.show());
+    assert!(
+        std::fs::read(&out).unwrap() == big,
+        "the file curl got differs from the one served{}",
+        vm.show()
+    );
 }
