@@ -3,7 +3,7 @@
 #   qemu-system-x86_64, gcc, musl-gcc, a static /bin/busybox, binutils (as, ld, nm), cpio,
 #   strace, the Debian programs the dynamic tests run (python3, perl, lua5.4, sqlite3, xz, gzip,
 #   coreutils), the servers and clients of the networking tests and benchmarks (memcached,
-#   redis-server, redis-tools, nginx-light, curl, libmemcached-tools, wrk, socat), and the Rust
+#   redis-server, redis-tools, nginx-light, curl, libmemcached-tools, wrk, socat, iproute2), and the Rust
 #   target x86_64-unknown-none (when rustup is there).
 # Debian 12 / Ubuntu (apt-get). Runs as root, or through sudo when it is available.
 set -euo pipefail
@@ -54,6 +54,8 @@ need '[ -x /usr/bin/curl ]' curl
 need '[ -x /usr/bin/memcslap ]' libmemcached-tools
 need '[ -x /usr/bin/wrk ]' wrk
 need '[ -x /usr/bin/socat ]' socat
+# `ip`: the tap-mode tests and benchmarks make a private network namespace with a tap device.
+need '[ -x /usr/sbin/ip ] || [ -x /usr/bin/ip ] || [ -x /bin/ip ]' iproute2
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -74,7 +76,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${SUDO[@]}" apt-get update -q
     "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
-    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin, openjdk-17-jdk-headless, memcached, redis-server, redis-tools, nginx-light, curl, libmemcached-tools, wrk, socat)"
+    say "system packages: all present (qemu-system-x86_64, gcc, musl-gcc, busybox-static, binutils, cpio, strace, python3, perl, lua5.4, sqlite3, xz-utils, gzip, coreutils, libc-bin, openjdk-17-jdk-headless, memcached, redis-server, redis-tools, nginx-light, curl, libmemcached-tools, wrk, socat, iproute2)"
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

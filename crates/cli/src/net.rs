@@ -10,17 +10,47 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, UdpSocket};
 
-use clap::ValueEnum;
-
 use crate::options::Machine;
 
 /// `--net`: the VM's network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NetMode {
     /// QEMU user networking: outgoing connections through the host's, published ports in.
     User,
     /// No network card.
     None,
+    /// The card on an existing host tap device (`tap:IFNAME`): the guest is a machine on
+    /// that link, at its `--ip`, with no NAT, no slirp and no port forwarding (what
+    /// benchmarks want: the host's kernel moves the frames).
+    Tap(String),
+}
+
+/// Parses `--net`: `user`, `none` or `tap:IFNAME`.
+pub fn parse_net(s: &str) -> Result<NetMode, String> {
+    match s {
+        "user" => Ok(NetMode::User),
+        "none" => Ok(NetMode::None),
+        _ => match s.strip_prefix("tap:") {
+            Some(name) if valid_ifname(name) => Ok(NetMode::Tap(name.to_string())),
+            Some(name) => Err(format!(
+                "{name:?} is not a network interface name (1-15 characters, no '/', ',', \
+                 ':' or spaces)"
+            )),
+            None => Err(format!(
+                "{s:?}: expected user, none or tap:IFNAME (an existing tap device)"
+            )),
+        },
+    }
+}
+
+/// A Linux interface name QEMU's `ifname=` can carry (IFNAMSIZ, and no QEMU option syntax).
+fn valid_ifname(n: &str) -> bool {
+    (1..16).contains(&n.len())
+        && n != "."
+        && n != ".."
+        && !n
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '/' | ',' | ':' | '='))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +153,20 @@ pub struct NetConfig {
 impl NetConfig {
     /// Checks the combination (before anything is packed or booted).
     pub fn validate(&self) -> Result<(), String> {
+        if let NetMode::Tap(name) = &self.mode {
+            if !self.publish.is_empty() {
+                return Err(format!(
+                    "--net tap:{name}: the VM is reached at its --ip address on the tap's \
+                     link; -p publishes ports of QEMU's user network only"
+                ));
+            }
+            if self.ip.is_none() {
+                return Err(format!(
+                    "--net tap:{name} needs --ip ADDR/PREFIX (there is no DHCP server on a \
+                     tap link)"
+                ));
+            }
+        }
         if self.mode == NetMode::None {
             if !self.publish.is_empty() {
                 return Err("--net none: there is no network to publish ports on (-p)".into());
@@ -162,6 +206,9 @@ impl NetConfig {
 
     /// slirp's network, host (gateway) and DNS addresses, and the guest's address.
     fn slirp(&self) -> Option<SlirpNet> {
+        if self.mode != NetMode::User {
+            return None;
+        }
         let (ip, prefix) = self.ip?;
         let net = u32::from(ip) & mask(prefix);
         let gw = self.gw.unwrap_or(Ipv4Addr::from(net + 2));
@@ -188,32 +235,11 @@ impl NetConfig {
     /// QEMU arguments for the card and its backend (none with `--net none`): a virtio-net on
     /// microvm's virtio-mmio, or a modern-only virtio-net-pci on q35.
     pub fn qemu_args(&self, machine: Machine) -> Vec<String> {
-        if self.mode == NetMode::None {
-            return Vec::new();
-        }
-        let mut netdev = String::from("user,id=n0");
-        let slirp = self.slirp();
-        if let Some(s) = &slirp {
-            netdev.push_str(&format!(
-                ",net={}/{},host={},dns={},dhcpstart={}",
-                s.net, s.prefix, s.gw, s.dns, s.guest
-            ));
-        }
-        for p in &self.publish {
-            // The guest address: slirp's first DHCP address unless --ip says otherwise.
-            let guest = slirp
-                .as_ref()
-                .map(|s| s.guest.to_string())
-                .unwrap_or_default();
-            netdev.push_str(&format!(
-                ",hostfwd={}:{}:{}-{}:{}",
-                p.proto.name(),
-                p.host_ip,
-                p.host_port,
-                guest,
-                p.guest_port
-            ));
-        }
+        let netdev = match &self.mode {
+            NetMode::None => return Vec::new(),
+            NetMode::User => self.user_netdev(),
+            NetMode::Tap(name) => format!("tap,id=n0,ifname={name},script=no,downscript=no"),
+        };
         let mut args = vec!["-netdev".into(), netdev];
         match machine {
             Machine::Microvm => args.extend([
@@ -241,12 +267,48 @@ impl NetConfig {
         args
     }
 
+    /// QEMU's `-netdev user,...`: slirp's network and the port forwards.
+    fn user_netdev(&self) -> String {
+        let mut netdev = String::from("user,id=n0");
+        let slirp = self.slirp();
+        if let Some(s) = &slirp {
+            netdev.push_str(&format!(
+                ",net={}/{},host={},dns={},dhcpstart={}",
+                s.net, s.prefix, s.gw, s.dns, s.guest
+            ));
+        }
+        for p in &self.publish {
+            // The guest address: slirp's first DHCP address unless --ip says otherwise.
+            let guest = slirp
+                .as_ref()
+                .map(|s| s.guest.to_string())
+                .unwrap_or_default();
+            netdev.push_str(&format!(
+                ",hostfwd={}:{}:{}-{}:{}",
+                p.proto.name(),
+                p.host_ip,
+                p.host_port,
+                guest,
+                p.guest_port
+            ));
+        }
+        netdev
+    }
+
     /// Kernel command-line words, each with a leading space: `net=virtio` when there is a
     /// card, and `ip=`/`gw=` for a static address (none: DHCP).
     pub fn kernel_cmdline(&self) -> String {
         use osprey_proto::cmdline::{GATEWAY, IP, NET};
-        match (self.mode, self.slirp()) {
+        match (&self.mode, self.slirp()) {
             (NetMode::None, _) => String::new(),
+            (NetMode::Tap(_), _) => {
+                let (ip, prefix) = self.ip.expect("validate: tap needs --ip");
+                let gw = self
+                    .gw
+                    .map(|g| format!(" {GATEWAY}={g}"))
+                    .unwrap_or_default();
+                format!(" {NET}=virtio {IP}={ip}/{prefix}{gw}")
+            }
             (NetMode::User, None) => format!(" {NET}=virtio"),
             (NetMode::User, Some(s)) => {
                 format!(
@@ -263,6 +325,9 @@ impl NetConfig {
         if self.mode == NetMode::None {
             return None;
         }
+        if matches!(self.mode, NetMode::Tap(_)) {
+            return Some(tap_resolv_conf(host_resolv));
+        }
         let mut s = String::from(
             "# written by osprey: QEMU's user-network DNS proxy, which asks the host's resolvers\n",
         );
@@ -278,8 +343,22 @@ impl NetConfig {
     }
 
     /// Fails with a clear message if a published host port cannot be bound (in use, or a
-    /// host address that is not this machine's), before QEMU is started.
+    /// host address that is not this machine's), or the tap device is missing, before QEMU
+    /// is started.
     pub fn check_host_ports(&self) -> Result<(), String> {
+        if let NetMode::Tap(name) = &self.mode {
+            let dev = std::path::Path::new("/sys/class/net").join(name);
+            if !dev.exists() {
+                return Err(format!(
+                    "--net tap:{name}: there is no network interface {name:?} here; create \
+                     it first, e.g. `ip tuntap add dev {name} mode tap user $USER && ip link \
+                     set {name} up` (and give the host side an address on the VM's network)"
+                ));
+            }
+            if !dev.join("tun_flags").exists() {
+                return Err(format!("--net tap:{name}: {name:?} is not a tap device"));
+            }
+        }
         for p in &self.publish {
             let addr = SocketAddrV4::new(p.host_ip, p.host_port);
             let r = match p.proto {
@@ -308,6 +387,30 @@ impl NetConfig {
         }
         Ok(())
     }
+}
+
+/// The guest's /etc/resolv.conf on a tap link: the host's own, without the resolvers on the
+/// host's loopback (a local stub like 127.0.0.53 is not reachable from the VM).
+fn tap_resolv_conf(host_resolv: &str) -> String {
+    let mut s =
+        String::from("# written by osprey: the host's resolv.conf, loopback resolvers left out\n");
+    for line in host_resolv.lines() {
+        let l = line.trim_start();
+        if let Some(ns) = l.strip_prefix("nameserver") {
+            let loopback = ns
+                .trim()
+                .parse::<std::net::IpAddr>()
+                .map_or(false, |a| a.is_loopback());
+            if loopback {
+                continue;
+            }
+        }
+        if !l.is_empty() && !l.starts_with('#') {
+            s.push_str(l);
+            s.push('\n');
+        }
+    }
+    s
 }
 
 struct SlirpNet {
@@ -413,6 +516,53 @@ mod tests {
         assert!(r.contains("nameserver 10.0.2.3\n"), "{r}");
         assert!(r.contains("search example.com\n"));
         assert!(!r.contains("127.0.0.53"));
+    }
+
+    #[test]
+    fn tap_mode_needs_an_address_and_no_publishing() {
+        assert_eq!(parse_net("tap:ostap0"), Ok(NetMode::Tap("ostap0".into())));
+        assert_eq!(parse_net("user"), Ok(NetMode::User));
+        for bad in [
+            "tap",
+            "tap:",
+            "tap:a/b",
+            "tap:a,b",
+            "tap:0123456789abcdef",
+            "bridge",
+        ] {
+            assert!(parse_net(bad).is_err(), "{bad}");
+        }
+        let tap = |publish: &[&str], ip: Option<&str>, gw: Option<Ipv4Addr>| NetConfig {
+            mode: NetMode::Tap("ostap0".into()),
+            ip: ip.map(|i| parse_ip(i).unwrap()),
+            gw,
+            ..user(publish)
+        };
+        assert!(tap(&[], None, None)
+            .validate()
+            .unwrap_err()
+            .contains("--ip"));
+        assert!(tap(&["80:80"], Some("10.9.0.2/24"), None)
+            .validate()
+            .unwrap_err()
+            .contains("-p"));
+        let c = tap(&[], Some("10.9.0.2/24"), Some(Ipv4Addr::new(10, 9, 0, 1)));
+        c.validate().unwrap();
+        assert_eq!(
+            c.qemu_args(Machine::Microvm)[1],
+            "tap,id=n0,ifname=ostap0,script=no,downscript=no"
+        );
+        assert_eq!(c.kernel_cmdline(), " net=virtio ip=10.9.0.2/24 gw=10.9.0.1");
+        // No gateway: only the link is reachable.
+        let c = tap(&[], Some("10.9.0.2/24"), None);
+        assert_eq!(c.kernel_cmdline(), " net=virtio ip=10.9.0.2/24");
+        // The host's resolvers, except those on its loopback.
+        let r = c
+            .resolv_conf("nameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.com\n")
+            .unwrap();
+        assert!(r.contains("nameserver 192.0.2.53\n"), "{r}");
+        assert!(r.contains("search example.com\n"), "{r}");
+        assert!(!r.contains("127.0.0.53"), "{r}");
     }
 
     #[test]

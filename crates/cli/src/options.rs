@@ -185,8 +185,10 @@ pub struct RunArgs {
 
     /// The VM's network: `user` (default) gives it a network card on QEMU's user-mode
     /// network: outgoing connections go out through the host's, DNS works, -p publishes
-    /// ports. `none`: no card at all.
-    #[arg(long = "net", value_enum, value_name = "MODE", default_value_t = crate::net::NetMode::User)]
+    /// ports. `none`: no card at all. `tap:IFNAME`: the card on an existing tap device (needs
+    /// --ip; the VM is reached at that address, no -p).
+    #[arg(long = "net", value_name = "user|none|tap:IFNAME", default_value = "user",
+          value_parser = crate::net::parse_net)]
     pub net: crate::net::NetMode,
 
     /// A static IPv4 address and prefix length for the VM (e.g. 10.0.2.15/24) instead of
@@ -271,7 +273,7 @@ impl RunArgs {
     /// The network options together.
     pub fn net_config(&self) -> crate::net::NetConfig {
         crate::net::NetConfig {
-            mode: self.net,
+            mode: self.net.clone(),
             publish: self.publish.clone(),
             ip: self.ip,
             gw: self.gw,

@@ -826,7 +826,6 @@ fn epoll_echo_server_holds_1000_connections() {
 }
 
 #[test]
-#[ignore = "2 of the 31 reset or closed connections stay open in the guest (issue 5, open)"]
 fn echo_server_survives_resets_and_half_closed_connections() {
     let _one = one_vm_at_a_time();
     let (mut vm, port, stats) = start_echo("128M", Variant::Musl);
@@ -931,15 +930,25 @@ fn a_connection_flood_leaves_no_leak_and_no_panic() {
     // buffer budget (closing connections keep theirs until their FIN is acknowledged) are
     // refused. What must hold: the server took part of the flood, and still serves.
     assert!(st["accepted"] > 0, "{st:?}");
-    // The first round may grow caches for good; the second must give back what it took.
+    // The first round may grow caches for good; the second must give back what it took, at
+    // the latest when the connections still closing (their FIN not yet acknowledged) reach
+    // the stack's 60 s orphan timeout.
     let first = before["memfree_kb"] - after_round[0];
-    let second = after_round[0] - after_round[1];
-    assert!(
-        second <= 2048,
-        "free memory fell by {second} kB in the second flood (first: {first} kB; before \
-         {before:?}, after each round {after_round:?}){}",
-        vm.show()
-    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let now_free = echo_stats(stats)["memfree_kb"];
+        let second = after_round[0] - now_free;
+        if second <= 2048 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "free memory is {second} kB below the first flood's 90 s after the second \
+             (first: {first} kB; before {before:?}, after each round {after_round:?}){}",
+            vm.show()
+        );
+        thread::sleep(Duration::from_secs(1));
+    }
     // Service comes back at the latest when the closing connections' buffers return to the
     // budget (the stack's 60 s orphan timeout); on a quiet host at once.
     let deadline = Instant::now() + Duration::from_secs(90);

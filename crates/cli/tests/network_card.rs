@@ -189,3 +189,192 @@ fn published_port_is_forwarded_by_qemu() {
 
 /// Prints /etc/resolv.conf with busybox sh builtins only.
 const RESOLV: &str = "while read -r l; do echo \"$l\"; done < /etc/resolv.conf";
+
+/// A private network namespace holding one tap device whose host side is `HOST_IP/24`: the
+/// tap mode's tests run osprey (and their clients) inside it, so nothing touches the
+/// machine's own network. Removed on drop.
+struct TapNet {
+    ns: String,
+    tap: String,
+}
+
+const TAP_HOST: &str = "10.213.7.1";
+const TAP_GUEST: &str = "10.213.7.2";
+
+impl TapNet {
+    /// None (with the reason printed) where namespaces cannot be made: not root, or no `ip`.
+    fn new(tag: &str) -> Option<TapNet> {
+        let uid = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Uid:"))
+                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+            });
+        if uid.as_deref() != Some("0") {
+            eprintln!("tap-mode test skipped: making a network namespace and a tap needs root");
+            return None;
+        }
+        require_tool("ip", "iproute2");
+        let id = std::process::id();
+        let net = TapNet {
+            ns: format!("osprey-test-{id}-{tag}"),
+            tap: format!("ot{}{tag}", id % 100_000),
+        };
+        let ip = |args: &[&str]| {
+            let st = std::process::Command::new("ip")
+                .args(args)
+                .status()
+                .unwrap();
+            assert!(st.success(), "ip {args:?} failed");
+        };
+        ip(&["netns", "add", &net.ns]);
+        ip(&["-n", &net.ns, "link", "set", "lo", "up"]);
+        ip(&[
+            "-n", &net.ns, "tuntap", "add", "dev", &net.tap, "mode", "tap",
+        ]);
+        ip(&[
+            "-n",
+            &net.ns,
+            "addr",
+            "add",
+            &format!("{TAP_HOST}/24"),
+            "dev",
+            &net.tap,
+        ]);
+        ip(&["-n", &net.ns, "link", "set", &net.tap, "up"]);
+        Some(net)
+    }
+
+    /// `cmd` run inside the namespace.
+    fn wrap(&self, cmd: std::process::Command) -> std::process::Command {
+        let mut w = std::process::Command::new("ip");
+        w.args(["netns", "exec", &self.ns]).arg(cmd.get_program());
+        w.args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => w.env(k, v),
+                None => w.env_remove(k),
+            };
+        }
+        w
+    }
+
+    /// The MAC address of the tap's host side.
+    fn host_mac(&self) -> String {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &self.ns, "cat"])
+            .arg(format!("/sys/class/net/{}/address", self.tap))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for TapNet {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.ns])
+            .status();
+    }
+}
+
+#[test]
+fn tap_mode_puts_the_card_on_a_host_tap_device() {
+    let Some(net) = TapNet::new("a") else { return };
+    let guest = Guest::new(program("hello", Variant::Static))
+        .opt("--verbose")
+        .opt("--net")
+        .opt(format!("tap:{}", net.tap))
+        .opt("--ip")
+        .opt(format!("{TAP_GUEST}/24"))
+        .opt("--gw")
+        .opt(TAP_HOST);
+    let run = run_command(net.wrap(guest.command()), b"", TIMEOUT);
+    run.expect_status(0);
+    // The host's kernel answers the self-check's ARP request for its side of the tap.
+    let (mac, _) = arp_reply(&run, TAP_HOST);
+    assert_eq!(mac, net.host_mac(), "{}", run.show());
+}
+
+#[test]
+fn tap_mode_serves_a_client_on_the_link() {
+    let Some(net) = TapNet::new("b") else { return };
+    require_tool("socat", "socat");
+    let guest = Guest::new(program("tcp_echo_epoll", Variant::Static))
+        .opt("--net")
+        .opt(format!("tap:{}", net.tap))
+        .opt("--ip")
+        .opt(format!("{TAP_GUEST}/24"))
+        .args(["7000", "7001"]);
+    let mut vm = net.wrap(guest.command());
+    vm.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = vm.spawn().unwrap();
+    // A client in the namespace talks straight to the guest's address: no NAT, no forward.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut echoed = String::new();
+    while std::time::Instant::now() < deadline {
+        let mut c = std::process::Command::new("socat");
+        c.args([
+            "-t",
+            "3",
+            "-",
+            &format!("TCP:{TAP_GUEST}:7000,connect-timeout=2"),
+        ]);
+        let r = run_command(
+            net.wrap(c),
+            b"hello over the tap\n",
+            Duration::from_secs(20),
+        );
+        echoed = r.out().to_string();
+        if echoed.contains("hello over the tap") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        echoed,
+        "hello over the tap\n",
+        "no echo from {TAP_GUEST}:7000 over the tap; osprey's stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn tap_mode_options_are_checked_before_boot() {
+    // No --ip, -p with tap, a device that does not exist: usage errors or a clear refusal.
+    let r = Guest::new(program("hello", Variant::Static))
+        .opt("--net")
+        .opt("tap:ot-none0")
+        .run();
+    assert_eq!(r.status, 2, "{}", r.show());
+    assert!(r.err().contains("--ip"), "{}", r.show());
+    let r = Guest::new(program("hello", Variant::Static))
+        .opt("--net")
+        .opt("tap:ot-none0")
+        .opt("--ip")
+        .opt("10.213.8.2/24")
+        .opt("-p")
+        .opt("8080:80")
+        .run();
+    assert_eq!(r.status, 2, "{}", r.show());
+    let r = Guest::new(program("hello", Variant::Static))
+        .opt("--net")
+        .opt("tap:ot-none0")
+        .opt("--ip")
+        .opt("10.213.8.2/24")
+        .run();
+    assert_ne!(r.status, 0, "{}", r.show());
+    assert!(
+        r.err().contains("no network interface \"ot-none0\""),
+        "{}",
+        r.show()
+    );
+}

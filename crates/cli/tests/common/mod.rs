@@ -95,6 +95,7 @@ pub fn require_tool(tool: &str, package: &str) {
             Some((_, ok)) => *ok,
             None => {
                 let ok = tool_works(tool, "--version")
+                    || tool_works(tool, "-V")
                     || tool_works(tool, "--help")
                     || Command::new(tool)
                         .args(["-c", "true"])
