@@ -15,6 +15,19 @@ pub use start_info::MemoryRegion;
 /// and on first use otherwise.
 static TOPOLOGY: spin::Once<Option<acpi::Topology>> = spin::Once::new();
 static RSDP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// The usable RAM regions the loader reported.
+static MEMORY: spin::Once<&'static [MemoryRegion]> = spin::Once::new();
+
+/// The end of the highest RAM region below 4 GiB (device windows lie above it).
+pub(crate) fn low_ram_end() -> u64 {
+    MEMORY.get().map_or(0, |m| {
+        m.iter()
+            .filter(|r| r.start < 1 << 32)
+            .map(|r| r.end.min(1 << 32))
+            .max()
+            .unwrap_or(0)
+    })
+}
 
 fn topology() -> Option<&'static acpi::Topology> {
     TOPOLOGY
@@ -93,6 +106,7 @@ extern "C" fn osprey_hal_start(start_info_paddr: u32) -> ! {
     dev::serial::init();
     dev::serial::write_frame(osprey_proto::frame::Tag::Ready as u8, &[]);
     let si = start_info::parse(start_info_paddr as u64);
+    MEMORY.call_once(|| si.memory);
     mm::frames::init(si.memory, si.reserved());
     mm::paging::init_kernel_space(si.memory);
     mark("hal: memory");

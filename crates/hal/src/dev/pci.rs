@@ -8,10 +8,13 @@
 //!   (microvm with `pcie=on`) is not looked at.
 //! * **Finding devices.** The root bus is scanned, and the bus behind every PCI-to-PCI bridge
 //!   (its secondary bus number), so a device behind a root port is found too.
-//! * **BARs.** The firmware assigns them: q35 runs SeaBIOS before the PVH kernel, and SeaBIOS
-//!   places every memory BAR (a virtio-net-pci's sit at 0xfebc_0000 and 0xfebf_c000, below
-//!   4 GiB). Osprey does not allocate BARs itself: a device whose BAR reads 0 is refused with
-//!   a message (a VMM without firmware would need an allocator here). A BAR above 4 GiB is
+//! * **BARs.** SeaBIOS (q35's default firmware) assigns them all below 4 GiB (a
+//!   virtio-net-pci's sit at 0xfebc_0000 and 0xfebf_c000); qboot, the minimal firmware, and a
+//!   VMM without firmware leave them at 0. [`Bus::assign_bars`] gives a device's unassigned
+//!   memory BARs addresses in the 32-bit PCI hole, top down from the I/O APIC's window
+//!   (0xfec0_0000), each aligned to its size, clear of every BAR already assigned on the bus,
+//!   and above RAM and the ECAM window; that is where QEMU's PC machines leave room for PCI
+//!   memory (the exact window is in the DSDT's `_CRS`, which is AML). A BAR above 4 GiB is
 //!   added to the direct map when it is used.
 //! * **MSI-X.** A device's interrupt is a memory write the device makes to the local APIC's
 //!   window (`0xfee0_0000 | APIC ID << 12`, data = the vector): no I/O APIC, no interrupt
@@ -37,6 +40,8 @@ const NOBODY: u32 = 0xffff_ffff;
 const CAP_MSIX: u8 = 0x11;
 /// Below this the boot tables' direct map covers every physical address.
 const MAPPED_END: u64 = 4 << 30;
+/// The top of the 32-bit PCI hole on a PC: the I/O APIC, HPET and local APIC windows follow.
+const HOLE_END: u64 = 0xfec0_0000;
 
 /// Serializes the address/data port pair (another CPU's address write would redirect ours).
 static PORT_LOCK: spin::Mutex<()> = spin::Mutex::new(());
@@ -136,6 +141,8 @@ impl ConfigurationAccess for ConfigAccess {
 pub struct Bus {
     pub root: PciRoot<ConfigAccess>,
     access: ConfigAccess,
+    /// Where the 32-bit PCI hole starts (above RAM and the ECAM window).
+    hole_start: u64,
 }
 
 /// The PCI bus, if the machine has one (see the module comment for how that is decided).
@@ -165,9 +172,33 @@ pub fn bus() -> Option<Bus> {
         }
         None => ConfigAccess::Ports,
     };
+    match access {
+        ConfigAccess::Ecam {
+            base,
+            first_bus,
+            last_bus,
+        } => log::info!(
+            "pci: configuration space through ECAM at {:#x} (buses {first_bus}-{last_bus})",
+            base - crate::mm::DIRECT_MAP_BASE
+        ),
+        ConfigAccess::Ports => log::info!("pci: configuration space through ports 0xcf8/0xcfc"),
+    }
+    let hole_start = match access {
+        ConfigAccess::Ecam { base, last_bus, .. } => {
+            let ecam_end = (base - crate::mm::DIRECT_MAP_BASE) + ((last_bus as u64 + 1) << 20);
+            if ecam_end <= HOLE_END {
+                ecam_end
+            } else {
+                0
+            }
+        }
+        ConfigAccess::Ports => 0,
+    }
+    .max(crate::boot::low_ram_end());
     Some(Bus {
         root: PciRoot::new(access),
         access,
+        hole_start,
     })
 }
 
@@ -206,6 +237,65 @@ impl Bus {
             crate::mm::paging::direct_map_range(phys, phys + size).ok()?;
         }
         Some((phys_to_virt(PhysAddr(phys)) as u64, size))
+    }
+
+    /// Gives each unassigned memory BAR of `df` an address (see the module comment), largest
+    /// first; returns (BAR, address) for each. Err(BAR) when one does not fit in the hole.
+    pub fn assign_bars(&mut self, df: DeviceFunction) -> Result<alloc::vec::Vec<(u8, u64)>, u8> {
+        use virtio_drivers::transport::pci::bus::{BarInfo, MemoryBarType};
+        let Ok(bars) = self.root.bars(df) else {
+            return Ok(alloc::vec::Vec::new());
+        };
+        let mut wanted: alloc::vec::Vec<(u8, u64, bool)> = bars
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| match b {
+                Some(BarInfo::Memory {
+                    address: 0,
+                    size,
+                    address_type,
+                    ..
+                }) if *size > 0 && *size <= 1 << 30 => {
+                    Some((i as u8, *size, *address_type == MemoryBarType::Width64))
+                }
+                _ => None,
+            })
+            .collect();
+        wanted.sort_by(|a, b| b.1.cmp(&a.1));
+        // Every memory BAR already assigned on the bus, below 4 GiB.
+        let mut used: alloc::vec::Vec<(u64, u64)> = alloc::vec::Vec::new();
+        for (other, _) in self.devices() {
+            if let Ok(bars) = self.root.bars(other) {
+                used.extend(bars.iter().flatten().filter_map(|b| {
+                    let (a, s) = b.memory_address_size()?;
+                    (a != 0 && a < MAPPED_END).then_some((a, a + s))
+                }));
+            }
+        }
+        let mut done = alloc::vec::Vec::new();
+        for (bar, size, wide) in wanted {
+            let mut top = HOLE_END;
+            let at = loop {
+                let Some(at) = top.checked_sub(size).map(|a| a & !(size - 1)) else {
+                    return Err(bar);
+                };
+                if at < self.hole_start {
+                    return Err(bar);
+                }
+                match used.iter().find(|&&(a, b)| at < b && a < at + size) {
+                    Some(&(a, _)) => top = a,
+                    None => break at,
+                }
+            };
+            used.push((at, at + size));
+            if wide {
+                self.root.set_bar_64(df, bar, at);
+            } else {
+                self.root.set_bar_32(df, bar, at as u32);
+            }
+            done.push((bar, at));
+        }
+        Ok(done)
     }
 
     /// Lets the device answer memory accesses and master the bus (DMA), with its legacy INTx line

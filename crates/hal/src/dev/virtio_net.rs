@@ -344,6 +344,17 @@ impl VirtioNet {
         else {
             return Ok(None);
         };
+        // Firmware without PCI set-up (qboot) leaves the BARs at 0.
+        match bus.assign_bars(df) {
+            Ok(assigned) => {
+                for (bar, at) in assigned {
+                    log::info!(
+                        "pci: {df} BAR{bar} placed at {at:#x} (the firmware left it unassigned)"
+                    );
+                }
+            }
+            Err(bar) => log::warn!("pci: {df} BAR{bar}: no room in the PCI hole"),
+        }
         bus.enable_device(df);
         let transport = PciTransport::new::<KernelHal, _>(&mut bus.root, df)
             .map_err(|e| ProbeError::Pci(df, e))?;
