@@ -5,7 +5,8 @@
 //!   port accesses under a lock). Whether the machine has a PCI bus at all is asked first of
 //!   the ports (is there a host bridge at 00:00.0?), which costs two port accesses and no
 //!   ACPI reading on microvm, which has none; a PCI Express machine without the legacy ports
-//!   (microvm with `pcie=on`) is not looked at.
+//!   (microvm with `pcie=on`) is not looked at. An ECAM window that does not show the host
+//!   bridge (listed, but not switched on by the firmware) is not used.
 //! * **Finding devices.** The root bus is scanned, and the bus behind every PCI-to-PCI bridge
 //!   (its secondary bus number), so a device behind a root port is found too.
 //! * **BARs.** SeaBIOS (q35's default firmware) assigns them all below 4 GiB (a
@@ -172,6 +173,12 @@ pub fn bus() -> Option<Bus> {
         }
         None => ConfigAccess::Ports,
     };
+    // A window the MCFG lists but the firmware did not switch on reads as nothing.
+    let access = if access.read_word(host_bridge, 0) & 0xffff == 0xffff {
+        ConfigAccess::Ports
+    } else {
+        access
+    };
     match access {
         ConfigAccess::Ecam {
             base,
@@ -261,7 +268,7 @@ impl Bus {
                 _ => None,
             })
             .collect();
-        wanted.sort_by(|a, b| b.1.cmp(&a.1));
+        wanted.sort_by_key(|w| core::cmp::Reverse(w.1));
         // Every memory BAR already assigned on the bus, below 4 GiB.
         let mut used: alloc::vec::Vec<(u64, u64)> = alloc::vec::Vec::new();
         for (other, _) in self.devices() {
