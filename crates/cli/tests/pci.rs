@@ -115,6 +115,18 @@ fn the_card_is_found_on_the_pci_bus_and_interrupts() {
         !log.contains("placed at"),
         "SeaBIOS assigns the BARs, the kernel must keep them:\n{log}"
     );
+    assert!(
+        log.contains("pci: configuration space through ECAM at 0xb0000000"),
+        "q35's MCFG window was not used:\n{log}"
+    );
+    // The legacy configuration ports, which serve when there is no usable ECAM window.
+    let mut cmd = hello().command();
+    cmd.env("OSPREY_KERNEL_CMDLINE", "pci=ports");
+    let log = check_card(&run_command(cmd, b"", TIMEOUT));
+    assert!(
+        log.contains("pci: configuration space through ports 0xcf8/0xcfc"),
+        "pci=ports was not obeyed:\n{log}"
+    );
 }
 
 /// A VM in the background; dropping it stops it (SIGTERM to osprey, then SIGKILL).

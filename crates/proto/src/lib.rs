@@ -47,6 +47,9 @@ pub mod cmdline {
     pub const IP: &str = "ip";
     /// `gw=ADDR`: the default gateway (`--gw`).
     pub const GATEWAY: &str = "gw";
+    /// `pci=ports`: reach PCI configuration space through the legacy ports even when the
+    /// MCFG offers an ECAM window (tests of that path).
+    pub const PCI: &str = "pci";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {

@@ -147,7 +147,8 @@ pub struct Bus {
 }
 
 /// The PCI bus, if the machine has one (see the module comment for how that is decided).
-pub fn bus() -> Option<Bus> {
+/// `ports_only`: never use ECAM (`pci=ports` on the kernel command line).
+pub fn bus(ports_only: bool) -> Option<Bus> {
     let host_bridge = DeviceFunction {
         bus: 0,
         device: 0,
@@ -156,7 +157,12 @@ pub fn bus() -> Option<Bus> {
     if ConfigAccess::Ports.read_word(host_bridge, 0) & 0xffff == 0xffff {
         return None;
     }
-    let access = match crate::boot::pci_ecam() {
+    let ecam = if ports_only {
+        None
+    } else {
+        crate::boot::pci_ecam()
+    };
+    let access = match ecam {
         Some(e) => {
             let start = e.base + ((e.first_bus as u64) << 20);
             let end = e.base + ((e.last_bus as u64 + 1) << 20);

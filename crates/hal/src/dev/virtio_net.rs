@@ -309,7 +309,9 @@ impl VirtioNet {
     /// the command line's virtio-mmio slots, with its interrupt routed (unmasked). Ok(None):
     /// the VM has no network card.
     pub fn probe(cmdline: &str) -> Result<Option<VirtioNet>, ProbeError> {
-        if let Some(bus) = pci::bus() {
+        use osprey_proto::cmdline;
+        let ports_only = cmdline::get(cmdline, cmdline::PCI) == Some("ports");
+        if let Some(bus) = pci::bus(ports_only) {
             return Self::probe_pci(bus);
         }
         Self::probe_mmio(cmdline)
