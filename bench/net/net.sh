@@ -17,7 +17,11 @@
 #   redis-server --save '' --appendonly no --protected-mode no
 #   nginx -g 'daemon off; master_process off;'   (tests/net/nginx.conf as /etc/nginx/nginx.conf)
 #   tcp_bench server 7000
-# Knobs: DUR=10, TARGETS="host linux osprey", LOADS="memcached redis nginx tcp", QEMU.
+# Knobs: DUR=10, TARGETS="host linux osprey", LOADS="memcached redis nginx tcp", QEMU,
+#   NET=user (default: QEMU's user network, ports forwarded to 127.0.0.1) or NET=tap: both
+#   guests on a tap device in a private network namespace (ospbench, 10.213.5.0/24; needs
+#   root), the load generators in that namespace talking straight to the guest's 10.213.5.2
+#   (no slirp: the host kernel moves the frames). The host target is unchanged.
 # `bench/run.sh net-perf` profiles the Linux guest's QEMU under memcached load (perf record).
 # Results: target/bench/results/net-<date>.txt (the NET lines and a summary table).
 set -euo pipefail
@@ -34,6 +38,8 @@ LOADS=${LOADS:-memcached redis nginx tcp}
 MEM=256M
 CONF=$ROOT/tests/net/nginx.conf
 RB_MAX=${RB_MAX:-2000000}
+NET=${NET:-user}
+NETNS=ospbench TAP=osptap0 TAP_HOST=10.213.5.1 TAP_GUEST=10.213.5.2
 
 say() { echo "net: $*" >&2; }
 
@@ -99,6 +105,24 @@ EOF
   ls -la "$LG/vmlinux" "$N/initrd.cpio" "$N/tcp_bench" "$N/mcload"
 }
 
+net_up() {  # the namespace and its tap (NET=tap)
+  ip netns list | grep -qw $NETNS && return 0
+  ip netns add $NETNS
+  ip -n $NETNS link set lo up
+  ip -n $NETNS tuntap add dev $TAP mode tap
+  ip -n $NETNS addr add $TAP_HOST/24 dev $TAP
+  ip -n $NETNS link set $TAP up
+}
+net_down() { ! ip netns list | grep -qw $NETNS || ip netns del $NETNS; }
+
+# ADDR and IN (a command prefix) say where a target's server is reached from and how clients
+# run: 127.0.0.1 from the host, or the guest's address from inside the namespace (NET=tap).
+ADDR=127.0.0.1 IN=()
+place_clients() {  # TARGET
+  if [ "$NET" = tap ] && [ "$1" != host ]; then ADDR=$TAP_GUEST IN=(ip netns exec $NETNS)
+  else ADDR=127.0.0.1 IN=(); fi
+}
+
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # what each app answers to a probe: SEND EXPECT
@@ -117,7 +141,7 @@ app_of_load() { case $1 in tcp) echo tcpbench ;; *) echo "$1" ;; esac; }
 wait_ready() {  # PORT APP
   local p
   IFS='|' read -r -a p <<<"$(probe_of "$2")"
-  python3 "$HERE/probe.py" 127.0.0.1 "$1" "${p[0]}" "${p[1]}" "${READY_TIMEOUT:-120}"
+  "${IN[@]}" python3 "$HERE/probe.py" "$ADDR" "$1" "${p[0]}" "${p[1]}" "${READY_TIMEOUT:-120}"
 }
 
 SPID=
@@ -131,10 +155,12 @@ trap stop_server EXIT
 
 osprey_has_publish() { "$T/osprey" run --help 2>&1 | grep -qE -- '(^|[ ,])-p[ ,]|--publish'; }
 
-# start_server TARGET APP PORT: the app listening on 127.0.0.1:PORT (host) or forwarded there
+# start_server TARGET APP PORT: the app listening on 127.0.0.1:PORT (host) or forwarded there;
+# with NET=tap a guest's app listens on its own port at $TAP_GUEST (PORT is then that port)
 start_server() {
   local target=$1 app=$2 hp=$3 gp log
   gp=$(guest_port_of "$app")
+  place_clients "$target"
   log=$N/out/$target-$app.log
   mkdir -p "$N/out"
   case $target in
@@ -149,11 +175,13 @@ start_server() {
         tcpbench) "$N/tcp_bench" server "$hp" >"$log" 2>&1 & SPID=$! ;;
       esac ;;
     linux)
-      local args="console=ttyS0 quiet panic=-1 tsc_early_khz=$("$T/tsckhz") tsc=reliable net.app=$app net.ip=10.0.2.15/24 net.gw=10.0.2.2"
-      local q=("$QEMU" -M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -accel tcg -cpu max
+      local ip=10.0.2.15/24 gw=10.0.2.2 nd="user,id=n0,hostfwd=tcp:127.0.0.1:$hp-:$gp" pre=()
+      [ "$NET" = tap ] && { ip=$TAP_GUEST/24 gw=$TAP_HOST nd="tap,id=n0,ifname=$TAP,script=no,downscript=no" pre=(ip netns exec $NETNS); }
+      local args="console=ttyS0 quiet panic=-1 tsc_early_khz=$("$T/tsckhz") tsc=reliable net.app=$app net.ip=$ip net.gw=$gw"
+      local q=("${pre[@]}" "$QEMU" -M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -accel tcg -cpu max
                -smp 1 -m "$MEM" -nodefaults -no-user-config -display none -serial stdio -no-reboot
                -kernel "$LG/vmlinux" -initrd "$N/initrd.cpio"
-               -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$hp-:$gp" -device virtio-net-device,netdev=n0
+               -netdev "$nd" -device virtio-net-device,netdev=n0
                -append "$args" ${QEMU_EXTRA:-})
       echo "+ ${q[*]}" >"$log"
       "${q[@]}" </dev/null >>"$log" 2>&1 & SPID=$!
@@ -161,6 +189,8 @@ start_server() {
       grep -q NET_READY "$log" || { say "the Linux guest did not become ready:"; tail -20 "$log" >&2; return 1; } ;;
     osprey)
       local o=("$T/osprey" run --accel tcg --mem "$MEM" -p "$hp:$gp")
+      [ "$NET" = tap ] && o=(ip netns exec $NETNS "$T/osprey" run --accel tcg --mem "$MEM"
+                             --net "tap:$TAP" --ip "$TAP_GUEST/24" --gw "$TAP_HOST")
       case $app in
         memcached) o+=(/usr/bin/memcached -u root -t 2 -m 64) ;;
         redis) o+=(/usr/bin/redis-server --save '' --appendonly no --protected-mode no) ;;
@@ -170,7 +200,9 @@ start_server() {
       echo "+ ${o[*]}" >"$log"
       "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
   esac
-  wait_ready "$hp" "$app" || { tail -20 "$log" >&2; return 1; }
+  local rp=$hp
+  [ "$NET" = tap ] && [ "$target" != host ] && rp=$gp
+  wait_ready "$rp" "$app" || { tail -20 "$log" >&2; return 1; }
 }
 
 # result TARGET LOAD VALUE UNIT [P99]
@@ -179,7 +211,7 @@ result() { echo "NET target=$1 load=$2 value=${3:--} unit=$4 p99=${5:--}"; }   #
 load_memcached() {  # TARGET PORT
   local c line
   for c in 1 16; do
-    line=$(timeout $((DUR + 60)) "$N/mcload" 127.0.0.1 "$2" -c $c -t "$DUR")
+    line=$(timeout $((DUR + 60)) "${IN[@]}" "$N/mcload" "$ADDR" "$2" -c $c -t "$DUR")
     echo "# mcload -c $c: $line"
     result "$1" "memcached-c$c" "$(sed -n 's/.*ops_per_s=\([0-9]*\).*/\1/p' <<<"$line")" ops/s \
       "$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$line")us"
@@ -189,9 +221,9 @@ load_memcached() {  # TARGET PORT
 load_redis() {  # TARGET PORT: redis-benchmark is count-based; a probe sizes -n to last ~DUR
   local c rps n csv t
   for c in 1 16; do
-    rps=$(timeout 120 redis-benchmark -h 127.0.0.1 -p "$2" -c $c -n 2000 -t get --csv | awk -F'"' '/GET/ {print int($4)}')
+    rps=$(timeout 120 "${IN[@]}" redis-benchmark -h "$ADDR" -p "$2" -c $c -n 2000 -t get --csv | awk -F'"' '/GET/ {print int($4)}')
     n=$(( ${rps:-1000} * DUR )); [ "$n" -gt "$RB_MAX" ] && n=$RB_MAX
-    csv=$(timeout $((DUR * 8 + 60)) redis-benchmark -h 127.0.0.1 -p "$2" -c $c -n "$n" -d 64 -r 10000 -t set,get --csv)
+    csv=$(timeout $((DUR * 8 + 60)) "${IN[@]}" redis-benchmark -h "$ADDR" -p "$2" -c $c -n "$n" -d 64 -r 10000 -t set,get --csv)
     echo "# redis-benchmark -c $c -n $n -d 64 -r 10000 -t set,get (probe $rps rps):"; sed 's/^/#   /' <<<"$csv"
     for t in SET GET; do
       # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
@@ -204,7 +236,7 @@ load_redis() {  # TARGET PORT: redis-benchmark is count-based; a probe sizes -n 
 load_nginx() {  # TARGET PORT
   local c out
   for c in 1 16; do
-    out=$(timeout $((DUR + 60)) wrk -t1 -c$c -d"${DUR}s" --latency "http://127.0.0.1:$2/index.html")
+    out=$(timeout $((DUR + 60)) "${IN[@]}" wrk -t1 -c$c -d"${DUR}s" --latency "http://$ADDR:$2/index.html")
     echo "# wrk -t1 -c$c -d${DUR}s --latency:"; sed 's/^/#   /' <<<"$out"
     result "$1" "nginx-c$c" "$(awk '/^Requests\/sec:/ {print int($2)}' <<<"$out")" req/s \
       "$(awk '$1 == "99%" {print $2}' <<<"$out")"
@@ -213,12 +245,12 @@ load_nginx() {  # TARGET PORT
 
 load_tcp() {  # TARGET PORT
   local line
-  line=$(timeout $((DUR + 60)) "$N/tcp_bench" pingpong 127.0.0.1 "$2" "$DUR"); echo "# $line"
+  line=$(timeout $((DUR + 60)) "${IN[@]}" "$N/tcp_bench" pingpong "$ADDR" "$2" "$DUR"); echo "# $line"
   result "$1" tcp-pingpong-rtt "$(sed -n 's/.* value=\([0-9.]*\).*/\1/p' <<<"$line")" us \
     "$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' <<<"$line")us"
-  line=$(timeout $((DUR + 60)) "$N/tcp_bench" stream 127.0.0.1 "$2" "$DUR"); echo "# $line"
+  line=$(timeout $((DUR + 60)) "${IN[@]}" "$N/tcp_bench" stream "$ADDR" "$2" "$DUR"); echo "# $line"
   result "$1" tcp-stream-to-guest "$(sed -n 's/.* value=\([0-9.]*\).*/\1/p' <<<"$line")" MB/s
-  line=$(timeout $((DUR + 60)) "$N/tcp_bench" stream-rx 127.0.0.1 "$2" "$DUR"); echo "# $line"
+  line=$(timeout $((DUR + 60)) "${IN[@]}" "$N/tcp_bench" stream-rx "$ADDR" "$2" "$DUR"); echo "# $line"
   result "$1" tcp-stream-from-guest "$(sed -n 's/.* value=\([0-9.]*\).*/\1/p' <<<"$line")" MB/s
 }
 
@@ -232,6 +264,8 @@ measure() {
     trap stop_server EXIT
     echo "# bench/run.sh net, $(date -Is), DUR=$DUR s, $(nproc) host CPUs, QEMU $("$QEMU" --version | head -1)"
     echo "# osprey: $(cat "$T/osprey.version" 2>/dev/null || echo "$T/osprey")"
+    echo "# network: NET=$NET$([ "$NET" = tap ] && echo " (namespace $NETNS, guests at $TAP_GUEST, clients in the namespace)")"
+    [ "$NET" = tap ] && net_up
     for load in $LOADS; do
       app=$(app_of_load "$load")
       for target in $TARGETS; do
@@ -240,9 +274,12 @@ measure() {
           continue
         fi
         hp=$(free_port)
-        echo "# === $target $load (127.0.0.1:$hp), $(uptime | sed 's/.*load/load/')"
+        place_clients "$target"
+        local lp=$hp
+        [ "$NET" = tap ] && [ "$target" != host ] && lp=$(guest_port_of "$app")
+        echo "# === $target $load ($ADDR:$lp), $(uptime | sed 's/.*load/load/')"
         if start_server "$target" "$app" "$hp"; then
-          "load_$load" "$target" "$hp" || echo "# $target $load: the load failed"
+          "load_$load" "$target" "$lp" || echo "# $target $load: the load failed"
         else
           echo "# $target $load: the server did not start (log: $N/out/$target-$app.log)"
         fi
@@ -316,6 +353,8 @@ case ${1:-all} in
   measure) measure ;;
   perf) perf_linux ;;
   summary) summary "$2" ;;
+  net-up) net_up ;;
+  net-down) net_down ;;
   all) build; measure ;;
   *) awk 'NR > 1 && /^#/ {print; next} NR > 1 {exit}' "$0"; exit 2 ;;
 esac

@@ -311,7 +311,7 @@ fn tap_mode_serves_a_client_on_the_link() {
     vm.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
-    let mut child = vm.spawn().unwrap();
+    let child = vm.spawn().unwrap();
     // A client in the namespace talks straight to the guest's address: no NAT, no forward.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let mut echoed = String::new();

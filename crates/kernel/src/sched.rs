@@ -245,7 +245,11 @@ fn after_switch(prev: Arc<Thread>) {
         return;
     }
     let ran = now.saturating_sub(pt.started.load(Ordering::Relaxed));
-    let v = pt.vruntime.fetch_add(ran, Ordering::Relaxed) + ran;
+    // Virtual time runs slower for heavier threads (nice, SCHED_IDLE): their share.
+    let vran = pt.linux.as_ref().map_or(ran, |l| {
+        osprey_sched::weight::virtual_ns(ran, sched_weight(l))
+    });
+    let v = pt.vruntime.fetch_add(vran, Ordering::Relaxed) + vran;
     if let Some(l) = &pt.linux {
         l.cpu_ns.fetch_add(ran, Ordering::Relaxed);
     }
@@ -262,6 +266,15 @@ fn after_switch(prev: Arc<Thread>) {
         _ => drop(prev), // exited: this frees its kernel stack
     }
     rearm();
+}
+
+/// A thread's weight from its nice value and policy (setpriority, sched_setscheduler).
+fn sched_weight(t: &LinuxThread) -> u64 {
+    use osprey_linux::syscall::task::priority::{base_policy, SCHED_IDLE};
+    if base_policy(t) == SCHED_IDLE {
+        return osprey_sched::weight::IDLE_WEIGHT;
+    }
+    osprey_sched::weight::weight(t.nice.load(Ordering::Relaxed))
 }
 
 /// The thread to run next: the least-run runnable one, else the idle thread.
@@ -507,11 +520,30 @@ fn preempt_if_due() {
     if waiting {
         kick_idle();
     }
-    if app && due && waiting {
+    if app && due && waiting && !still_least_run() {
         switch_away(AWAY_YIELD);
     } else {
         rearm();
     }
+}
+
+/// At the end of its slice: charges the running app thread for the slice (its virtual
+/// runtime, weighed by its nice value, and its CPU time) and starts a new one, and says
+/// whether it has still run no more than every queued thread, in which case it keeps the CPU.
+/// (Switching whenever another thread waits would be round robin: a nice-0 thread and a
+/// nice-10 one would share the CPU half and half.)
+fn still_least_run() -> bool {
+    let now = monotonic_ns();
+    let v = task::with_current(|t| {
+        let tk = task_of(t);
+        let ran = now.saturating_sub(tk.started.swap(now, Ordering::Relaxed));
+        let vran = tk.linux.as_ref().map_or(ran, |l| {
+            l.cpu_ns.fetch_add(ran, Ordering::Relaxed);
+            osprey_sched::weight::virtual_ns(ran, sched_weight(l))
+        });
+        tk.vruntime.fetch_add(vran, Ordering::Relaxed) + vran
+    });
+    cpu().runq.first_vruntime().is_some_and(|first| v <= first)
 }
 
 /// The end of every system call: catch up with a timer that fired in kernel code.

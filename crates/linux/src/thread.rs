@@ -3,7 +3,7 @@
 //! it, its alternate signal stack). What threads share (memory, files, dispositions) is in
 //! [`crate::process::Process`].
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use alloc::sync::Arc;
 use osprey_abi::Stack;
@@ -45,6 +45,12 @@ pub struct Thread {
     pub futex_waiter: Arc<Waiter>,
     /// CPUs it may run on (sched_setaffinity), one bit per CPU.
     pub affinity: Mutex<[u64; AFFINITY_WORDS]>,
+    /// Its nice value, -20..=19 (setpriority; per thread, as on Linux). The scheduler weighs
+    /// its share of the CPU by it.
+    pub nice: AtomicI32,
+    /// Its scheduling policy (SCHED_OTHER, SCHED_BATCH or SCHED_IDLE), with
+    /// SCHED_RESET_ON_FORK as given to sched_setscheduler.
+    pub policy: AtomicU32,
 }
 
 /// Words of an affinity mask: 256 CPUs, the most the hal brings up.
@@ -73,6 +79,8 @@ impl Thread {
             cpu_ns: AtomicU64::new(0),
             futex_waiter: Waiter::new(tid),
             affinity: Mutex::new([u64::MAX; AFFINITY_WORDS]),
+            nice: AtomicI32::new(0),
+            policy: AtomicU32::new(0),
         }
     }
 

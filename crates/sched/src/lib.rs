@@ -6,7 +6,9 @@
 //!   that has run least goes next, like OSv's decaying-runtime order and Linux's CFS);
 //! * [`TimerList`]: deadlines of sleeping threads, earliest first;
 //! * [`Park`]: the per-thread park/unpark state machine that makes "check a condition, then
-//!   sleep" race-free against a wake-up from another CPU or from before the sleep.
+//!   sleep" race-free against a wake-up from another CPU or from before the sleep;
+//! * [`weight`]: nice values and policies as CPU shares (how fast a thread's virtual runtime
+//!   runs).
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
@@ -15,6 +17,7 @@ extern crate alloc;
 mod park;
 mod runqueue;
 mod timers;
+pub mod weight;
 
 pub use park::{Park, ParkOutcome};
 pub use runqueue::RunQueue;

@@ -42,6 +42,12 @@ impl<T> RunQueue<T> {
         own.max(self.min_vruntime.saturating_sub(slice))
     }
 
+    /// The least virtual runtime queued (None: empty): a running thread whose own is still
+    /// no greater keeps the CPU at the end of its slice.
+    pub fn first_vruntime(&self) -> Option<u64> {
+        self.queue.first_key_value().map(|((v, _), _)| *v)
+    }
+
     /// The next thread to run and its virtual runtime.
     pub fn pop(&mut self) -> Option<(u64, T)> {
         let ((v, _), t) = self.queue.pop_first()?;

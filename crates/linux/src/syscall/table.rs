@@ -270,6 +270,14 @@ syscalls! {
     SYS_SCHED_GETAFFINITY => task::sched::sys_sched_getaffinity / 3 [Int, UInt, Ptr];
     SYS_SCHED_SETAFFINITY => task::sched::sys_sched_setaffinity / 3 [Int, UInt, Ptr];
     SYS_GETCPU => task::sched::sys_getcpu / 3 [Ptr, Ptr, Ptr];
+    SYS_GETPRIORITY => task::priority::sys_getpriority / 2 [Int, Int];
+    SYS_SETPRIORITY => task::priority::sys_setpriority / 3 [Int, Int, Int];
+    SYS_SCHED_SETSCHEDULER => task::priority::sys_sched_setscheduler / 3 [Int, Int, Ptr];
+    SYS_SCHED_GETSCHEDULER => task::priority::sys_sched_getscheduler / 1 [Int];
+    SYS_SCHED_SETPARAM => task::priority::sys_sched_setparam / 2 [Int, Ptr];
+    SYS_SCHED_GETPARAM => task::priority::sys_sched_getparam / 2 [Int, Ptr];
+    SYS_SCHED_GET_PRIORITY_MAX => task::priority::sys_sched_get_priority_max / 1 [Int];
+    SYS_SCHED_GET_PRIORITY_MIN => task::priority::sys_sched_get_priority_min / 1 [Int];
     // signals (rt_sigreturn is not here: it replaces all registers, see Linux::rt_sigreturn)
     SYS_RT_SIGACTION => signal::action::sys_rt_sigaction / 4 [Signal, Ptr, Ptr, UInt];
     SYS_RT_SIGPROCMASK => signal::mask::sys_rt_sigprocmask / 4 [SigHow, Ptr, Ptr, UInt];

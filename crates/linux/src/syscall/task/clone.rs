@@ -67,6 +67,7 @@ fn spawn(cx: &Ctx, r: Request) -> SysResult {
     }
     let tid = cx.p.alloc_tid();
     let t = Arc::new(Thread::new(tid, cx.t.name(), cx.t.mask()));
+    super::priority::inherit(cx.t, &t);
     if f & CLONE_CHILD_CLEARTID != 0 {
         t.clear_child_tid.store(r.child_tid, Ordering::Relaxed);
     }

@@ -6,6 +6,7 @@ pub mod exit;
 pub mod futex;
 pub mod ids;
 pub mod prctl;
+pub mod priority;
 pub mod rlimit;
 pub mod rusage;
 pub mod sched;
