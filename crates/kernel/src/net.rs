@@ -1,8 +1,9 @@
 //! The network card and the stack's poll loop.
 //!
 //! At boot [`init`] brings up the virtio-net card (`osprey_hal::dev::virtio_net`: virtio-pci
-//! on q35, virtio-mmio on microvm) if QEMU gave one, and hands it to the stack (`osprey_net::init`) with the address configuration from
-//! the kernel command line (`ip=ADDR/PREFIX`, `gw=ADDR`; none: DHCP).
+//! on q35, virtio-mmio on microvm) if QEMU gave one, and hands it to the stack
+//! (`osprey_net::init`) with the address configuration from the kernel command line
+//! (`ip=ADDR/PREFIX`, `gw=ADDR`; none: DHCP).
 //!
 //! Who polls the stack, and when (`Stack::poll` runs at *safe points*, never where a kernel
 //! lock may be held by the interrupted code):

@@ -4,12 +4,13 @@
 //!
 //! * **Finding it on PCI.** If the machine has a PCI bus (`super::pci`), the first function
 //!   with virtio's vendor ID (0x1af4) and the network device ID (0x1041 modern, 0x1000
-//!   transitional) is the card; its BARs are the firmware's. The mmio row is not looked at
-//!   then.
-//! * **Finding it on virtio-mmio.** QEMU's microvm has a row of virtio-mmio transports, 512 bytes apart from
-//!   0xfeb0_0000, each wired to its own GSI: 8 transports from GSI 5 with one I/O APIC, 24
-//!   from GSI 24 (the second I/O APIC's first pin) when it has two (`ioapic2`, on with ACPI,
-//!   the default). Devices fill the row from the top. QEMU also writes
+//!   transitional) is the card; its BARs are the firmware's, or placed by
+//!   `pci::Bus::assign_bars` where the firmware left them empty (qboot). The mmio row is not
+//!   looked at then.
+//! * **Finding it on virtio-mmio.** QEMU's microvm has a row of virtio-mmio transports, 512
+//!   bytes apart from 0xfeb0_0000, each wired to its own GSI: 8 transports from GSI 5 with one
+//!   I/O APIC, 24 from GSI 24 (the second I/O APIC's first pin) when it has two (`ioapic2`, on
+//!   with ACPI, the default). Devices fill the row from the top. QEMU also writes
 //!   `virtio_mmio.device=512@0xfeb00e00:12` words on the kernel command line
 //!   ("auto-kernel-cmdline"), but a PVH kernel gets the command line as it was before QEMU
 //!   added them, and the DSDT that describes the slots would need an AML interpreter. So the
@@ -90,9 +91,10 @@ fn kernel_virt_to_phys(v: u64) -> u64 {
 
 // SAFETY: dma_alloc returns zeroed, page-aligned frames that nothing else owns (taken from the
 // frame allocator), mapped in the direct map; mmio_phys_to_virt maps through the direct map,
-// which covers the MMIO window below 4 GiB and gets a BAR above it added; share gives the physical address of memory the
-// kernel owns (direct map or kernel image, both identity-offset mappings of contiguous
-// physical memory), with no copying needed since the device sees all of RAM.
+// which covers the MMIO window below 4 GiB and gets a BAR above it added; share gives the
+// physical address of memory the kernel owns (direct map or kernel image, both identity-offset
+// mappings of contiguous physical memory), with no copying needed since the device sees all of
+// RAM.
 unsafe impl Hal for KernelHal {
     fn dma_alloc(pages: usize, _direction: BufferDirection) -> (u64, NonNull<u8>) {
         let Some(p) = frames::alloc_contiguous(pages as u64) else {
