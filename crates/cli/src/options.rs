@@ -91,8 +91,8 @@ pub struct BuildArgs {
 pub enum Machine {
     /// QEMU's microvm: no firmware, no PCI, virtio-mmio devices; the fastest to boot.
     Microvm,
-    /// A PC with PCI Express (Q35 chipset): a firmware runs first (QEMU's qboot when it is
-    /// installed, else SeaBIOS, which is slower), the network card is a virtio-net-pci.
+    /// A PC with PCI Express (Q35 chipset): SeaBIOS runs first (a little slower to boot), the
+    /// network card is a virtio-net-pci with MSI-X.
     Q35,
 }
 

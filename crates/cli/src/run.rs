@@ -425,10 +425,6 @@ pub fn run(a: RunArgs) -> Result<i32> {
         initrd: initrd_path,
         append: kernel_cmdline(&engine_name) + &net.kernel_cmdline(),
         net: net.qemu_args(a.machine),
-        bios: match a.machine {
-            crate::options::Machine::Q35 => qemu::find_qboot(&a.qemu),
-            crate::options::Machine::Microvm => None,
-        },
     };
 
     if a.verbose {
