@@ -157,6 +157,9 @@ static RUNNING: [AtomicI32; MAX_CPUS] = [const { AtomicI32::new(0) }; MAX_CPUS];
 /// Per CPU: its scheduler is running (the boot CPU from `init`, an AP from `ap_main`).
 static READY: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
+/// Per CPU: a timer was added to its list since its last `rearm` looked at the list.
+static TIMER_ADDED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
 /// How many CPUs are READY (with `sched=up`, one however many are online).
 static SCHED_CPUS: AtomicUsize = AtomicUsize::new(0);
 
@@ -320,7 +323,7 @@ fn after_switch(prev: Arc<Thread>) {
         // one interrupt), and the one it now runs must be preempted at the end of its slice
         // for the others; nothing else arms that slice timer while the thread spins in app
         // code.
-        rearm();
+        rearm_after_switch(c);
         return;
     }
     let ran = osprey_hal::time::tsc_to_ns(now.saturating_sub(pt.started.load(Ordering::Relaxed)));
@@ -340,7 +343,28 @@ fn after_switch(prev: Arc<Thread>) {
         }
         _ => drop(prev), // exited: this frees its kernel stack
     }
-    rearm();
+    rearm_after_switch(c);
+}
+
+/// The timer decision after a switch on CPU `c`. With one CPU, no thread waiting and no timer
+/// added since the last look, the timer is already armed as it must be (the earliest timer
+/// was looked at when it was added, and a timer that fires is always followed by a rearm), so
+/// the look is skipped: a futex round trip switches twice. With several CPUs, always.
+fn rearm_after_switch(c: usize) {
+    if smp::online() > 1
+        || QUEUED[c].load(Ordering::Relaxed) != 0
+        || TIMER_ADDED[c].load(Ordering::Relaxed)
+    {
+        rearm();
+    }
+}
+
+/// Adds a timer to this CPU's list; returns the CPU and the timer's id there.
+fn add_timer(deadline: u64, key: i32) -> (usize, TimerId) {
+    let c = cpu_id();
+    let id = CPUS[c].lock().timers.add(deadline, key);
+    TIMER_ADDED[c].store(true, Ordering::Relaxed);
+    (c, id)
 }
 
 /// The thread to run next: the least-run runnable one, else the idle thread.
@@ -367,7 +391,7 @@ pub fn park(deadline: Option<u64>) {
     if !proceed {
         return;
     }
-    let timer = deadline.map(|d| (cpu_id(), cpu().timers.add(d, tid)));
+    let timer = deadline.map(|d| add_timer(d, tid));
     switch_away(AWAY_PARK);
     task::with_current(|t| task_of(t).park.resumed());
     if let Some((c, id)) = timer {
@@ -483,7 +507,7 @@ pub fn set_itimer(deadline: Option<u64>) {
     if let Some((c, id)) = cur.take() {
         cancel_timer(c, id);
     }
-    *cur = deadline.map(|d| (cpu_id(), cpu().timers.add(d, ITIMER_KEY)));
+    *cur = deadline.map(|d| add_timer(d, ITIMER_KEY));
     drop(cur);
     rearm();
 }
@@ -502,7 +526,10 @@ pub fn set_net_timer(deadline: Option<u64>) {
     if let Some((_, c, id)) = cur.take() {
         cancel_timer(c, id);
     }
-    *cur = deadline.map(|d| (d, cpu_id(), cpu().timers.add(d, NET_KEY)));
+    *cur = deadline.map(|d| {
+        let (c, id) = add_timer(d, NET_KEY);
+        (d, c, id)
+    });
     drop(cur);
     rearm();
 }
@@ -540,6 +567,7 @@ fn must_arm(tsc: u64) -> bool {
 /// Arms the CPU's one-shot timer for the next thing that must happen: the earliest timer,
 /// and the end of the running thread's slice if another thread is waiting to run.
 fn rearm() {
+    TIMER_ADDED[cpu_id()].store(false, Ordering::Relaxed);
     let (next_timer, others) = {
         let cpu = cpu();
         (cpu.timers.next_deadline(), !cpu.runq.is_empty())
