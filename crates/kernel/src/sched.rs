@@ -131,10 +131,16 @@ static QUEUED: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPU
 /// for it, or for another CPU it could take from, needs no reschedule IPI.
 static POLLING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
-/// How long an idle CPU polls for work before it halts. Waking a halted vCPU is an IPI (a
-/// device access) plus the host waking its thread: tens of microseconds under TCG, against a
-/// few for a futex hand-off between two CPUs (the contended-mutex benchmark).
-const IDLE_POLL_NS: u64 = 50_000;
+/// How long an idle CPU polls for work before it halts (ns; `idle_poll_us=` on the kernel
+/// command line, 0 turns it off). Waking a halted vCPU is an IPI (a device access) plus the
+/// host waking its thread: tens of microseconds under TCG, against a few for a futex hand-off
+/// between two CPUs (the contended-mutex benchmark). Polling costs host CPU time.
+static IDLE_POLL_NS: AtomicU64 = AtomicU64::new(50_000);
+
+/// Sets how long idle CPUs poll before halting (`idle_poll_us=`).
+pub fn set_idle_poll_us(us: u64) {
+    IDLE_POLL_NS.store(us.saturating_mul(1000), Ordering::Relaxed);
+}
 
 /// This CPU's scheduler state.
 fn cpu() -> spin::MutexGuard<'static, Cpu> {
@@ -680,7 +686,8 @@ fn steal() -> Option<Arc<Thread>> {
 /// on another CPU to take), or an interrupt's note. Meanwhile `notify` sends it no IPI.
 fn idle_poll(me: usize) {
     POLLING[me].store(true, Ordering::SeqCst);
-    let end = osprey_hal::time::tsc() + osprey_hal::time::ns_to_tsc(IDLE_POLL_NS);
+    let end =
+        osprey_hal::time::tsc() + osprey_hal::time::ns_to_tsc(IDLE_POLL_NS.load(Ordering::Relaxed));
     let online = smp::online().clamp(1, MAX_CPUS);
     while osprey_hal::time::tsc() < end
         && !PENDING[me].load(Ordering::Relaxed)
@@ -712,7 +719,10 @@ pub fn idle_loop() -> ! {
             may_poll = true;
             continue;
         }
-        if may_poll && SCHED_CPUS.load(Ordering::Relaxed) > 1 {
+        if may_poll
+            && SCHED_CPUS.load(Ordering::Relaxed) > 1
+            && IDLE_POLL_NS.load(Ordering::Relaxed) != 0
+        {
             may_poll = false;
             idle_poll(me);
             continue;
