@@ -17,8 +17,10 @@
 //!   CPU 0): each CPU has its own run queue and timers (`Cpu`) and its own idle thread (the
 //!   APs enter through `smp::set_ap_entry`). A woken thread goes back to the CPU it last ran on if
 //!   that CPU is idle, else to an idle CPU, else to its own; a CPU that queues work for an idle
-//!   CPU sends it a reschedule IPI. An idle CPU first looks for work on the others (stealing
-//!   the most-run thread of the longest queue) before it halts.
+//!   CPU sends it a reschedule IPI, unless that CPU is polling (`idle_poll`: an idle CPU
+//!   spins `idle_poll_us`, 50 µs by default, watching the queues before it halts). An idle CPU
+//!   first looks for work on the others (stealing the most-run thread of the longest queue)
+//!   before it polls and halts.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
