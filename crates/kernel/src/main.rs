@@ -101,6 +101,14 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     // initial register state (all zero but rip and rsp; rdx = 0: no atexit function).
     // App threads run on every CPU unless `sched=up` keeps them on this one: see sched.rs.
     let smp_sched = !info.cmdline.split_whitespace().any(|w| w == "sched=up");
+    // `idle_poll_us=N`: how long an idle CPU polls before halting (0: never; see sched.rs).
+    if let Some(us) = info
+        .cmdline
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("idle_poll_us=")?.parse::<u64>().ok())
+    {
+        sched::set_idle_poll_us(us);
+    }
     sched::init(smp_sched);
     // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
     osprey_sync::GlobalPark::install(&park::KernelPark);

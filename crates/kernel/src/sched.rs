@@ -17,8 +17,10 @@
 //!   CPU 0): each CPU has its own run queue and timers (`Cpu`) and its own idle thread (the
 //!   APs enter through `smp::set_ap_entry`). A woken thread goes back to the CPU it last ran on if
 //!   that CPU is idle, else to an idle CPU, else to its own; a CPU that queues work for an idle
-//!   CPU sends it a reschedule IPI. An idle CPU first looks for work on the others (stealing
-//!   the most-run thread of the longest queue) before it halts.
+//!   CPU sends it a reschedule IPI, unless that CPU is polling (`idle_poll`: an idle CPU
+//!   spins `idle_poll_us`, 50 µs by default, watching the queues before it halts). An idle CPU
+//!   first looks for work on the others (stealing the most-run thread of the longest queue)
+//!   before it polls and halts.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -55,7 +57,7 @@ pub struct Task {
     pub tid: i32,
     park: Park,
     vruntime: AtomicU64,
-    /// When it last started running (monotonic ns).
+    /// When it last started running (TSC: the switch reads the TSC, not the clock).
     started: AtomicU64,
     away: AtomicU8,
     /// The CPU it runs on, or last ran on, or is queued on.
@@ -78,25 +80,69 @@ impl Task {
     }
 }
 
+#[inline]
 fn task_of(t: &Thread) -> &Task {
-    t.payload()
-        .downcast_ref::<Task>()
-        .expect("every thread carries a Task")
+    t.payload_as::<Task>().expect("every thread carries a Task")
 }
 
 struct Cpu {
+    /// Its number (set when it joins the scheduler).
+    id: usize,
+    /// Changed only through `push`, `pop` and `steal`, which keep `QUEUED` in step.
     runq: RunQueue<Arc<Thread>>,
     timers: TimerList<i32>,
     idle: Option<Arc<Thread>>,
 }
 
+impl Cpu {
+    fn push(&mut self, v: u64, t: Arc<Thread>) {
+        self.runq.push(v, t);
+        QUEUED[self.id].store(self.runq.len(), Ordering::Relaxed);
+    }
+
+    fn pop(&mut self) -> Option<Arc<Thread>> {
+        let t = self.runq.pop().map(|(_, t)| t);
+        QUEUED[self.id].store(self.runq.len(), Ordering::Relaxed);
+        t
+    }
+
+    /// The most-run thread that may run on CPU `to`.
+    fn steal(&mut self, to: usize) -> Option<Arc<Thread>> {
+        let t = self
+            .runq
+            .steal_where(|t| allowed(task_of(t), to))
+            .map(|(_, t)| t);
+        QUEUED[self.id].store(self.runq.len(), Ordering::Relaxed);
+        t
+    }
+}
+
 static CPUS: [Mutex<Cpu>; MAX_CPUS] = [const {
     Mutex::new(Cpu {
+        id: 0,
         runq: RunQueue::new(),
         timers: TimerList::new(),
         idle: None,
     })
 }; MAX_CPUS];
+
+/// Per CPU: the length of its run queue, readable without its lock (an idle CPU polls it).
+static QUEUED: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+
+/// Per CPU: its idle thread is polling for work before halting (`idle_poll`): a thread queued
+/// for it, or for another CPU it could take from, needs no reschedule IPI.
+static POLLING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// How long an idle CPU polls for work before it halts (ns; `idle_poll_us=` on the kernel
+/// command line, 0 turns it off). Waking a halted vCPU is an IPI (a device access) plus the
+/// host waking its thread: tens of microseconds under TCG, against a few for a futex hand-off
+/// between two CPUs (the contended-mutex benchmark). Polling costs host CPU time.
+static IDLE_POLL_NS: AtomicU64 = AtomicU64::new(50_000);
+
+/// Sets how long idle CPUs poll before halting (`idle_poll_us=`).
+pub fn set_idle_poll_us(us: u64) {
+    IDLE_POLL_NS.store(us.saturating_mul(1000), Ordering::Relaxed);
+}
 
 /// This CPU's scheduler state.
 fn cpu() -> spin::MutexGuard<'static, Cpu> {
@@ -119,30 +165,61 @@ static RUNNING: [AtomicI32; MAX_CPUS] = [const { AtomicI32::new(0) }; MAX_CPUS];
 /// Per CPU: its scheduler is running (the boot CPU from `init`, an AP from `ap_main`).
 static READY: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
+/// Per CPU: a timer was added to its list since its last `rearm` looked at the list.
+static TIMER_ADDED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// How many CPUs are READY (with `sched=up`, one however many are online).
+static SCHED_CPUS: AtomicUsize = AtomicUsize::new(0);
+
+/// The slice in TSC ticks (converted once: the switch path works in TSC ticks).
+fn slice_tsc() -> u64 {
+    static SLICE_TSC: AtomicU64 = AtomicU64::new(0);
+    let mut t = SLICE_TSC.load(Ordering::Relaxed);
+    if t == 0 {
+        t = osprey_hal::time::ns_to_tsc(SLICE_NS).max(1);
+        SLICE_TSC.store(t, Ordering::Relaxed);
+    }
+    t
+}
+
 /// Queues `t` (with virtual runtime `v`) on CPU `c`. Another CPU gets a reschedule IPI: if
 /// it idles, to run the thread; if it runs something, to arm its slice timer.
 fn enqueue(c: usize, v: u64, t: Arc<Thread>) {
     task_of(&t).cpu.store(c, Ordering::Relaxed);
-    CPUS[c].lock().runq.push(v, t);
+    CPUS[c].lock().push(v, t);
     if c != cpu_id() {
-        smp::send_ipi(c, smp::RESCHEDULE_VECTOR);
+        notify(c);
     } else {
         kick_idle();
+    }
+}
+
+/// Tells CPU `c` that there is work for it (queued there, or on a CPU it may take from):
+/// a reschedule IPI, unless it is polling for work. Call after queuing.
+fn notify(c: usize) {
+    // Pairs with `idle_poll`: it clears POLLING and then looks at the queues; this queued and
+    // then looks at POLLING. Either it sees the thread or this sees it is not polling.
+    core::sync::atomic::fence(Ordering::SeqCst);
+    if !POLLING[c].load(Ordering::Relaxed) {
+        smp::send_ipi(c, smp::RESCHEDULE_VECTOR);
     }
 }
 
 /// This CPU has threads waiting: wake an idle CPU, which will steal one. (Balancing is pulled
 /// by idle CPUs; this is what tells a halted one that there is something to pull.)
 fn kick_idle() {
-    let me = cpu_id();
-    if CPUS[me].lock().runq.is_empty() {
+    let online = smp::online().clamp(1, MAX_CPUS);
+    if online == 1 {
         return;
     }
-    let online = smp::online().clamp(1, MAX_CPUS);
+    let me = cpu_id();
+    if QUEUED[me].load(Ordering::Relaxed) == 0 {
+        return;
+    }
     if let Some(c) = (0..online)
         .find(|&c| c != me && READY[c].load(Ordering::Relaxed) && IDLE[c].load(Ordering::Relaxed))
     {
-        smp::send_ipi(c, smp::RESCHEDULE_VECTOR);
+        notify(c);
     }
 }
 
@@ -159,6 +236,9 @@ fn usable(t: &Task, c: usize) -> bool {
 /// idle (its caches are warm), else an idle CPU it may use, else its last one (or, if it may
 /// not run there any more, the first it may).
 fn place(t: &Task) -> usize {
+    if smp::online() <= 1 {
+        return cpu_id();
+    }
     let last = t.cpu.load(Ordering::Relaxed);
     if usable(t, last) && IDLE[last].load(Ordering::Relaxed) {
         return last;
@@ -189,8 +269,13 @@ fn become_scheduler_cpu() {
     let c = cpu_id();
     let idle = Thread::adopt_boot_flow(Box::new(Task::new(0, None, 0)));
     task_of(&idle).cpu.store(c, Ordering::Relaxed);
-    CPUS[c].lock().idle = Some(idle);
+    {
+        let mut cpu = CPUS[c].lock();
+        cpu.id = c;
+        cpu.idle = Some(idle);
+    }
     READY[c].store(true, Ordering::SeqCst);
+    SCHED_CPUS.fetch_add(1, Ordering::SeqCst);
 }
 
 /// An application processor joins the scheduler.
@@ -224,7 +309,7 @@ pub fn with_linux_thread<R>(f: impl FnOnce(Option<&LinuxThread>) -> R) -> R {
 
 /// Called on the incoming thread after every switch, with the outgoing one.
 fn after_switch(prev: Arc<Thread>) {
-    let now = monotonic_ns();
+    let now = osprey_hal::time::tsc();
     let c = cpu_id();
     let (idle_now, tid) = task::with_current(|t| {
         let tk = task_of(t);
@@ -232,8 +317,13 @@ fn after_switch(prev: Arc<Thread>) {
         tk.cpu.store(c, Ordering::Relaxed);
         (tk.linux.is_none(), tk.tid)
     });
-    IDLE[c].store(idle_now, Ordering::SeqCst);
-    RUNNING[c].store(tid, Ordering::SeqCst);
+    // (Stored only when they change: an unchanged value is already visible to all.)
+    if IDLE[c].load(Ordering::Relaxed) != idle_now {
+        IDLE[c].store(idle_now, Ordering::SeqCst);
+    }
+    if RUNNING[c].load(Ordering::Relaxed) != tid {
+        RUNNING[c].store(tid, Ordering::SeqCst);
+    }
     let pt = task_of(&prev);
     if pt.linux.is_none() {
         // The idle thread (kept in Cpu::idle). The timer must still be looked at: the idle
@@ -241,10 +331,10 @@ fn after_switch(prev: Arc<Thread>) {
         // one interrupt), and the one it now runs must be preempted at the end of its slice
         // for the others; nothing else arms that slice timer while the thread spins in app
         // code.
-        rearm();
+        rearm_after_switch(c);
         return;
     }
-    let ran = now.saturating_sub(pt.started.load(Ordering::Relaxed));
+    let ran = osprey_hal::time::tsc_to_ns(now.saturating_sub(pt.started.load(Ordering::Relaxed)));
     // Virtual time runs slower for heavier threads (nice, SCHED_IDLE): their share.
     let vran = pt.linux.as_ref().map_or(ran, |l| {
         osprey_sched::weight::virtual_ns(ran, sched_weight(l))
@@ -255,17 +345,38 @@ fn after_switch(prev: Arc<Thread>) {
     }
     match pt.away.load(Ordering::Relaxed) {
         // Back on this CPU's queue, unless its affinity now excludes this CPU.
-        AWAY_YIELD if allowed(pt, c) => cpu().runq.push(v, prev),
+        AWAY_YIELD if allowed(pt, c) => cpu().push(v, prev),
         AWAY_YIELD => enqueue(place(pt), v, prev),
         AWAY_PARK => {
             if pt.park.commit_park() == ParkOutcome::Enqueue {
-                cpu().runq.push(v, prev);
+                cpu().push(v, prev);
             }
             // Otherwise TASKS keeps it until an unpark.
         }
         _ => drop(prev), // exited: this frees its kernel stack
     }
-    rearm();
+    rearm_after_switch(c);
+}
+
+/// The timer decision after a switch on CPU `c`. With one CPU, no thread waiting and no timer
+/// added since the last look, the timer is already armed as it must be (the earliest timer
+/// was looked at when it was added, and a timer that fires is always followed by a rearm), so
+/// the look is skipped: a futex round trip switches twice. With several CPUs, always.
+fn rearm_after_switch(c: usize) {
+    if smp::online() > 1
+        || QUEUED[c].load(Ordering::Relaxed) != 0
+        || TIMER_ADDED[c].load(Ordering::Relaxed)
+    {
+        rearm();
+    }
+}
+
+/// Adds a timer to this CPU's list; returns the CPU and the timer's id there.
+fn add_timer(deadline: u64, key: i32) -> (usize, TimerId) {
+    let c = cpu_id();
+    let id = CPUS[c].lock().timers.add(deadline, key);
+    TIMER_ADDED[c].store(true, Ordering::Relaxed);
+    (c, id)
 }
 
 /// A thread's weight from its nice value and policy (setpriority, sched_setscheduler).
@@ -279,8 +390,8 @@ fn sched_weight(t: &LinuxThread) -> u64 {
 
 /// The thread to run next: the least-run runnable one, else the idle thread.
 fn pick_next(cpu: &mut Cpu) -> Arc<Thread> {
-    match cpu.runq.pop() {
-        Some((_, t)) => t,
+    match cpu.pop() {
+        Some(t) => t,
         None => cpu.idle.clone().expect("sched::init ran"),
     }
 }
@@ -301,7 +412,7 @@ pub fn park(deadline: Option<u64>) {
     if !proceed {
         return;
     }
-    let timer = deadline.map(|d| (cpu_id(), cpu().timers.add(d, tid)));
+    let timer = deadline.map(|d| add_timer(d, tid));
     switch_away(AWAY_PARK);
     task::with_current(|t| task_of(t).park.resumed());
     if let Some((c, id)) = timer {
@@ -322,14 +433,38 @@ pub fn unpark(tid: i32) {
     let tk = task_of(&t);
     if tk.park.unpark() == ParkOutcome::Enqueue {
         let c = place(tk);
-        let v = CPUS[c]
-            .lock()
-            .runq
-            .placement(tk.vruntime.load(Ordering::Relaxed), SLICE_NS);
-        tk.vruntime.store(v, Ordering::Relaxed);
-        enqueue(c, v, t);
-        if c == cpu_id() {
-            rearm();
+        tk.cpu.store(c, Ordering::Relaxed);
+        {
+            // One look at the queue: where the thread goes in it, and in it.
+            let mut q = CPUS[c].lock();
+            let v = q
+                .runq
+                .placement(tk.vruntime.load(Ordering::Relaxed), SLICE_NS);
+            tk.vruntime.store(v, Ordering::Relaxed);
+            q.push(v, t);
+        }
+        if c != cpu_id() {
+            notify(c);
+        } else {
+            kick_idle();
+            // Another thread waits here now: the running one's slice must end on time (the
+            // earliest timer cannot have moved: only the slice end is new).
+            arm_slice_end();
+        }
+    }
+}
+
+/// Arms the timer for the end of the running app thread's slice if it is not armed earlier
+/// (a thread was just queued on this CPU).
+fn arm_slice_end() {
+    let end = task::with_current(|t| {
+        let tk = task_of(t);
+        tk.linux.as_ref()?;
+        Some(tk.started.load(Ordering::Relaxed) + slice_tsc())
+    });
+    if let Some(tsc) = end {
+        if must_arm(tsc) {
+            osprey_hal::dev::lapic::arm_at_tsc(tsc);
         }
     }
 }
@@ -393,7 +528,7 @@ pub fn set_itimer(deadline: Option<u64>) {
     if let Some((c, id)) = cur.take() {
         cancel_timer(c, id);
     }
-    *cur = deadline.map(|d| (cpu_id(), cpu().timers.add(d, ITIMER_KEY)));
+    *cur = deadline.map(|d| add_timer(d, ITIMER_KEY));
     drop(cur);
     rearm();
 }
@@ -412,7 +547,10 @@ pub fn set_net_timer(deadline: Option<u64>) {
     if let Some((_, c, id)) = cur.take() {
         cancel_timer(c, id);
     }
-    *cur = deadline.map(|d| (d, cpu_id(), cpu().timers.add(d, NET_KEY)));
+    *cur = deadline.map(|d| {
+        let (c, id) = add_timer(d, NET_KEY);
+        (d, c, id)
+    });
     drop(cur);
     rearm();
 }
@@ -450,6 +588,7 @@ fn must_arm(tsc: u64) -> bool {
 /// Arms the CPU's one-shot timer for the next thing that must happen: the earliest timer,
 /// and the end of the running thread's slice if another thread is waiting to run.
 fn rearm() {
+    TIMER_ADDED[cpu_id()].store(false, Ordering::Relaxed);
     let (next_timer, others) = {
         let cpu = cpu();
         (cpu.timers.next_deadline(), !cpu.runq.is_empty())
@@ -463,13 +602,15 @@ fn rearm() {
         let tk = task_of(t);
         tk.linux.as_ref()?;
         if others {
-            Some(tk.started.load(Ordering::Relaxed) + SLICE_NS)
+            Some(tk.started.load(Ordering::Relaxed) + slice_tsc())
         } else if several {
-            Some(monotonic_ns() + SLICE_NS)
+            Some(osprey_hal::time::tsc() + slice_tsc())
         } else {
             None
         }
     });
+    // All in TSC ticks: the timer list keeps nanoseconds (converted only when it has one).
+    let next_timer = next_timer.map(|ns| crate::machine::tsc_at(ns));
     let at = match (next_timer, slice_end) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -478,8 +619,8 @@ fn rearm() {
     // deadline must move earlier. A timer left armed for a later moment that is no longer
     // needed costs one spurious interrupt, cheaper than disarming and re-arming on every
     // switch.
-    if let Some(ns) = at {
-        let tsc = crate::machine::tsc_at(ns).max(1);
+    if let Some(tsc) = at {
+        let tsc = tsc.max(1);
         if must_arm(tsc) {
             osprey_hal::dev::lapic::arm_at_tsc(tsc);
         }
@@ -513,7 +654,7 @@ fn preempt_if_due() {
         let tk = task_of(t);
         (
             tk.linux.is_some(),
-            monotonic_ns() >= tk.started.load(Ordering::Relaxed) + SLICE_NS,
+            osprey_hal::time::tsc() >= tk.started.load(Ordering::Relaxed) + slice_tsc(),
         )
     });
     let waiting = !cpu().runq.is_empty();
@@ -533,10 +674,12 @@ fn preempt_if_due() {
 /// (Switching whenever another thread waits would be round robin: a nice-0 thread and a
 /// nice-10 one would share the CPU half and half.)
 fn still_least_run() -> bool {
-    let now = monotonic_ns();
+    let now = osprey_hal::time::tsc();
     let v = task::with_current(|t| {
         let tk = task_of(t);
-        let ran = now.saturating_sub(tk.started.swap(now, Ordering::Relaxed));
+        let ran = osprey_hal::time::tsc_to_ns(
+            now.saturating_sub(tk.started.swap(now, Ordering::Relaxed)),
+        );
         let vran = tk.linux.as_ref().map_or(ran, |l| {
             l.cpu_ns.fetch_add(ran, Ordering::Relaxed);
             osprey_sched::weight::virtual_ns(ran, sched_weight(l))
@@ -572,26 +715,55 @@ fn steal() -> Option<Arc<Thread>> {
     let (c, _) = best?;
     // Only a thread whose affinity allows this CPU (never take one and put it back: its CPU
     // may have gone idle meanwhile, seeing an empty queue).
-    let (_, t) = CPUS[c]
-        .lock()
-        .runq
-        .steal_where(|t| allowed(task_of(t), me))?;
-    Some(t)
+    CPUS[c].lock().steal(me)
+}
+
+/// Spins for up to IDLE_POLL_NS until this CPU has something to do: a queued thread (here, or
+/// on another CPU to take), or an interrupt's note. Meanwhile `notify` sends it no IPI.
+fn idle_poll(me: usize) {
+    POLLING[me].store(true, Ordering::SeqCst);
+    let end =
+        osprey_hal::time::tsc() + osprey_hal::time::ns_to_tsc(IDLE_POLL_NS.load(Ordering::Relaxed));
+    let online = smp::online().clamp(1, MAX_CPUS);
+    while osprey_hal::time::tsc() < end
+        && !PENDING[me].load(Ordering::Relaxed)
+        && !crate::net::pending()
+        && !crate::stdin::irq_pending()
+        && !QUEUED[..online]
+            .iter()
+            .any(|n| n.load(Ordering::Relaxed) != 0)
+    {
+        core::hint::spin_loop();
+    }
+    // (SeqCst: pairs with `notify`; the caller looks at the queues next.)
+    POLLING[me].store(false, Ordering::SeqCst);
 }
 
 /// The idle thread's loop: run whatever is runnable, else halt until an interrupt.
 pub fn idle_loop() -> ! {
     let me = cpu_id();
     IDLE[me].store(true, Ordering::SeqCst);
+    // Poll once after each time the CPU ran something or woke up, then halt.
+    let mut may_poll = true;
     loop {
         expire_timers();
         // (Two statements: the queue's guard must be gone before stealing locks others.)
-        let own = cpu().runq.pop().map(|(_, t)| t);
+        let own = cpu().pop();
         let next = own.or_else(steal);
         if let Some(t) = next {
             task::switch_to(t);
+            may_poll = true;
             continue;
         }
+        if may_poll
+            && SCHED_CPUS.load(Ordering::Relaxed) > 1
+            && IDLE_POLL_NS.load(Ordering::Relaxed) != 0
+        {
+            may_poll = false;
+            idle_poll(me);
+            continue;
+        }
+        may_poll = true;
         rearm();
         osprey_hal::cpu::halt_unless(|| {
             !PENDING[me].load(Ordering::Relaxed)

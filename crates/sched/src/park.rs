@@ -48,11 +48,15 @@ impl Park {
     /// do not sleep. True: sleep (switch away), then let the next thread call
     /// [`Park::commit_park`] for this one.
     pub fn prepare_park(&self) -> bool {
-        if self.permit.swap(false, SeqCst) {
+        // (A load before each swap: the permit is rarely there, and a locked instruction costs
+        // more than a load, most of all with several vCPUs under TCG.)
+        if self.permit.load(SeqCst) && self.permit.swap(false, SeqCst) {
             return false;
         }
+        // The store and the load below pair with unpark's store of the permit and load of the
+        // state (both SeqCst): either unpark sees Blocking, or this sees the permit.
         self.state.store(BLOCKING, SeqCst);
-        if self.permit.swap(false, SeqCst) {
+        if self.permit.load(SeqCst) && self.permit.swap(false, SeqCst) {
             // An unpark came between the two looks; it may have marked us Woken.
             self.state.store(RUNNING, SeqCst);
             return false;

@@ -10,7 +10,7 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -50,6 +50,10 @@ pub struct Thread {
     fpu_lazy: UnsafeCell<FpuLazy>,
     /// What the scheduler keeps about the thread.
     payload: Box<dyn Any + Send + Sync>,
+    /// The type of `payload`, recorded once: `payload_as` compares it with no call through
+    /// the vtable (the scheduler looks at its payload several times per switch, and under
+    /// TCG every indirect call costs a translation-block lookup).
+    payload_type: TypeId,
 }
 
 // SAFETY: the UnsafeCell fields are written only by the CPU that switches the thread out and
@@ -99,6 +103,7 @@ impl Thread {
             syscall_frame: UnsafeCell::new(0),
             fpu: None,
             fpu_lazy: UnsafeCell::new(FpuLazy::default()),
+            payload_type: (*payload).type_id(),
             payload,
         });
         let old = percpu::replace_current(Arc::into_raw(t.clone()) as u64);
@@ -156,6 +161,7 @@ impl Thread {
                 version: new_fpu_version(),
                 streak: 0,
             }),
+            payload_type: (*payload).type_id(),
             payload,
         }))
     }
@@ -163,6 +169,20 @@ impl Thread {
     /// What the scheduler attached to this thread.
     pub fn payload(&self) -> &(dyn Any + Send + Sync) {
         &*self.payload
+    }
+
+    /// The payload as a `T`, if it is one (as `payload().downcast_ref()`, without the
+    /// virtual call).
+    #[inline]
+    pub fn payload_as<T: Any>(&self) -> Option<&T> {
+        if self.payload_type != TypeId::of::<T>() {
+            return None;
+        }
+        let p = &*self.payload as *const (dyn Any + Send + Sync) as *const T;
+        // SAFETY: `payload_type` is the type id of the boxed value, recorded when the thread
+        // was made (the box is never replaced), so the box's data pointer points at a live,
+        // initialised T, borrowed for as long as `self`.
+        Some(unsafe { &*p })
     }
 
     /// Whether this thread runs app code (it has vector state and an FS base).

@@ -211,9 +211,18 @@ pub fn tsc_to_ns(ticks: u64) -> u64 {
     ((ticks as u128 * mult as u128) >> 32) as u64
 }
 
-/// Converts nanoseconds to TSC ticks.
+/// `ticks = ns * TSC_MULT >> 32`: as NS_MULT, the other way (the scheduler converts a
+/// deadline on every timer decision; a 128-bit division is a library call).
+static TSC_MULT: AtomicU64 = AtomicU64::new(0);
+
+/// Converts nanoseconds to TSC ticks (saturating).
 pub fn ns_to_tsc(ns: u64) -> u64 {
-    ((ns as u128 * tsc_hz() as u128) / 1_000_000_000) as u64
+    let mut mult = TSC_MULT.load(Ordering::Relaxed);
+    if mult == 0 {
+        mult = (((tsc_hz() as u128) << 32) / 1_000_000_000).max(1) as u64;
+        TSC_MULT.store(mult, Ordering::Relaxed);
+    }
+    ((ns as u128 * mult as u128) >> 32).min(u64::MAX as u128) as u64
 }
 
 /// Halts until the TSC reaches `deadline` (interrupts are taken while waiting). Returns early

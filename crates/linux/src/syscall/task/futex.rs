@@ -27,13 +27,14 @@ fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> S
     if bitset == 0 {
         return Err(Errno::EINVAL);
     }
-    let now = cx.m.monotonic_ns();
     // FUTEX_WAIT's timeout is relative (CLOCK_MONOTONIC); WAIT_BITSET's is absolute on
-    // CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME.
+    // CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME. (The clock is read only
+    // for a timeout: an untimed wait is the hot path of every mutex and condition variable.)
     let deadline = match UserPtr::<Timespec>::new(timeout).nullable() {
         None => None,
         Some(p) => {
             let ns = crate::syscall::time::timespec_ns(&p.read(cx.m)?)?;
+            let now = cx.m.monotonic_ns();
             Some(if op & FUTEX_CMD_MASK == FUTEX_WAIT {
                 now.saturating_add(ns)
             } else if op & FUTEX_CLOCK_REALTIME != 0 {
