@@ -47,6 +47,9 @@ int main(void)
 
     int nb = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
     struct timespec now;
+    /* The wait is measured from before the expiry time is computed (30 ms after `now`): a
+     * start taken after settime would miss however long the vCPU was descheduled since. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     clock_gettime(CLOCK_REALTIME, &now);
     struct itimerspec abs = {.it_value = now};
     abs.it_value.tv_nsec += 30 * 1000 * 1000;
@@ -55,7 +58,6 @@ int main(void)
     ssize_t r = read(nb, &n, 8);
     printf("non-blocking before expiry: %zd %s\n", r, r < 0 && errno == EAGAIN ? "EAGAIN" : "?");
     struct pollfd pf = {.fd = nb, .events = POLLIN};
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     int pr = poll(&pf, 1, 2000);
     printf("poll: %d revents_in=%d waited >= 20 ms: %d\n", pr, (pf.revents & POLLIN) != 0, ms_since(&t0) >= 20);
     r = read(nb, &n, 8);
