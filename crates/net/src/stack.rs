@@ -314,6 +314,8 @@ pub struct Stack {
     inner: Mutex<Inner>,
     ids: core::sync::atomic::AtomicU64,
     has_nic: core::sync::atomic::AtomicBool,
+    /// Data was queued for sending since the last poll ([`Stack::defer_tx`]).
+    tx_due: core::sync::atomic::AtomicBool,
 }
 
 fn instant(now_ns: u64) -> Instant {
@@ -369,6 +371,7 @@ impl Stack {
             }),
             ids: core::sync::atomic::AtomicU64::new(1),
             has_nic: core::sync::atomic::AtomicBool::new(false),
+            tx_due: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -431,7 +434,25 @@ impl Stack {
 
     /// Processes received frames and timers, sends what is due.
     pub fn poll(&self, now_ns: u64) -> Polled {
+        // Cleared before the poll: data queued after this point waits for the next one.
+        self.tx_due
+            .store(false, core::sync::atomic::Ordering::SeqCst);
         self.inner.lock().poll(instant(now_ns))
+    }
+
+    /// Notes that a socket queued data to send, to go out at the next poll ([`Stack::tx_due`]):
+    /// a thread that answers several connections in a row sends all the answers with one
+    /// poll (each poll walks every socket). True when the note is new (the caller makes
+    /// sure a poll comes soon).
+    pub fn defer_tx(&self) -> bool {
+        !self
+            .tx_due
+            .swap(true, core::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether data queued since the last poll waits for one.
+    pub fn tx_due(&self) -> bool {
+        self.tx_due.load(core::sync::atomic::Ordering::SeqCst)
     }
 
     /// [`Stack::poll`] unless the stack is busy (None): for an interrupt handler, which must

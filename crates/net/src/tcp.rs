@@ -270,6 +270,12 @@ impl TcpSocket {
         Ok(())
     }
 
+    /// Whether the connection goes through the card (not the loop interface, where what is
+    /// sent must be readable by the peer at once, as on Linux).
+    pub fn on_card(&self) -> bool {
+        matches!(self.st.lock().phase, Phase::Connected((Side::Eth, _)))
+    }
+
     pub fn is_listening(&self) -> bool {
         matches!(self.st.lock().phase, Phase::Listening(_))
     }

@@ -13,6 +13,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use osprey_abi::socket::*;
 use osprey_abi::Errno;
@@ -50,6 +51,7 @@ fn stack() -> &'static Stack {
         m.random(&mut seed);
     }
     let s = osprey_net::local(u64::from_ne_bytes(seed), now_ns());
+    STACK_MADE.call_once(|| s);
     SIZED.call_once(|| {
         if let Some(m) = m {
             let total = m.memory().0 as usize;
@@ -62,7 +64,10 @@ fn stack() -> &'static Stack {
 /// Runs the stack now (frames out, loopback delivered) and wakes waiters if some socket's
 /// readiness changed.
 fn kick(stack: &Stack) {
-    let p = stack.poll(now_ns());
+    super::counters::bump(&super::counters::C.kicks);
+    let t0 = now_ns();
+    let p = stack.poll(t0);
+    super::counters::add(&super::counters::C.poll_ns, now_ns() - t0);
     // What the stack asked for next (a timer it set, frames a full card did not take) is
     // the kernel's network timer's to do: nothing else would poll before a frame arrives.
     if let Some(m) = iowait::machine() {
@@ -72,6 +77,25 @@ fn kick(stack: &Stack) {
         readiness_changed();
     }
 }
+
+/// Whether TCP sends wait for the thread's next wait (`flush_deferred`) instead of polling
+/// the stack at once (`OSPREY_KERNEL_CMDLINE=netdefer=0` turns it off).
+pub static DEFER_TX: AtomicBool = AtomicBool::new(true);
+/// How long a deferred send may wait for its thread to wait.
+const TX_DEFER_NS: u64 = 50_000;
+
+/// Sends what TCP sockets queued since the last poll: called by a thread about to wait
+/// (iowait), before it looks at readiness.
+pub fn flush_deferred() {
+    if let Some(s) = STACK_MADE.get() {
+        if s.tx_due() {
+            kick(s);
+        }
+    }
+}
+
+/// The stack, once a socket made it (`flush_deferred` must not make one).
+static STACK_MADE: spin::Once<&'static Stack> = spin::Once::new();
 
 /// Every AF_INET socket, weakly: the ones epoll watches are checked after each poll.
 static LIVE: Mutex<Vec<Weak<InetSocket>>> = Mutex::new(Vec::new());
@@ -87,6 +111,9 @@ static LIVE: Mutex<Vec<Weak<InetSocket>>> = Mutex::new(Vec::new());
 /// Linux's wake-ups do, at the cost of a look at each watched socket per poll; only watched
 /// sockets are looked at. Per-socket notifications from the stack would remove the scan.
 pub fn readiness_changed() {
+    use super::counters::{add, bump, C};
+    bump(&C.scans);
+    let t0 = now_ns();
     let watched: Vec<Arc<InetSocket>> = {
         let mut live = LIVE.lock();
         let mut out = Vec::new();
@@ -101,15 +128,18 @@ pub fn readiness_changed() {
         });
         out
     };
+    add(&C.scanned, watched.len() as u64);
     for s in watched {
         let moved = match &s.kind {
             Kind::Tcp(t) => t.readiness_moved(),
             Kind::Udp(u) => u.readiness_moved(),
         };
         if moved {
+            bump(&C.fired);
             s.source.changed();
         }
     }
+    add(&C.scan_ns, now_ns() - t0);
     iowait::notify();
 }
 
@@ -317,7 +347,18 @@ impl Socket for InetSocket {
             }
         };
         if r.is_ok() {
-            kick(self.stack());
+            let stack = self.stack();
+            let defer = DEFER_TX.load(Relaxed) && matches!(&self.kind, Kind::Tcp(t) if t.on_card());
+            if !defer {
+                kick(stack);
+            } else if stack.defer_tx() {
+                // What a thread sends goes out when it next waits (`flush_deferred`, from
+                // iowait: an event loop answers all its ready connections, then waits) or,
+                // for a thread that keeps computing, when this timer fires.
+                if let Some(m) = iowait::machine() {
+                    m.net_timer(Some(m.monotonic_ns() + TX_DEFER_NS));
+                }
+            }
         }
         r
     }
@@ -326,11 +367,12 @@ impl Socket for InetSocket {
         let peek = flags & MSG_PEEK != 0;
         match &self.kind {
             Kind::Tcp(t) => {
-                let n = t.recv(buf, peek)?;
-                if n > 0 && !peek {
-                    // Room in the window: a window update may be due, and on the loop
-                    // interface nobody else would poll for it (a sender waiting for room
-                    // would wait forever).
+                let (n, reopened) = t.recv_ex(buf, peek)?;
+                if reopened {
+                    // The window had shrunk to half or less: a window update is due, and
+                    // on the loop interface nobody else would poll for it (a sender waiting
+                    // for room would wait forever). A read from a roomy window needs no
+                    // poll: the next one (the answer's, a frame's) advertises it.
                     kick(t.stack());
                 }
                 Ok(Received {
