@@ -153,6 +153,7 @@ pub fn init(cmdline: &str, self_check: bool) {
     }
     IRQ.call_once(|| irq);
     osprey_net::init(Box::new(Card(card)), config, monotonic_ns());
+    osprey_linux::net::inet::set_channels(kc::get(cmdline, kc::NET_CHANNELS) == Some("1"));
     crate::bootchart::mark("network card ready");
     // The first poll starts DHCP and arms the stack's timer, whatever the app does first.
     poll();
@@ -295,9 +296,7 @@ pub fn poll() {
     POLLING.store(false, Ordering::Release);
     crate::sched::set_net_timer(next);
     log_counters_every(5_000_000_000);
-    if changed {
-        osprey_linux::net::inet::readiness_changed();
-    }
+    osprey_linux::net::inet::after_poll(stack, changed);
 }
 
 /// Logs the network counters (`osprey --verbose` shows them), when the VM has a card.

@@ -28,6 +28,8 @@ pub struct Counters {
     /// Net-channel segments: queued for a socket's reader, processed by the reader.
     pub chan_queued: AtomicU64,
     pub chan_drained: AtomicU64,
+    /// Sockets told that their channel got segments.
+    pub chan_hits: AtomicU64,
     /// Guest nanoseconds spent in stack polls (kernel's and kicks) and in the scans.
     pub poll_ns: AtomicU64,
     pub scan_ns: AtomicU64,
@@ -48,6 +50,7 @@ pub static C: Counters = Counters {
     tx_frames: AtomicU64::new(0),
     chan_queued: AtomicU64::new(0),
     chan_drained: AtomicU64::new(0),
+    chan_hits: AtomicU64::new(0),
     poll_ns: AtomicU64::new(0),
     scan_ns: AtomicU64::new(0),
 };
@@ -71,7 +74,7 @@ pub fn summary() -> alloc::string::String {
     alloc::format!(
         "net counters: kernel_polls={} kicks={} scans={} scanned={} fired={} notifies={} \
          unparks={} sleeps={} empty_wakes={} irqs={} rx_frames={} tx_frames={} \
-         chan_queued={} chan_drained={} poll_ns={} scan_ns={}",
+         chan_queued={} chan_drained={} chan_hits={} poll_ns={} scan_ns={}",
         v(&c.kernel_polls),
         v(&c.kicks),
         v(&c.scans),
@@ -84,8 +87,9 @@ pub fn summary() -> alloc::string::String {
         v(&c.irqs),
         v(&c.rx_frames),
         v(&c.tx_frames),
-        v(&c.chan_queued),
-        v(&c.chan_drained),
+        osprey_net::stack::CHAN_QUEUED.load(Relaxed),
+        osprey_net::stack::CHAN_DRAINED.load(Relaxed),
+        v(&c.chan_hits),
         v(&c.poll_ns),
         v(&c.scan_ns),
     )

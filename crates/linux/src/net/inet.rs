@@ -73,10 +73,57 @@ fn kick(stack: &Stack) {
     if let Some(m) = iowait::machine() {
         m.net_timer(p.next_ns);
     }
-    if p.changed {
+    after_poll(stack, p.changed);
+}
+
+/// After a poll of `stack` (a socket call's or the kernel's): the sockets whose net channel
+/// got segments are told (their readiness sources fire: epoll looks at them, and only them),
+/// then, if the poll changed readiness some other way, every watched socket is looked at
+/// ([`readiness_changed`]); waiters are woken either way.
+pub fn after_poll(stack: &Stack, changed: bool) {
+    let hits = stack.take_channel_hits();
+    if !hits.is_empty() {
+        super::counters::add(&super::counters::C.chan_hits, hits.len() as u64);
+        let owners: Vec<Arc<InetSocket>> = {
+            let o = CHANNEL_OWNERS.lock();
+            hits.iter()
+                .filter_map(|id| o.get(id).and_then(Weak::upgrade))
+                .collect()
+        };
+        for s in owners {
+            s.source.changed();
+        }
+        if !changed {
+            iowait::notify();
+        }
+    }
+    if changed {
         readiness_changed();
     }
 }
+
+/// A socket call processed its channel's segments: the ACKs they call for go out with the
+/// next poll (the thread's answer or its next wait, else the timer).
+fn note_drained(stack: &Stack) {
+    if stack.take_drained() && stack.defer_tx() {
+        if let Some(m) = iowait::machine() {
+            m.net_timer(Some(m.monotonic_ns() + TX_DEFER_NS));
+        }
+    }
+}
+
+/// TCP sockets with a net channel, by their `osprey-net` id.
+static CHANNEL_OWNERS: Mutex<BTreeMap<u64, Weak<InetSocket>>> = Mutex::new(BTreeMap::new());
+
+/// Whether net channels are on (`netchan=1` on the kernel command line).
+pub fn set_channels(on: bool) {
+    CHANNELS.store(on, Relaxed);
+    if let Some(s) = osprey_net::stack() {
+        s.set_channels(on);
+    }
+}
+
+static CHANNELS: AtomicBool = AtomicBool::new(false);
 
 /// Whether TCP sends wait for the thread's next wait (`flush_deferred`) instead of polling
 /// the stack at once (`OSPREY_KERNEL_CMDLINE=netdefer=0` turns it off).
@@ -196,6 +243,9 @@ impl InetSocket {
             }),
         });
         LIVE.lock().push(Arc::downgrade(&s));
+        if let (Kind::Tcp(t), true) = (&s.kind, CHANNELS.load(Relaxed)) {
+            CHANNEL_OWNERS.lock().insert(t.id(), Arc::downgrade(&s));
+        }
         s
     }
 
@@ -367,7 +417,9 @@ impl Socket for InetSocket {
         let peek = flags & MSG_PEEK != 0;
         match &self.kind {
             Kind::Tcp(t) => {
-                let (n, reopened) = t.recv_ex(buf, peek)?;
+                let r = t.recv_ex(buf, peek);
+                note_drained(t.stack());
+                let (n, reopened) = r?;
                 if reopened {
                     // The window had shrunk to half or less: a window update is due, and
                     // on the loop interface nobody else would poll for it (a sender waiting
@@ -410,7 +462,11 @@ impl Socket for InetSocket {
 
     fn poll(&self, events: u16) -> u16 {
         let m = match &self.kind {
-            Kind::Tcp(t) => t.poll(),
+            Kind::Tcp(t) => {
+                let m = t.poll();
+                note_drained(t.stack());
+                m
+            }
             Kind::Udp(u) => u.poll(),
         };
         let always = osprey_net::poll::POLLERR | osprey_net::poll::POLLHUP;
@@ -652,7 +708,12 @@ impl Socket for InetSocket {
 impl Drop for InetSocket {
     fn drop(&mut self) {
         match &self.kind {
-            Kind::Tcp(t) => t.close(),
+            Kind::Tcp(t) => {
+                if CHANNELS.load(Relaxed) {
+                    CHANNEL_OWNERS.lock().remove(&t.id());
+                }
+                t.close()
+            }
             Kind::Udp(u) => u.close(),
         }
         // The FIN or RST leaves now, and a loopback peer hears it.
