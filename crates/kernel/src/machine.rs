@@ -124,9 +124,9 @@ impl Machine for KernelMachine {
         // A card interrupt or stack timer noted but not yet served is served before the
         // thread sleeps (the socket calls poll the stack themselves after queuing).
         crate::net::poll_if_pending();
-        // The UART raises no interrupt yet, so wake at least every 200 us to look at it.
-        let soon = since_boot_ns().saturating_add(200_000).min(until_ns);
-        crate::sched::park(Some(soon));
+        // iowait chooses how soon to look again (console input and sockets notify; timerfds
+        // do not).
+        crate::sched::park(Some(until_ns));
     }
 
     fn milestone(&self, name: &'static str) {
