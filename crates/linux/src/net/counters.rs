@@ -25,10 +25,8 @@ pub struct Counters {
     pub irqs: AtomicU64,
     pub rx_frames: AtomicU64,
     pub tx_frames: AtomicU64,
-    /// Net-channel segments: queued for a socket's reader, processed by the reader.
-    pub chan_queued: AtomicU64,
-    pub chan_drained: AtomicU64,
-    /// Sockets told that their channel got segments.
+    /// Sockets told that their net channel got segments (the segments queued and processed
+    /// are counted by `osprey-net`: `stack::CHAN_QUEUED`, `CHAN_DRAINED`).
     pub chan_hits: AtomicU64,
     /// Guest nanoseconds spent in stack polls (kernel's and kicks) and in the scans.
     pub poll_ns: AtomicU64,
@@ -48,8 +46,6 @@ pub static C: Counters = Counters {
     irqs: AtomicU64::new(0),
     rx_frames: AtomicU64::new(0),
     tx_frames: AtomicU64::new(0),
-    chan_queued: AtomicU64::new(0),
-    chan_drained: AtomicU64::new(0),
     chan_hits: AtomicU64::new(0),
     poll_ns: AtomicU64::new(0),
     scan_ns: AtomicU64::new(0),
