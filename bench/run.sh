@@ -156,6 +156,7 @@ case ${1:-all} in
   net) bash "$HERE/net/net.sh" all ;;
   net-build) bash "$HERE/net/net.sh" build ;;
   net-perf) bash "$HERE/net/net.sh" perf ;;
+  net-perf-osprey) bash "$HERE/net/net.sh" perf-osprey ;;
   all) build; measure ;;
   *) awk 'NR > 1 && /^#/ {print; next} NR > 1 {exit}' "$0"; exit 2 ;;
 esac

@@ -17,12 +17,15 @@
 #   redis-server --save '' --appendonly no --protected-mode no
 #   nginx -g 'daemon off; master_process off;'   (tests/net/nginx.conf as /etc/nginx/nginx.conf)
 #   tcp_bench server 7000
-# Knobs: DUR=10, TARGETS="host linux osprey", LOADS="memcached redis nginx tcp", QEMU,
+# Knobs: DUR=10, TARGETS="host linux osprey" (osprey-chan: Osprey with net channels on),
+#   LOADS="memcached redis nginx tcp", QEMU,
 #   NET=user (default: QEMU's user network, ports forwarded to 127.0.0.1) or NET=tap: both
 #   guests on a tap device in a private network namespace (ospbench, 10.213.5.0/24; needs
 #   root), the load generators in that namespace talking straight to the guest's 10.213.5.2
 #   (no slirp: the host kernel moves the frames). The host target is unchanged.
-# `bench/run.sh net-perf` profiles the Linux guest's QEMU under memcached load (perf record).
+# `bench/run.sh net-perf` profiles the Linux guest's QEMU under memcached load (perf record);
+# `bench/net/net.sh perf-osprey` does the same for Osprey (its --verbose log, in
+# target/bench/net/out/osprey-memcached.log, has the kernel's network counters every 5 s).
 # Results: target/bench/results/net-<date>.txt (the NET lines and a summary table).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -187,18 +190,21 @@ start_server() {
       "${q[@]}" </dev/null >>"$log" 2>&1 & SPID=$!
       for _ in $(seq 1200); do grep -q NET_READY "$log" && break; kill -0 $SPID 2>/dev/null || break; sleep 0.1; done
       grep -q NET_READY "$log" || { say "the Linux guest did not become ready:"; tail -20 "$log" >&2; return 1; } ;;
-    osprey)
-      local o=("$T/osprey" run --accel tcg --mem "$MEM" -p "$hp:$gp")
+    osprey|osprey-chan)
+      # osprey-chan: the same with net channels on (kernel command line netchan=1)
+      local o=("$T/osprey" run --accel tcg --mem "$MEM" ${OSPREY_EXTRA:-} -p "$hp:$gp")
       [ "$NET" = tap ] && o=(ip netns exec $NETNS "$T/osprey" run --accel tcg --mem "$MEM"
-                             --net "tap:$TAP" --ip "$TAP_GUEST/24" --gw "$TAP_HOST")
+                             ${OSPREY_EXTRA:-} --net "tap:$TAP" --ip "$TAP_GUEST/24" --gw "$TAP_HOST")
       case $app in
         memcached) o+=(/usr/bin/memcached -u root -t 2 -m 64) ;;
         redis) o+=(/usr/bin/redis-server --save '' --appendonly no --protected-mode no) ;;
         nginx) o+=(-v "$N/site:/var/www" --include "$CONF:/etc/nginx/nginx.conf" /usr/sbin/nginx -g 'daemon off; master_process off;') ;;
         tcpbench) o+=("$N/tcp_bench" server 7000) ;;
       esac
-      echo "+ ${o[*]}" >"$log"
-      "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
+      local kc=${OSPREY_KERNEL_CMDLINE:-}
+      [ "$target" = osprey-chan ] && kc="$kc netchan=1"
+      echo "+ OSPREY_KERNEL_CMDLINE='$kc' ${o[*]}" >"$log"
+      OSPREY_KERNEL_CMDLINE="$kc" "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
   esac
   local rp=$hp
   [ "$NET" = tap ] && [ "$target" != host ] && rp=$gp
@@ -269,7 +275,7 @@ measure() {
     for load in $LOADS; do
       app=$(app_of_load "$load")
       for target in $TARGETS; do
-        if [ "$target" = osprey ] && ! osprey_has_publish; then
+        if [ "${target%-chan}" = osprey ] && ! osprey_has_publish; then
           echo "# osprey $load: pending (this osprey has no -p: networking lands in session 3)"
           continue
         fi
@@ -298,13 +304,15 @@ summary() {  # the NET lines of a results file as a table: load, unit, host, lin
       if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
     END {
       print ""; print "## summary (p99 in parentheses)"
-      printf "%-24s %-6s %18s %18s %18s %14s\n", "load", "unit", "host", "linux guest", "osprey", "osprey/linux"
+      printf "%-24s %-6s %18s %18s %18s %18s %14s %14s\n", "load", "unit", "host", "linux guest", "osprey", "osprey netchan", "osprey/linux", "netchan/linux"
       for (i = 1; i <= n; i++) { k = order[i]; printf "%-24s %-6s", k, u[k]
-        for (j = 1; j <= 3; j++) { t = (j == 1 ? "host" : j == 2 ? "linux" : "osprey")
+        for (j = 1; j <= 4; j++) { t = (j == 1 ? "host" : j == 2 ? "linux" : j == 3 ? "osprey" : "osprey-chan")
           s = ((k, t) in v) ? (v[k, t] == "-" ? "failed" : v[k, t]) (p[k, t] != "-" ? " (" p[k, t] ")" : "") : "-"; printf " %18s", s }
-        r = "-"; if ((k, "osprey") in v && v[k, "linux"] > 0) {
-          r = sprintf("%.2fx", (u[k] == "us" ? v[k, "linux"] / v[k, "osprey"] : v[k, "osprey"] / v[k, "linux"])) }
-        printf " %14s\n", r } }' "$1"
+        for (j = 3; j <= 4; j++) { t = (j == 3 ? "osprey" : "osprey-chan")
+          r = "-"; if ((k, t) in v && v[k, "linux"] > 0 && v[k, t] > 0) {
+            r = sprintf("%.2fx", (u[k] == "us" ? v[k, "linux"] / v[k, t] : v[k, t] / v[k, "linux"])) }
+          printf " %14s", r }
+        printf "\n" } }' "$1"
 }
 
 # Where a Linux guest's time goes under TCG while it serves memcached (mcload, 16 connections):
@@ -317,8 +325,16 @@ perf_linux() {
   local hp out=$T/results/net-perf-$(date +%Y-%m-%d-%H%M%S)
   mkdir -p "$T/results"
   hp=$(free_port)
-  QEMU_EXTRA="-name lg,debug-threads=on" start_server linux memcached "$hp"
-  local qpid=$SPID
+  local target=${PERF_TARGET:-linux} qpid
+  if [ "$target" = linux ]; then
+    QEMU_EXTRA="-name lg,debug-threads=on" start_server linux memcached "$hp"
+    qpid=$SPID
+  else  # osprey starts QEMU itself: a wrapper names its threads
+    printf '#!/bin/sh\nexec %s -name osprey,debug-threads=on "$@"\n' "$QEMU" >"$T/qemu-named"
+    chmod +x "$T/qemu-named"
+    OSPREY_EXTRA="--qemu $T/qemu-named --verbose" start_server "$target" memcached "$hp"
+    qpid=$(pgrep -P "$SPID" | head -1)
+  fi
   echo "# $(uptime | sed 's/.*load/load/')" | tee "$out.txt"
   ( sleep 2; timeout $((DUR + 30)) perf record -F 999 -o "$out.data" -p "$qpid" -- sleep "$DUR" ) 2>"$out.perf-record.log" &
   local ppid=$!
@@ -352,6 +368,7 @@ case ${1:-all} in
   build) build ;;
   measure) measure ;;
   perf) perf_linux ;;
+  perf-osprey) PERF_TARGET=osprey perf_linux ;;
   summary) summary "$2" ;;
   net-up) net_up ;;
   net-down) net_down ;;

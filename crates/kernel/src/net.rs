@@ -33,6 +33,7 @@ use osprey_hal::dev::virtio_net::{NetIrq, VirtioNet};
 use osprey_net::{Config, Nic};
 
 use crate::machine::monotonic_ns;
+use osprey_linux::net::counters;
 
 /// The card's interrupt, once the stack owns the card.
 static IRQ: spin::Once<Option<NetIrq>> = spin::Once::new();
@@ -59,7 +60,11 @@ impl Nic for Card {
     }
 
     fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
-        self.0.receive(consume)
+        let got = self.0.receive(consume);
+        if got {
+            counters::bump(&counters::C.rx_frames);
+        }
+        got
     }
 
     fn can_transmit(&self) -> bool {
@@ -70,7 +75,11 @@ impl Nic for Card {
     }
 
     fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
-        self.0.transmit(len, fill)
+        let sent = self.0.transmit(len, fill);
+        if sent {
+            counters::bump(&counters::C.tx_frames);
+        }
+        sent
     }
 }
 
@@ -110,6 +119,9 @@ pub fn config_from_cmdline(cmdline: &str) -> Config {
 /// what happened (`osprey --verbose` shows it).
 pub fn init(cmdline: &str, self_check: bool) {
     use osprey_proto::cmdline as kc;
+    if kc::get(cmdline, kc::NET_DEFER) == Some("0") {
+        osprey_linux::net::inet::DEFER_TX.store(false, Ordering::Relaxed);
+    }
     if kc::get(cmdline, kc::NET).is_none() && !cmdline.contains("virtio_mmio.device=") {
         return; // no card (`--net none`): no probing, no boot time spent
     }
@@ -142,6 +154,7 @@ pub fn init(cmdline: &str, self_check: bool) {
     }
     IRQ.call_once(|| irq);
     osprey_net::init(Box::new(Card(card)), config, monotonic_ns());
+    osprey_linux::net::inet::set_channels(kc::get(cmdline, kc::NET_CHANNELS) == Some("1"));
     crate::bootchart::mark("network card ready");
     // The first poll starts DHCP and arms the stack's timer, whatever the app does first.
     poll();
@@ -227,6 +240,7 @@ pub fn is_irq(vector: u8) -> bool {
 /// The card interrupted (its line is masked now): poll at the next safe point.
 pub fn on_interrupt() {
     IRQS.fetch_add(1, Ordering::Relaxed);
+    counters::bump(&counters::C.irqs);
     PENDING.store(true, Ordering::SeqCst);
 }
 
@@ -257,6 +271,7 @@ pub fn poll() {
     if POLLING.swap(true, Ordering::Acquire) {
         return; // another CPU is at it; PENDING stays raised for it to see
     }
+    counters::bump(&counters::C.kernel_polls);
     let irq = IRQ.get().copied().flatten();
     let mut changed = false;
     let mut next;
@@ -266,7 +281,9 @@ pub fn poll() {
         if let Some(i) = irq {
             i.ack();
         }
-        let p = stack.poll(monotonic_ns());
+        let t0 = monotonic_ns();
+        let p = stack.poll(t0);
+        counters::add(&counters::C.poll_ns, monotonic_ns() - t0);
         changed |= p.changed;
         next = p.next_ns;
         // Raised meanwhile by an interrupt on another CPU, which left the work to us.
@@ -279,7 +296,31 @@ pub fn poll() {
     }
     POLLING.store(false, Ordering::Release);
     crate::sched::set_net_timer(next);
-    if changed {
-        osprey_linux::net::inet::readiness_changed();
+    log_counters_every(5_000_000_000);
+    osprey_linux::net::inet::after_poll(stack, changed);
+}
+
+/// Logs the network counters (`osprey --verbose` shows them), when the VM has a card.
+pub fn log_counters() {
+    if osprey_net::stack().is_some() {
+        log::debug!("{}", counters::summary());
+    }
+}
+
+/// With `--verbose`, logs the counters at most every `period_ns` (a load's figures can be
+/// read while the app runs; a server killed from outside never reaches its exit).
+fn log_counters_every(period_ns: u64) {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    let now = monotonic_ns();
+    let last = LAST.load(Ordering::Relaxed);
+    if now.saturating_sub(last) >= period_ns
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        log_counters();
     }
 }

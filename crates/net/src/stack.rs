@@ -207,6 +207,12 @@ impl Device for LoopDev {
 struct NicDev {
     nic: Box<dyn Nic>,
     rx: Vec<u8>,
+    /// Frames taken from the card already (net channels: a socket's queued segments, or
+    /// frames the classifier left to the shared stack), handed to smoltcp before the card's.
+    inject: VecDeque<Vec<u8>>,
+    /// Only `inject` is received from (a reader draining its channel must not take the
+    /// card's frames, which need classifying first).
+    inject_only: bool,
 }
 
 struct NicRx<'a>(&'a [u8]);
@@ -258,6 +264,15 @@ impl Device for NicDev {
     }
 
     fn receive(&mut self, _t: Instant) -> Option<(NicRx<'_>, NicTx<'_>)> {
+        if let Some(f) = self.inject.pop_front() {
+            // The old buffer goes back to the pool of frame buffers.
+            let old = core::mem::replace(&mut self.rx, f);
+            FRAME_POOL.lock().give(old);
+            return Some((NicRx(&self.rx), NicTx(&mut *self.nic)));
+        }
+        if self.inject_only {
+            return None;
+        }
         let rx = &mut self.rx;
         let got = self.nic.receive(&mut |frame| {
             rx.clear();
@@ -305,6 +320,81 @@ pub(crate) struct Inner {
     /// new sockets get ENOBUFS.
     buf_used: usize,
     buf_budget: usize,
+    /// Net channels ([`Stack::set_channels`]): on, the card's TCP segments of a connection
+    /// the app holds are queued for it (by flow) instead of going through smoltcp at once.
+    chan_on: bool,
+    /// Flow (local port, remote address, remote port) -> the owning socket's id.
+    flows: BTreeMap<(u16, IpAddress, u16), u64>,
+    /// Socket id -> its channel: segments waiting for the socket's reader.
+    channels: BTreeMap<u64, Channel>,
+    /// Sockets whose channel got segments since [`Stack::take_channel_hits`].
+    chan_hits: Vec<u64>,
+    /// When the stack last asked to be polled (timers): a poll at or after it runs them.
+    timer_at: Option<Instant>,
+    /// A channel was drained since the last poll: a poll is due ([`Stack::take_drained`]).
+    pub drained: bool,
+}
+
+/// A connection's net channel: received segments, in order, for its reader to process.
+struct Channel {
+    flow: (u16, IpAddress, u16),
+    frames: VecDeque<Vec<u8>>,
+    /// When the oldest queued segment arrived.
+    since: Instant,
+}
+
+/// How long segments may wait for their reader: past that a poll of the shared stack
+/// processes them, so a connection the app does not touch for a while (it sent a reply and
+/// sleeps) still gets its ACKs, sends the rest of its data and answers its peer.
+const CHANNEL_WAIT: Duration = Duration::from_millis(2);
+
+/// Segments a channel holds at most; past that the shared stack processes them (after the
+/// ones queued, to keep the order).
+const CHANNEL_MAX: usize = 64;
+
+/// Frame buffers for channels, reused (a frame copy per segment; no allocation once warm).
+struct FramePool(Vec<Vec<u8>>);
+
+impl FramePool {
+    fn take(&mut self) -> Vec<u8> {
+        self.0.pop().unwrap_or_default()
+    }
+    fn give(&mut self, mut b: Vec<u8>) {
+        if self.0.len() < 256 && b.capacity() >= 64 && b.capacity() <= 2048 {
+            b.clear();
+            self.0.push(b);
+        }
+    }
+}
+
+static FRAME_POOL: Mutex<FramePool> = Mutex::new(FramePool(Vec::new()));
+
+/// Channel statistics: segments queued to channels, processed by their readers.
+pub static CHAN_QUEUED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+pub static CHAN_DRAINED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The flow of an Ethernet frame carrying an IPv4 TCP segment: (destination port, source
+/// address, source port), i.e. the receiving socket's (local port, remote address, remote
+/// port). None for anything else (ARP, IPv6, UDP, fragments, short frames): the shared stack
+/// takes those.
+fn tcp_flow(f: &[u8]) -> Option<(u16, IpAddress, u16)> {
+    if f.len() < 14 + 20 + 20 || f[12..14] != [0x08, 0x00] {
+        return None;
+    }
+    let ip = &f[14..];
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    if ip[0] >> 4 != 4 || ihl < 20 || ip[9] != 6 || ip.len() < ihl + 20 {
+        return None;
+    }
+    // Fragments (more fragments set, or an offset) go to the stack, which reassembles.
+    if u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff != 0 {
+        return None;
+    }
+    let src = IpAddress::Ipv4(Ipv4Addr::new(ip[12], ip[13], ip[14], ip[15]));
+    let tcp = &ip[ihl..];
+    let sport = u16::from_be_bytes([tcp[0], tcp[1]]);
+    let dport = u16::from_be_bytes([tcp[2], tcp[3]]);
+    Some((dport, src, sport))
 }
 
 /// Socket buffer budget unless the kernel sets one ([`Stack::set_buffer_budget`]).
@@ -314,6 +404,8 @@ pub struct Stack {
     inner: Mutex<Inner>,
     ids: core::sync::atomic::AtomicU64,
     has_nic: core::sync::atomic::AtomicBool,
+    /// Data was queued for sending since the last poll ([`Stack::defer_tx`]).
+    tx_due: core::sync::atomic::AtomicBool,
 }
 
 fn instant(now_ns: u64) -> Instant {
@@ -366,9 +458,16 @@ impl Stack {
                 dns: Vec::new(),
                 buf_used: 0,
                 buf_budget: DEFAULT_BUFFER_BUDGET,
+                chan_on: false,
+                flows: BTreeMap::new(),
+                channels: BTreeMap::new(),
+                chan_hits: Vec::new(),
+                timer_at: None,
+                drained: false,
             }),
             ids: core::sync::atomic::AtomicU64::new(1),
             has_nic: core::sync::atomic::AtomicBool::new(false),
+            tx_due: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -390,6 +489,8 @@ impl Stack {
         let mut dev = NicDev {
             nic,
             rx: Vec::new(),
+            inject: VecDeque::new(),
+            inject_only: false,
         };
         let mut cfg = IfaceConfig::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
         cfg.random_seed = config.seed ^ 0x5eed;
@@ -431,7 +532,48 @@ impl Stack {
 
     /// Processes received frames and timers, sends what is due.
     pub fn poll(&self, now_ns: u64) -> Polled {
+        // Cleared before the poll: data queued after this point waits for the next one.
+        self.tx_due
+            .store(false, core::sync::atomic::Ordering::SeqCst);
         self.inner.lock().poll(instant(now_ns))
+    }
+
+    /// Turns net channels on or off (the kernel's `netchan=` boot flag). Only connections
+    /// made after the change get a channel.
+    pub fn set_channels(&self, on: bool) {
+        self.inner.lock().chan_on = on;
+    }
+
+    /// The ids of the sockets whose channel got segments since the last call (their readers
+    /// should look: fire their readiness sources, wake the waiters).
+    pub fn take_channel_hits(&self) -> Vec<u64> {
+        let mut g = self.inner.lock();
+        if g.chan_hits.is_empty() {
+            return Vec::new();
+        }
+        core::mem::take(&mut g.chan_hits)
+    }
+
+    /// Whether a socket call drained its channel since the last poll, so that a poll is due
+    /// (answered by [`Stack::defer_tx`]'s note, like a send's).
+    pub fn take_drained(&self) -> bool {
+        let mut g = self.inner.lock();
+        core::mem::take(&mut g.drained)
+    }
+
+    /// Notes that a socket queued data to send, to go out at the next poll ([`Stack::tx_due`]):
+    /// a thread that answers several connections in a row sends all the answers with one
+    /// poll (each poll walks every socket). True when the note is new (the caller makes
+    /// sure a poll comes soon).
+    pub fn defer_tx(&self) -> bool {
+        !self
+            .tx_due
+            .swap(true, core::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether data queued since the last poll waits for one.
+    pub fn tx_due(&self) -> bool {
+        self.tx_due.load(core::sync::atomic::Ordering::SeqCst)
     }
 
     /// [`Stack::poll`] unless the stack is busy (None): for an interrupt handler, which must
@@ -555,6 +697,161 @@ impl Inner {
                 let _ = a.push(c);
             }
         });
+    }
+
+    // ---- net channels ----
+
+    /// Gives connection `s` (owned by socket `id`) a channel, if channels are on and it
+    /// goes through the card.
+    pub fn open_channel(&mut self, id: u64, s: Sock) {
+        if !self.chan_on || s.0 != Side::Eth || self.channels.contains_key(&id) {
+            return;
+        }
+        let t = self.tcp_ref(s);
+        let (Some(local), Some(remote)) = (t.local_endpoint(), t.remote_endpoint()) else {
+            return;
+        };
+        let flow = (local.port, remote.addr, remote.port);
+        self.flows.insert(flow, id);
+        self.channels.insert(
+            id,
+            Channel {
+                flow,
+                frames: VecDeque::new(),
+                since: self.now,
+            },
+        );
+    }
+
+    /// Processes the segments socket `id`'s channel holds (in the caller's context: the
+    /// thread that reads or writes the socket). Whether there were any.
+    pub fn drain_channel(&mut self, id: u64) -> bool {
+        let Some(c) = self.channels.get_mut(&id) else {
+            return false;
+        };
+        if c.frames.is_empty() {
+            return false;
+        }
+        let n = c.frames.len();
+        let Some(eth) = self.eth.as_mut() else {
+            c.frames.clear();
+            return false;
+        };
+        eth.dev.inject.extend(c.frames.drain(..));
+        CHAN_DRAINED.fetch_add(n as u64, core::sync::atomic::Ordering::Relaxed);
+        self.ingress_injected();
+        // ACKs and window updates the segments call for leave with the next poll, which
+        // the reader's answer or its next wait makes.
+        self.drained = true;
+        true
+    }
+
+    /// Runs smoltcp over the injected frames only. Whether some socket's state changed.
+    fn ingress_injected(&mut self) -> bool {
+        let now = self.now;
+        let Some(eth) = self.eth.as_mut() else {
+            return false;
+        };
+        eth.dev.inject_only = true;
+        let mut changed = false;
+        let mut listeners = false;
+        while !eth.dev.inject.is_empty() {
+            match eth
+                .iface
+                .poll_ingress_single(now, &mut eth.dev, &mut self.eth_socks)
+            {
+                PollIngressSingleResult::None => break,
+                PollIngressSingleResult::PacketProcessed => {}
+                PollIngressSingleResult::SocketStateChanged => {
+                    changed = true;
+                    listeners = true;
+                }
+            }
+        }
+        eth.dev.inject_only = false;
+        if listeners {
+            self.refill_listeners();
+        }
+        changed
+    }
+
+    /// Closes socket `id`'s channel: what it holds is processed first, and the flow's
+    /// later segments go to the shared stack.
+    pub fn close_channel(&mut self, id: u64) {
+        self.drain_channel(id);
+        if let Some(c) = self.channels.remove(&id) {
+            self.flows.remove(&c.flow);
+        }
+    }
+
+    /// Takes the card's frames (a bounded batch), queueing each TCP segment of a flow with a
+    /// channel there and processing the rest with smoltcp. Whether some socket's state
+    /// changed (the shared stack's part), and whether the batch was full.
+    fn ingress_classified(&mut self) -> (bool, bool) {
+        let mut changed = false;
+        // Segments their reader left waiting too long are processed here.
+        let now = self.now;
+        let stale: Vec<u64> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| !c.frames.is_empty() && now >= c.since + CHANNEL_WAIT)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in stale {
+            self.drain_channel(id);
+            changed = true;
+        }
+        let mut taken = 0;
+        loop {
+            let Some(eth) = self.eth.as_mut() else {
+                break;
+            };
+            let mut frame = None;
+            let got = eth.dev.nic.receive(&mut |f| {
+                let mut b = FRAME_POOL.lock().take();
+                b.extend_from_slice(f);
+                frame = Some(b);
+            });
+            if !got {
+                break;
+            }
+            taken += 1;
+            let Some(f) = frame else { continue };
+            let owner = tcp_flow(&f).and_then(|k| self.flows.get(&k).copied());
+            match owner.and_then(|id| self.channels.get_mut(&id).map(|c| (id, c))) {
+                Some((id, c)) if c.frames.len() < CHANNEL_MAX => {
+                    if c.frames.is_empty() {
+                        c.since = self.now;
+                    }
+                    c.frames.push_back(f);
+                    CHAN_QUEUED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                    if !self.chan_hits.contains(&id) {
+                        self.chan_hits.push(id);
+                    }
+                }
+                Some((id, _)) => {
+                    // A full channel (its reader is slow): the shared stack catches up.
+                    self.drain_channel(id);
+                    if let Some(eth) = self.eth.as_mut() {
+                        eth.dev.inject.push_back(f);
+                    }
+                    changed |= self.ingress_injected();
+                    if !self.chan_hits.contains(&id) {
+                        self.chan_hits.push(id);
+                    }
+                }
+                None => {
+                    if let Some(eth) = self.eth.as_mut() {
+                        eth.dev.inject.push_back(f);
+                    }
+                    changed |= self.ingress_injected();
+                }
+            }
+            if taken >= 4096 {
+                return (changed, true);
+            }
+        }
+        (changed, false)
     }
 
     // ---- ports ----
@@ -879,7 +1176,27 @@ impl Inner {
                 break;
             }
         }
-        if self.eth.is_some() {
+        let timers_due = self.timer_at.is_some_and(|t| now >= t);
+        if self.eth.is_some() && self.chan_on {
+            // Net channels: segments of connections with a channel wait for their readers;
+            // the rest goes through smoltcp here. A poll that only sends (a socket call's)
+            // changes no readiness unless timers ran (a connection timing out).
+            let (ch, more) = self.ingress_classified();
+            changed |= ch;
+            if let Some(eth) = self.eth.as_mut() {
+                if egress_due(&mut eth.iface, now, &self.eth_socks)
+                    && eth
+                        .iface
+                        .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
+                        == PollResult::SocketStateChanged
+                    && timers_due
+                {
+                    changed = true;
+                }
+            }
+            changed |= self.dhcp();
+            changed |= more;
+        } else if self.eth.is_some() {
             // A bounded batch per poll: a flood cannot keep the caller here forever.
             let mut more = false;
             for n in 0..4096 {
@@ -901,10 +1218,11 @@ impl Inner {
                 more = n == 4095;
             }
             if let Some(eth) = self.eth.as_mut() {
-                if eth
-                    .iface
-                    .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
-                    == PollResult::SocketStateChanged
+                if egress_due(&mut eth.iface, now, &self.eth_socks)
+                    && eth
+                        .iface
+                        .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
+                        == PollResult::SocketStateChanged
                 {
                     changed = true;
                 }
@@ -915,6 +1233,8 @@ impl Inner {
             }
         }
         changed |= self.reap_orphans();
+        // What drained channels called for has just been sent.
+        self.drained = false;
         Polled {
             changed,
             next_ns: self.next_poll(),
@@ -971,8 +1291,22 @@ impl Inner {
         for o in &self.orphans {
             at = min_opt(at, Some(o.deadline));
         }
+        for c in self.channels.values() {
+            if !c.frames.is_empty() {
+                at = min_opt(at, Some(c.since + CHANNEL_WAIT));
+            }
+        }
+        self.timer_at = at;
         at.map(|t| t.total_micros().max(0) as u64 * 1000)
     }
+}
+
+/// Whether some socket of `iface` has something to send now (data, an ACK due, a timer
+/// that passed, DHCP): otherwise its egress pass, which visits every socket and costs most
+/// of a poll under TCG, is skipped (a received request is only ACKed with the answer or when
+/// the delayed ACK's timer passes).
+fn egress_due(iface: &mut Interface, now: Instant, socks: &SocketSet<'static>) -> bool {
+    iface.poll_at(now, socks).is_some_and(|t| t <= now)
 }
 
 fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {

@@ -145,10 +145,20 @@ impl TcpSocket {
         self.stack
     }
 
+    /// The socket's identity (net channels name their owner by it).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Brings the state up to date with the smoltcp socket: a connection completed, failed
     /// or was reset.
     fn refresh(&self, st: &mut State_) {
         let mut g = self.stack.lock();
+        // Net channels: the segments queued for this connection are processed now, by the
+        // thread that uses it.
+        if let Phase::Connected(_) = st.phase {
+            g.drain_channel(self.id);
+        }
         match st.phase {
             Phase::Connecting(s) => match g.tcp(s).state() {
                 State::SynSent | State::SynReceived => {}
@@ -173,6 +183,7 @@ impl TcpSocket {
                     let t = g.tcp(s);
                     t.set_timeout(None);
                     st.phase = Phase::Connected(s);
+                    g.open_channel(self.id, s);
                 }
             },
             // Closed without our FIN: a reset (or a retransmission timeout).
@@ -270,6 +281,12 @@ impl TcpSocket {
         Ok(())
     }
 
+    /// Whether the connection goes through the card (not the loop interface, where what is
+    /// sent must be readable by the peer at once, as on Linux).
+    pub fn on_card(&self) -> bool {
+        matches!(self.st.lock().phase, Phase::Connected((Side::Eth, _)))
+    }
+
     pub fn is_listening(&self) -> bool {
         matches!(self.st.lock().phase, Phase::Listening(_))
     }
@@ -311,6 +328,7 @@ impl TcpSocket {
             g.tcp(s).set_timeout(None);
             g.refill_listeners();
             let sock = TcpSocket::new(self.stack);
+            g.open_channel(sock.id, s);
             {
                 let mut ns = sock.st.lock();
                 ns.phase = Phase::Connected(s);
@@ -565,7 +583,11 @@ impl TcpSocket {
     pub fn bytes_readable(&self) -> usize {
         let st = self.st.lock();
         match st.phase {
-            Phase::Connected(s) => self.stack.lock().tcp(s).recv_queue(),
+            Phase::Connected(s) => {
+                let mut g = self.stack.lock();
+                g.drain_channel(self.id);
+                g.tcp(s).recv_queue()
+            }
             _ => 0,
         }
     }
@@ -704,6 +726,7 @@ impl TcpSocket {
             Phase::Listening(id) => g.drop_listener(id),
             Phase::Connecting(s) => g.orphan(s, true),
             Phase::Connected(s) => {
+                g.close_channel(self.id);
                 let abort = st.linger == Some(0) || g.tcp(s).recv_queue() > 0;
                 g.orphan(s, abort);
             }

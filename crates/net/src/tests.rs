@@ -786,3 +786,41 @@ fn try_poll_gives_way_to_a_holder() {
     drop(held);
     assert!(stack.try_poll(2).is_some());
 }
+
+#[test]
+fn net_channels_carry_a_connections_segments_to_its_reader() {
+    use core::sync::atomic::Ordering::Relaxed;
+    let net = Net::new();
+    net.a.set_channels(true);
+    net.b.set_channels(true);
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    let (s, _) = accept(&net, &l);
+    let queued = crate::stack::CHAN_QUEUED.load(Relaxed);
+    let drained = crate::stack::CHAN_DRAINED.load(Relaxed);
+    // One segment: it waits in the server socket's channel, and the poll names the socket.
+    assert_eq!(c.send(b"hello"), Ok(5));
+    net.run(1);
+    assert!(crate::stack::CHAN_QUEUED.load(Relaxed) > queued);
+    assert!(net.b.take_channel_hits().contains(&s.id()));
+    // The reader's own call processes it.
+    assert_ne!(s.poll() & POLLIN, 0);
+    assert!(crate::stack::CHAN_DRAINED.load(Relaxed) > drained);
+    let mut buf = [0u8; 16];
+    assert_eq!(s.recv(&mut buf, false), Ok(5));
+    assert_eq!(&buf[..5], b"hello");
+    // Bulk both ways (ACKs travel through the channels too), then a graceful close.
+    let data = pattern(300_000);
+    assert_eq!(transfer(&net, &c, &s, &data), data);
+    let back = pattern(100_000);
+    assert_eq!(transfer(&net, &s, &c, &back), back);
+    c.shutdown(1).unwrap();
+    net.run(5);
+    assert_eq!(s.recv(&mut buf, false), Ok(0));
+    drop(s);
+    drop(c);
+    net.run(50);
+    // Only the listener's pool is left.
+    assert_eq!(net.a.socket_count(), 0);
+}

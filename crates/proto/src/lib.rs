@@ -50,6 +50,11 @@ pub mod cmdline {
     /// `pci=ports`: reach PCI configuration space through the legacy ports even when the
     /// MCFG offers an ECAM window (tests of that path).
     pub const PCI: &str = "pci";
+    /// `netdefer=0`: TCP sends poll the stack at once instead of at the thread's next wait.
+    pub const NET_DEFER: &str = "netdefer";
+    /// `netchan=0|1`: net channels (received TCP segments queued for the socket's reader)
+    /// off or on.
+    pub const NET_CHANNELS: &str = "netchan";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {

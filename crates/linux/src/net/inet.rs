@@ -13,6 +13,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use osprey_abi::socket::*;
 use osprey_abi::Errno;
@@ -50,6 +51,7 @@ fn stack() -> &'static Stack {
         m.random(&mut seed);
     }
     let s = osprey_net::local(u64::from_ne_bytes(seed), now_ns());
+    STACK_MADE.call_once(|| s);
     SIZED.call_once(|| {
         if let Some(m) = m {
             let total = m.memory().0 as usize;
@@ -62,16 +64,85 @@ fn stack() -> &'static Stack {
 /// Runs the stack now (frames out, loopback delivered) and wakes waiters if some socket's
 /// readiness changed.
 fn kick(stack: &Stack) {
-    let p = stack.poll(now_ns());
+    super::counters::bump(&super::counters::C.kicks);
+    let t0 = now_ns();
+    let p = stack.poll(t0);
+    super::counters::add(&super::counters::C.poll_ns, now_ns() - t0);
     // What the stack asked for next (a timer it set, frames a full card did not take) is
     // the kernel's network timer's to do: nothing else would poll before a frame arrives.
     if let Some(m) = iowait::machine() {
         m.net_timer(p.next_ns);
     }
-    if p.changed {
+    after_poll(stack, p.changed);
+}
+
+/// After a poll of `stack` (a socket call's or the kernel's): the sockets whose net channel
+/// got segments are told (their readiness sources fire: epoll looks at them, and only them),
+/// then, if the poll changed readiness some other way, every watched socket is looked at
+/// ([`readiness_changed`]); waiters are woken either way.
+pub fn after_poll(stack: &Stack, changed: bool) {
+    let hits = stack.take_channel_hits();
+    if !hits.is_empty() {
+        super::counters::add(&super::counters::C.chan_hits, hits.len() as u64);
+        let owners: Vec<Arc<InetSocket>> = {
+            let o = CHANNEL_OWNERS.lock();
+            hits.iter()
+                .filter_map(|id| o.get(id).and_then(Weak::upgrade))
+                .collect()
+        };
+        for s in owners {
+            s.source.changed();
+        }
+        if !changed {
+            iowait::notify();
+        }
+    }
+    if changed {
         readiness_changed();
     }
 }
+
+/// A socket call processed its channel's segments: the ACKs they call for go out with the
+/// next poll (the thread's answer or its next wait, else the timer).
+fn note_drained(stack: &Stack) {
+    if stack.take_drained() && stack.defer_tx() {
+        if let Some(m) = iowait::machine() {
+            m.net_timer(Some(m.monotonic_ns() + TX_DEFER_NS));
+        }
+    }
+}
+
+/// TCP sockets with a net channel, by their `osprey-net` id.
+static CHANNEL_OWNERS: Mutex<BTreeMap<u64, Weak<InetSocket>>> = Mutex::new(BTreeMap::new());
+
+/// Whether net channels are on (`netchan=1` on the kernel command line).
+pub fn set_channels(on: bool) {
+    CHANNELS.store(on, Relaxed);
+    if let Some(s) = osprey_net::stack() {
+        s.set_channels(on);
+    }
+}
+
+static CHANNELS: AtomicBool = AtomicBool::new(false);
+
+/// Whether TCP sends wait for the thread's next wait (`flush_deferred`) instead of polling
+/// the stack at once (`OSPREY_KERNEL_CMDLINE=netdefer=0` turns it off).
+pub static DEFER_TX: AtomicBool = AtomicBool::new(true);
+/// How long a deferred send may wait for its thread to wait.
+const TX_DEFER_NS: u64 = 50_000;
+
+/// Sends what TCP sockets queued since the last poll: called by a thread about to wait
+/// (iowait), before it looks at readiness.
+pub fn flush_deferred() {
+    if let Some(s) = STACK_MADE.get() {
+        if s.tx_due() {
+            kick(s);
+        }
+    }
+}
+
+/// The stack, once a socket made it (`flush_deferred` must not make one).
+static STACK_MADE: spin::Once<&'static Stack> = spin::Once::new();
 
 /// Every AF_INET socket, weakly: the ones epoll watches are checked after each poll.
 static LIVE: Mutex<Vec<Weak<InetSocket>>> = Mutex::new(Vec::new());
@@ -87,6 +158,9 @@ static LIVE: Mutex<Vec<Weak<InetSocket>>> = Mutex::new(Vec::new());
 /// Linux's wake-ups do, at the cost of a look at each watched socket per poll; only watched
 /// sockets are looked at. Per-socket notifications from the stack would remove the scan.
 pub fn readiness_changed() {
+    use super::counters::{add, bump, C};
+    bump(&C.scans);
+    let t0 = now_ns();
     let watched: Vec<Arc<InetSocket>> = {
         let mut live = LIVE.lock();
         let mut out = Vec::new();
@@ -101,15 +175,18 @@ pub fn readiness_changed() {
         });
         out
     };
+    add(&C.scanned, watched.len() as u64);
     for s in watched {
         let moved = match &s.kind {
             Kind::Tcp(t) => t.readiness_moved(),
             Kind::Udp(u) => u.readiness_moved(),
         };
         if moved {
+            bump(&C.fired);
             s.source.changed();
         }
     }
+    add(&C.scan_ns, now_ns() - t0);
     iowait::notify();
 }
 
@@ -166,6 +243,9 @@ impl InetSocket {
             }),
         });
         LIVE.lock().push(Arc::downgrade(&s));
+        if let (Kind::Tcp(t), true) = (&s.kind, CHANNELS.load(Relaxed)) {
+            CHANNEL_OWNERS.lock().insert(t.id(), Arc::downgrade(&s));
+        }
         s
     }
 
@@ -317,7 +397,18 @@ impl Socket for InetSocket {
             }
         };
         if r.is_ok() {
-            kick(self.stack());
+            let stack = self.stack();
+            let defer = DEFER_TX.load(Relaxed) && matches!(&self.kind, Kind::Tcp(t) if t.on_card());
+            if !defer {
+                kick(stack);
+            } else if stack.defer_tx() {
+                // What a thread sends goes out when it next waits (`flush_deferred`, from
+                // iowait: an event loop answers all its ready connections, then waits) or,
+                // for a thread that keeps computing, when this timer fires.
+                if let Some(m) = iowait::machine() {
+                    m.net_timer(Some(m.monotonic_ns() + TX_DEFER_NS));
+                }
+            }
         }
         r
     }
@@ -326,11 +417,14 @@ impl Socket for InetSocket {
         let peek = flags & MSG_PEEK != 0;
         match &self.kind {
             Kind::Tcp(t) => {
-                let n = t.recv(buf, peek)?;
-                if n > 0 && !peek {
-                    // Room in the window: a window update may be due, and on the loop
-                    // interface nobody else would poll for it (a sender waiting for room
-                    // would wait forever).
+                let r = t.recv_ex(buf, peek);
+                note_drained(t.stack());
+                let (n, reopened) = r?;
+                if reopened {
+                    // The window had shrunk to half or less: a window update is due, and
+                    // on the loop interface nobody else would poll for it (a sender waiting
+                    // for room would wait forever). A read from a roomy window needs no
+                    // poll: the next one (the answer's, a frame's) advertises it.
                     kick(t.stack());
                 }
                 Ok(Received {
@@ -368,7 +462,11 @@ impl Socket for InetSocket {
 
     fn poll(&self, events: u16) -> u16 {
         let m = match &self.kind {
-            Kind::Tcp(t) => t.poll(),
+            Kind::Tcp(t) => {
+                let m = t.poll();
+                note_drained(t.stack());
+                m
+            }
             Kind::Udp(u) => u.poll(),
         };
         let always = osprey_net::poll::POLLERR | osprey_net::poll::POLLHUP;
@@ -610,7 +708,12 @@ impl Socket for InetSocket {
 impl Drop for InetSocket {
     fn drop(&mut self) {
         match &self.kind {
-            Kind::Tcp(t) => t.close(),
+            Kind::Tcp(t) => {
+                if CHANNELS.load(Relaxed) {
+                    CHANNEL_OWNERS.lock().remove(&t.id());
+                }
+                t.close()
+            }
             Kind::Udp(u) => u.close(),
         }
         // The FIN or RST leaves now, and a loopback peer hears it.

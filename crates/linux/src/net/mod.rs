@@ -19,6 +19,7 @@ use osprey_abi::Errno;
 use osprey_vfs::{Dentry, Inode, Metadata, OpenFile};
 
 pub mod addr;
+pub mod counters;
 pub mod inet;
 pub mod unix;
 

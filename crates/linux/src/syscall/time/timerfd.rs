@@ -32,6 +32,21 @@ struct State {
     ticks: u64,
 }
 
+/// Timerfds that exist: while any does, waiters re-check every 200 us, since nothing tells
+/// them when one expires ([`any_live`]).
+static LIVE: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Whether the app has a timerfd (iowait's waiters then look again every 200 us).
+pub fn any_live() -> bool {
+    LIVE.load(core::sync::atomic::Ordering::SeqCst) != 0
+}
+
+impl Drop for TimerFd {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 pub struct TimerFd {
     m: &'static dyn Machine,
     realtime: bool,
@@ -138,6 +153,7 @@ pub fn sys_timerfd_create(cx: &Ctx, clockid: i32, flags: u32) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (dev, ino) = crate::syscall::fs::anon_inode_id();
+    LIVE.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
     let t = Arc::new(TimerFd {
         m: cx.m,
         realtime,
