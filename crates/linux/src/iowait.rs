@@ -5,9 +5,11 @@
 //! registered waiter; each waiter re-checks its own condition. A thundering herd in principle,
 //! but the app's threads are few and each check is cheap: epoll's check looks only at what
 //! changed, through the ready list the files' `PollSource`s feed (`syscall/event/epoll.rs`).
-//! Per-file wait queues would let a change wake only the threads waiting for that file (and
-//! EPOLLEXCLUSIVE wake just one). The stdin console has no interrupt yet, so waiters also
-//! look again every 200 us (`Machine::idle`).
+//! An epoll instance whose registrations all have readiness sources has its own
+//! [`WaitQueue`] instead: its epoll_wait sleeps there, woken only when its ready list gets
+//! something (a server's event loop threads then no longer wake for each other's traffic).
+//! Waiters also look again every 2 ms (200 us while a timerfd exists: timerfds expire
+//! unannounced), a safety net.
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
@@ -63,15 +65,92 @@ pub fn notify() {
     }
 }
 
+/// Threads waiting for one object's readiness rather than for anything's: an epoll instance
+/// whose every registration has a readiness source keeps one, and only that instance's ready
+/// list wakes them ([`WaitQueue::wake_all`], called as a registration is queued). Other
+/// changes in the app (another thread's socket, a pipe elsewhere) then cost these threads
+/// nothing, where [`notify`] wakes every thread on the app-wide list.
+#[derive(Default)]
+pub struct WaitQueue {
+    events: AtomicU64,
+    waiters: Mutex<Vec<i32>>,
+}
+
+impl WaitQueue {
+    pub const fn new() -> WaitQueue {
+        WaitQueue {
+            events: AtomicU64::new(0),
+            waiters: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The object changed: wake the threads waiting on it to look again. Takes only this
+    /// queue's lock and the scheduler's (callers may hold a readiness source's watcher lock).
+    pub fn wake_all(&self) {
+        self.events.fetch_add(1, SeqCst);
+        let waiters = self.waiters.lock();
+        if waiters.is_empty() {
+            return;
+        }
+        if let Some(m) = MACHINE.get() {
+            crate::net::counters::add(&crate::net::counters::C.unparks, waiters.len() as u64);
+            for &tid in waiters.iter() {
+                m.unpark(tid);
+            }
+        }
+    }
+}
+
 /// Waits until `ready()` gives Some, the monotonic deadline passes (Ok(None); no deadline:
 /// forever), or a signal arrives for the thread (ERESTARTNOHAND: EINTR after its handler, as
 /// Linux's poll and select).
 pub fn wait_until<T>(
     cx: &Ctx,
     deadline_ns: Option<u64>,
+    ready: impl FnMut() -> Result<Option<T>, Errno>,
+) -> Result<Option<T>, Errno> {
+    wait_until_on(cx, deadline_ns, || None, ready)
+}
+
+/// [`wait_until`], sleeping on the queue `queue()` gives (looked at before every sleep: None
+/// is the app-wide list) instead of the app-wide list. Whatever makes `ready()` true must then
+/// wake that queue.
+pub fn wait_until_on<'q, T>(
+    cx: &Ctx,
+    deadline_ns: Option<u64>,
+    queue: impl Fn() -> Option<&'q WaitQueue>,
     mut ready: impl FnMut() -> Result<Option<T>, Errno>,
 ) -> Result<Option<T>, Errno> {
     loop {
+        if let Some(q) = queue() {
+            crate::net::inet::flush_deferred();
+            let seen = q.events.load(SeqCst);
+            if let Some(v) = ready()? {
+                return Ok(Some(v));
+            }
+            if deadline_ns.is_some_and(|d| cx.m.monotonic_ns() >= d) {
+                return Ok(None);
+            }
+            if cx.t.interrupted() {
+                return Err(Errno::ERESTARTNOHAND);
+            }
+            q.waiters.lock().push(cx.t.tid);
+            // A wake between the look above and the registration moved the count.
+            if q.events.load(SeqCst) == seen {
+                crate::net::counters::bump(&crate::net::counters::C.sleeps);
+                // A safety net only: every change of a watched file queues its registration.
+                let until = cx.m.monotonic_ns().saturating_add(2_000_000);
+                cx.m.idle(deadline_ns.map_or(until, |d| d.min(until)));
+                if q.events.load(SeqCst) == seen {
+                    crate::net::counters::bump(&crate::net::counters::C.empty_wakes);
+                }
+            }
+            let mut w = q.waiters.lock();
+            if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
+                w.swap_remove(i);
+            }
+            continue;
+        }
         // What this thread (or another) sent since the stack's last poll leaves before the
         // thread looks and sleeps (TCP sends are deferred to here: `inet::flush_deferred`).
         crate::net::inet::flush_deferred();

@@ -566,9 +566,7 @@ impl Stack {
     /// poll (each poll walks every socket). True when the note is new (the caller makes
     /// sure a poll comes soon).
     pub fn defer_tx(&self) -> bool {
-        !self
-            .tx_due
-            .swap(true, core::sync::atomic::Ordering::SeqCst)
+        !self.tx_due.swap(true, core::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether data queued since the last poll waits for one.

@@ -16,7 +16,8 @@
 //! goes back on the list, to be polled again at the next scan (and dropped from it once not
 //! ready). So a wake costs what changed, not the number of registrations. Waiting still goes
 //! through `crate::iowait`'s app-wide list (every change wakes every waiter, which then finds
-//! its ready list empty or not).
+//! its ready list empty or not), except on an instance whose registrations all have sources:
+//! its waiters sleep on its own `iowait::WaitQueue`, which `wake` wakes.
 //!
 //! Locks, in order: an instance's interest list, then a source's watcher list (epoll_ctl),
 //! then an instance's ready list (`wake`, called from `changed`). A scan takes the ready list
@@ -312,16 +313,24 @@ pub struct Epoll {
     me: Weak<Epoll>,
     pub interest: Mutex<Interest>,
     pub ready: Mutex<ReadyList>,
+    /// Threads in epoll_wait on this instance while every registration has a readiness
+    /// source (see `iowait::WaitQueue`); with some that must be polled, they wait on the
+    /// app-wide list instead.
+    pub waiters: crate::iowait::WaitQueue,
 }
 
 impl PollWatcher for Epoll {
-    /// A watched file changed: queue its registration (nothing else: see the lock order).
+    /// A watched file changed: queue its registration and wake the threads waiting on this
+    /// instance (nothing else: see the lock order).
     fn wake(&self, id: u64) -> bool {
-        let mut r = self.ready.lock();
-        if !r.known.contains(&id) {
-            return false;
+        {
+            let mut r = self.ready.lock();
+            if !r.known.contains(&id) {
+                return false;
+            }
+            r.push(id);
         }
-        r.push(id);
+        self.waiters.wake_all();
         true
     }
 }
@@ -330,6 +339,12 @@ impl Epoll {
     /// This instance as a watcher, for a source's watch/unwatch.
     pub fn watcher(&self) -> Option<Arc<dyn PollWatcher>> {
         self.me.upgrade().map(|e| e as Arc<dyn PollWatcher>)
+    }
+
+    /// Whether every registration has a readiness source (its waiters may then sleep on the
+    /// instance's own queue).
+    pub fn all_sourced(&self) -> bool {
+        self.interest.lock().unsourced.is_empty()
     }
 
     /// Runs a scan of the interest list (see [`Interest::scan`]).
@@ -430,6 +445,7 @@ fn create(cx: &Ctx, cloexec: bool) -> SysResult {
             ..Metadata::default()
         },
         interest: Mutex::new(Interest::default()),
+        waiters: crate::iowait::WaitQueue::new(),
     });
     let f = OpenFile::new(Dentry::anonymous(ep, b"anon_inode:[eventpoll]"), O_RDWR)?;
     Ok(cx.p.files.insert(f, cloexec)? as usize)

@@ -123,7 +123,9 @@ pub fn sys_epoll_ctl(cx: &Ctx, epfd: Fd, op: i32, fd: Fd, event: UserPtr<EpollEv
         }
         _ => return Err(Errno::EINVAL),
     }
-    // A waiter on this instance (or on an epoll watching it) looks again.
+    // A waiter on this instance (or on an epoll watching it) looks again: a registration
+    // added or changed is looked at by the next scan.
+    ep.waiters.wake_all();
     crate::iowait::notify();
     Ok(0)
 }

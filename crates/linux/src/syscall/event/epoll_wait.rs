@@ -1,7 +1,9 @@
 //! epoll_wait, epoll_pwait, epoll_pwait2: wait for ready registrations.
 //!
-//! The wait goes through `crate::iowait` like poll's: every readiness change anywhere wakes
-//! the waiter, which scans its interest list again (cheaply, see `epoll.rs`). A signal ends
+//! The wait goes through `crate::iowait`: on the instance's own wait queue when all its
+//! registrations have readiness sources (only a change of one of its files wakes the waiter),
+//! else on the app-wide list like poll's (every change anywhere wakes it); either way it then
+//! scans its interest list again (cheaply, see `epoll.rs`). A signal ends
 //! the wait with EINTR, never restarted (Linux's epoll_wait is not restartable).
 
 use alloc::vec::Vec;
@@ -33,7 +35,10 @@ fn do_wait(
         return Err(Errno::EFAULT);
     }
     events.offset(maxevents as usize - 1)?;
-    let got: Vec<(u32, u64)> = match crate::iowait::wait_until(cx, deadline, || {
+    // On the instance's own queue when every registration tells it about changes; else on
+    // the app-wide list (files that must be polled change without telling anyone).
+    let queue = || ep.all_sourced().then_some(&ep.waiters);
+    let got: Vec<(u32, u64)> = match crate::iowait::wait_until_on(cx, deadline, queue, || {
         let r = ep.scan(maxevents as usize, true);
         Ok((!r.is_empty()).then_some(r))
     }) {
