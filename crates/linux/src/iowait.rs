@@ -20,19 +20,8 @@ use spin::{Mutex, Once};
 use crate::machine::Machine;
 use crate::syscall::Ctx;
 
-struct IoWait {
-    events: AtomicU64,
-    /// How many threads are registered: every pipe read and write notifies, and with nobody
-    /// waiting that must not cost a lock.
-    registered: AtomicUsize,
-    waiters: Mutex<Vec<i32>>,
-}
-
-static IO: IoWait = IoWait {
-    events: AtomicU64::new(0),
-    registered: AtomicUsize::new(0),
-    waiters: Mutex::new(Vec::new()),
-};
+/// The app-wide wait list: every [`notify`] wakes all of it.
+static IO: WaitQueue = WaitQueue::new();
 
 static MACHINE: Once<&'static dyn Machine> = Once::new();
 
@@ -47,22 +36,10 @@ pub fn machine() -> Option<&'static dyn Machine> {
     MACHINE.get().copied()
 }
 
-/// Something's readiness changed: wake every waiter to look again.
+/// Something's readiness changed: wake every waiter of the app-wide list to look again.
 pub fn notify() {
     crate::net::counters::bump(&crate::net::counters::C.notifies);
-    IO.events.fetch_add(1, SeqCst);
-    // A waiter registers before it re-reads `events` (both SeqCst): if it is not counted yet,
-    // it will see this bump and not sleep.
-    if IO.registered.load(SeqCst) == 0 {
-        return;
-    }
-    let waiters = IO.waiters.lock();
-    if let Some(m) = MACHINE.get() {
-        crate::net::counters::add(&crate::net::counters::C.unparks, waiters.len() as u64);
-        for &tid in waiters.iter() {
-            m.unpark(tid);
-        }
-    }
+    IO.wake_all();
 }
 
 /// Threads waiting for one object's readiness rather than for anything's: an epoll instance
@@ -72,7 +49,11 @@ pub fn notify() {
 /// nothing, where [`notify`] wakes every thread on the app-wide list.
 #[derive(Default)]
 pub struct WaitQueue {
+    /// Bumped by every wake: a waiter that saw it move since its look does not sleep.
     events: AtomicU64,
+    /// How many threads are registered: every pipe read and write notifies, and with nobody
+    /// waiting that must not cost a lock.
+    registered: AtomicUsize,
     waiters: Mutex<Vec<i32>>,
 }
 
@@ -80,6 +61,7 @@ impl WaitQueue {
     pub const fn new() -> WaitQueue {
         WaitQueue {
             events: AtomicU64::new(0),
+            registered: AtomicUsize::new(0),
             waiters: Mutex::new(Vec::new()),
         }
     }
@@ -88,10 +70,12 @@ impl WaitQueue {
     /// queue's lock and the scheduler's (callers may hold a readiness source's watcher lock).
     pub fn wake_all(&self) {
         self.events.fetch_add(1, SeqCst);
-        let waiters = self.waiters.lock();
-        if waiters.is_empty() {
+        // A waiter registers before it re-reads `events` (both SeqCst): if it is not counted
+        // yet, it will see this bump and not sleep.
+        if self.registered.load(SeqCst) == 0 {
             return;
         }
+        let waiters = self.waiters.lock();
         if let Some(m) = MACHINE.get() {
             crate::net::counters::add(&crate::net::counters::C.unparks, waiters.len() as u64);
             for &tid in waiters.iter() {
@@ -122,39 +106,11 @@ pub fn wait_until_on<'q, T>(
     mut ready: impl FnMut() -> Result<Option<T>, Errno>,
 ) -> Result<Option<T>, Errno> {
     loop {
-        if let Some(q) = queue() {
-            crate::net::inet::flush_deferred();
-            let seen = q.events.load(SeqCst);
-            if let Some(v) = ready()? {
-                return Ok(Some(v));
-            }
-            if deadline_ns.is_some_and(|d| cx.m.monotonic_ns() >= d) {
-                return Ok(None);
-            }
-            if cx.t.interrupted() {
-                return Err(Errno::ERESTARTNOHAND);
-            }
-            q.waiters.lock().push(cx.t.tid);
-            // A wake between the look above and the registration moved the count.
-            if q.events.load(SeqCst) == seen {
-                crate::net::counters::bump(&crate::net::counters::C.sleeps);
-                // A safety net only: every change of a watched file queues its registration.
-                let until = cx.m.monotonic_ns().saturating_add(2_000_000);
-                cx.m.idle(deadline_ns.map_or(until, |d| d.min(until)));
-                if q.events.load(SeqCst) == seen {
-                    crate::net::counters::bump(&crate::net::counters::C.empty_wakes);
-                }
-            }
-            let mut w = q.waiters.lock();
-            if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
-                w.swap_remove(i);
-            }
-            continue;
-        }
+        let q = queue().unwrap_or(&IO);
         // What this thread (or another) sent since the stack's last poll leaves before the
         // thread looks and sleeps (TCP sends are deferred to here: `inet::flush_deferred`).
         crate::net::inet::flush_deferred();
-        let seen = IO.events.load(SeqCst);
+        let seen = q.events.load(SeqCst);
         if let Some(v) = ready()? {
             return Ok(Some(v));
         }
@@ -164,16 +120,16 @@ pub fn wait_until_on<'q, T>(
         if cx.t.interrupted() {
             return Err(Errno::ERESTARTNOHAND);
         }
-        IO.waiters.lock().push(cx.t.tid);
-        IO.registered.fetch_add(1, SeqCst);
-        // A notify between the check above and the registration bumped the count: look again
+        q.waiters.lock().push(cx.t.tid);
+        q.registered.fetch_add(1, SeqCst);
+        // A wake between the look above and the registration bumped the count: look again
         // instead of sleeping through it.
-        if IO.events.load(SeqCst) == seen {
+        if q.events.load(SeqCst) == seen {
             crate::net::counters::bump(&crate::net::counters::C.sleeps);
             // Timerfds expire unannounced: with one around, look again every 200 us (their
             // documented precision). Without, every 2 ms, a safety net only: every source of
-            // readiness notifies (idle wake-ups cost a busy server's vCPU: 5,000 a second
-            // per waiting thread at 200 us).
+            // readiness wakes its queue (idle wake-ups cost a busy server's vCPU: 5,000 a
+            // second per waiting thread at 200 us).
             let recheck = if crate::syscall::time::timerfd::any_live() {
                 200_000
             } else {
@@ -181,12 +137,12 @@ pub fn wait_until_on<'q, T>(
             };
             let until = cx.m.monotonic_ns().saturating_add(recheck);
             cx.m.idle(deadline_ns.map_or(until, |d| d.min(until)));
-            if IO.events.load(SeqCst) == seen {
+            if q.events.load(SeqCst) == seen {
                 crate::net::counters::bump(&crate::net::counters::C.empty_wakes);
             }
         }
-        IO.registered.fetch_sub(1, SeqCst);
-        let mut w = IO.waiters.lock();
+        q.registered.fetch_sub(1, SeqCst);
+        let mut w = q.waiters.lock();
         if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
             w.swap_remove(i);
         }
