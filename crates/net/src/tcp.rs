@@ -509,7 +509,7 @@ impl TcpSocket {
     /// Readiness as poll(2) reports it (POLLIN, POLLOUT, POLLRDHUP, POLLHUP, POLLERR).
     pub fn poll(&self) -> u16 {
         let mut st = self.st.lock();
-        self.poll_locked(&mut st)
+        self.poll_locked(&mut st).0
     }
 
     /// Whether the socket's readiness (poll bits, bytes queued in, bytes unsent) moved since
@@ -522,33 +522,23 @@ impl TcpSocket {
     /// before it (that stale record once hid the next connection to a listener for good).
     pub fn readiness_moved(&self) -> bool {
         let mut st = self.st.lock();
-        let bits = self.poll_locked(&mut st);
-        let (queued, unsent) = match st.phase {
-            Phase::Connected(s) => {
-                let mut g = self.stack.lock();
-                let t = g.tcp(s);
-                (t.recv_queue(), t.send_queue())
-            }
-            Phase::Listening(id) => (ready_in_backlog(&self.stack.lock(), id), 0),
-            _ => (0, 0),
-        };
+        let (bits, queued, unsent) = self.poll_locked(&mut st);
         let sig = crate::poll::signature(bits, queued, unsent);
         core::mem::replace(&mut st.seen, sig) != sig
     }
 
-    fn poll_locked(&self, st: &mut State_) -> u16 {
+    /// Poll bits, and the bytes queued in and not yet acknowledged out (for a listener: the
+    /// connections ready in its backlog, and 0), all from one look under the stack's lock.
+    fn poll_locked(&self, st: &mut State_) -> (u16, usize, usize) {
         self.refresh(st);
         let err = if st.error.is_some() { POLLERR } else { 0 };
         let mut g = self.stack.lock();
         match st.phase {
-            Phase::Idle => POLLOUT | POLLHUP | err,
-            Phase::Connecting(_) => err,
+            Phase::Idle => (POLLOUT | POLLHUP | err, 0, 0),
+            Phase::Connecting(_) => (err, 0, 0),
             Phase::Listening(id) => {
-                if ready_in_backlog(&g, id) > 0 {
-                    POLLIN
-                } else {
-                    0
-                }
+                let ready = ready_in_backlog(&g, id);
+                (if ready > 0 { POLLIN } else { 0 }, ready, 0)
             }
             Phase::Connected(s) => {
                 let t = g.tcp(s);
@@ -568,7 +558,7 @@ impl TcpSocket {
                 if closed || ((st.shut_wr || !t.may_send()) && (peer_done || st.shut_rd)) {
                     m |= POLLHUP;
                 }
-                m
+                (m, t.recv_queue(), t.send_queue())
             }
         }
     }
