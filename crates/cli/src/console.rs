@@ -46,6 +46,8 @@ pub struct Console<O: Write, E: Write> {
     pub tsc_khz: Option<u64>,
     /// Terminal settings the app asked for since the last look (Termios frames).
     pub termios: Option<Vec<u8>>,
+    /// The bytes of the Profile frames so far (`--profile`).
+    profile: Vec<u8>,
 }
 
 impl<O: Write, E: Write> Console<O, E> {
@@ -64,6 +66,7 @@ impl<O: Write, E: Write> Console<O, E> {
             got_frames: false,
             tsc_khz: None,
             termios: None,
+            profile: Vec::new(),
         }
     }
 
@@ -142,6 +145,7 @@ impl<O: Write, E: Write> Console<O, E> {
                     .get_or_insert_with(String::new)
                     .push_str(&String::from_utf8_lossy(&payload));
             }
+            Some(Tag::Profile) => self.profile.extend_from_slice(&payload),
             Some(Tag::Ready) => {}
             Some(Tag::Termios) => self.termios = Some(payload),
             Some(Tag::TscKhz) => {
@@ -159,6 +163,13 @@ impl<O: Write, E: Write> Console<O, E> {
                 payload.len()
             )),
         }
+    }
+
+    /// The profile the guest sent (`--profile`) as text: the `top` busiest functions, or all.
+    /// None if no whole report arrived.
+    pub fn profile_report(&self, kernel: &[u8], top: Option<usize>) -> Option<String> {
+        let r = osprey_proto::profile::ProfileReport::decode(&self.profile)?;
+        Some(crate::profile::format(&r, kernel, &*self.host_file, top))
     }
 
     fn remember(&mut self, line: String) {

@@ -11,7 +11,6 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use object::{Object, ObjectSymbol, SymbolKind};
 use osprey_proto::frame::{CrashReport, REG_NAMES};
 
 /// Linux signal name and description.
@@ -102,41 +101,10 @@ pub fn symbolize(path: &Path, addr: u64) -> Option<(String, u64)> {
 
 /// [`symbolize`] for an ELF image in memory.
 pub fn symbolize_bytes(data: &[u8], addr: u64) -> Option<(String, u64)> {
-    let file = object::File::parse(data).ok()?;
-    let best =
-        best_symbol(file.symbols(), addr).or_else(|| best_symbol(file.dynamic_symbols(), addr))?;
-    Some((best.0, addr - best.1))
-}
-
-/// The closest symbol at or below `addr` that covers it (or has no size, then nearest wins).
-fn best_symbol<'d, S: ObjectSymbol<'d>>(
-    syms: impl Iterator<Item = S>,
-    addr: u64,
-) -> Option<(String, u64)> {
-    let mut best: Option<(String, u64)> = None;
-    for s in syms {
-        if !matches!(s.kind(), SymbolKind::Text | SymbolKind::Unknown) || s.is_undefined() {
-            continue;
-        }
-        let (start, size) = (s.address(), s.size());
-        if start == 0 || start > addr || (size != 0 && addr >= start + size) {
-            continue;
-        }
-        let Ok(name) = s.name() else { continue };
-        if name.is_empty() {
-            continue;
-        }
-        // Prefer the highest start; among equals, prefer a sized (real function) symbol.
-        if best
-            .as_ref()
-            .is_none_or(|b| start > b.1 || (start == b.1 && size != 0))
-        {
-            // Rust symbols (the kernel's, or a Rust app's) read better demangled, without
-            // the hash; other names pass through unchanged.
-            best = Some((format!("{:#}", rustc_demangle::demangle(name)), start));
-        }
-    }
-    best
+    let table = crate::symbols::SymbolTable::parse(data)?;
+    table
+        .lookup(addr)
+        .map(|(name, off)| (name.to_string(), off))
 }
 
 /// A kernel panic message with its `backtrace: 0x... 0x...` line symbolized against the kernel
@@ -225,7 +193,7 @@ pub fn format_report(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::program::tests::gcc;
 
@@ -235,7 +203,7 @@ int main(int argc, char **argv) { (void)argv; return helper(argc); }
 ";
 
     /// The address of `name` according to `nm`.
-    fn nm_address(path: &Path, name: &str) -> u64 {
+    pub(crate) fn nm_address(path: &Path, name: &str) -> u64 {
         let out = std::process::Command::new("nm").arg(path).output().unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let line = text

@@ -12,10 +12,12 @@ mod libs;
 mod net;
 mod options;
 mod pack;
+mod profile;
 mod program;
 mod qemu;
 mod run;
 mod runtimes;
+mod symbols;
 mod terminal;
 mod tsc_cache;
 

@@ -152,6 +152,18 @@ pub struct RunArgs {
     #[arg(long)]
     pub bootchart: bool,
 
+    /// Sample where every CPU spends its time, HZ times a second (1000 if no value: write
+    /// `--profile=HZ`), and print the busiest functions (the app's, its libraries', the
+    /// kernel's, and idle) on stderr when the VM stops.
+    #[arg(long, value_name = "HZ", num_args = 0..=1, require_equals = true,
+          default_missing_value = "1000",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub profile: Option<u32>,
+
+    /// With --profile: also write every function's samples to FILE.
+    #[arg(long, value_name = "FILE", requires = "profile")]
+    pub profile_out: Option<PathBuf>,
+
     /// The QEMU binary to use.
     #[arg(long, value_name = "PATH", default_value = "qemu-system-x86_64")]
     pub qemu: PathBuf,

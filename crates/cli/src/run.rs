@@ -113,7 +113,7 @@ enum Event {
 
 /// Runs the program; returns osprey's exit status. `Err` means osprey could not run it (125).
 /// `realtime=` (the wall clock now) and, when known from an earlier run, `tsc_khz=`.
-fn kernel_cmdline(engine: &str) -> String {
+fn kernel_cmdline(engine: &str, profile_hz: Option<u32>) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -127,6 +127,9 @@ fn kernel_cmdline(engine: &str) -> String {
         terminal_size::terminal_size()
     {
         s.push_str(&format!(" {}={w}x{h}", osprey_proto::cmdline::WINSIZE));
+    }
+    if let Some(hz) = profile_hz {
+        s.push_str(&format!(" {}={hz}", osprey_proto::cmdline::PROFILE));
     }
     // For kernel developers and tests: extra kernel command-line words.
     if let Ok(extra) = std::env::var("OSPREY_KERNEL_CMDLINE") {
@@ -423,7 +426,7 @@ pub fn run(a: RunArgs) -> Result<i32> {
         cpus: a.cpus,
         kernel: kernel_path,
         initrd: initrd_path,
-        append: kernel_cmdline(&engine_name) + &net.kernel_cmdline(),
+        append: kernel_cmdline(&engine_name, a.profile) + &net.kernel_cmdline(),
         net: net.qemu_args(a.machine),
     };
 
@@ -594,6 +597,9 @@ pub fn run(a: RunArgs) -> Result<i32> {
             started.elapsed().as_secs_f64() * 1e3
         );
     }
+    if a.profile.is_some() {
+        print_profile(&mut console, &kernel, a.profile_out.as_deref());
+    }
     if console.exit_status.is_none() {
         // QEMU killed by the signal that reached us too (sent to the whole group by kill(1)
         // with a negative pid, say): give our handler a moment to record it.
@@ -732,5 +738,27 @@ mod tests {
             ]
         );
         assert_eq!(env_of(&["A=1", "A=2"], false).last().unwrap(), "A=2");
+    }
+}
+
+/// `--profile`: the busiest functions on stderr, every function in `out` if given.
+fn print_profile<O: Write, E: Write>(
+    console: &mut Console<O, E>,
+    kernel: &[u8],
+    out: Option<&Path>,
+) {
+    let Some(text) = console.profile_report(kernel, Some(crate::profile::TOP)) else {
+        let _ = writeln!(
+            console.err(),
+            "osprey: no profile: the VM stopped before the kernel sent it"
+        );
+        return;
+    };
+    let _ = console.err().write_all(text.as_bytes());
+    if let Some(path) = out {
+        let all = console.profile_report(kernel, None).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, all) {
+            let _ = writeln!(console.err(), "osprey: writing {}: {e}", path.display());
+        }
     }
 }

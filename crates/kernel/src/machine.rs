@@ -61,6 +61,7 @@ pub fn tsc_at(ns: u64) -> u64 {
 /// Ends the VM with `status`, after the boot chart if asked for.
 pub fn shutdown(status: i32) -> ! {
     crate::net::log_counters();
+    crate::profile::report(crate::traps::LINUX.get());
     if crate::BOOTCHART.load(Ordering::Relaxed) {
         // The end of the run as the guest sees it: PVH entry -> "app exited" is what the
         // benchmarks compare with a process's start-to-exit time in a Linux guest.

@@ -15,6 +15,7 @@ mod machine;
 mod net;
 mod page_table;
 mod park;
+mod profile;
 mod rng;
 mod sched;
 mod signals;
@@ -109,6 +110,7 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     {
         sched::set_idle_poll_us(us);
     }
+    profile::init(info.cmdline);
     sched::init(smp_sched);
     // Sleeping locks in the Linux layer (the memory lock) wait through the scheduler.
     osprey_sync::GlobalPark::install(&park::KernelPark);

@@ -303,7 +303,12 @@ pub fn poll() {
 /// Logs the network counters (`osprey --verbose` shows them), when the VM has a card.
 pub fn log_counters() {
     if osprey_net::stack().is_some() {
-        log::debug!("{}", counters::summary());
+        let (arms, arm_tsc) = osprey_hal::dev::lapic::arm_stats();
+        log::debug!(
+            "{} timer_arms={arms} arm_ns={}",
+            counters::summary(),
+            osprey_hal::time::tsc_to_ns(arm_tsc)
+        );
     }
 }
 

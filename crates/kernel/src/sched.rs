@@ -625,6 +625,12 @@ fn rearm() {
             osprey_hal::dev::lapic::arm_at_tsc(tsc);
         }
     }
+    crate::profile::keep_armed();
+}
+
+/// Whether this CPU is running its idle thread (for the profiler's samples).
+pub fn running_idle() -> bool {
+    RUNNING[cpu_id()].load(Ordering::Relaxed) == 0
 }
 
 /// The timer interrupt, or a reschedule IPI (another CPU queued a thread here). From app code

@@ -147,6 +147,9 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
             if console {
                 crate::stdin::on_interrupt();
             }
+            if vector == osprey_hal::dev::lapic::TIMER_VECTOR {
+                crate::profile::on_timer(f.rip, crate::sched::running_idle());
+            }
             if net
                 || console
                 || vector == osprey_hal::dev::lapic::TIMER_VECTOR

@@ -44,6 +44,10 @@ pub enum Tag {
     /// echo, signals, CR/NL mapping, VMIN/VTIME) to its own terminal, so a shell's line editor or
     /// a full-screen program works as it would on the host.
     Termios = 11,
+    /// Part of the sampling profiler's report (`--profile`): the payloads of all Profile
+    /// frames, in order, form one [`crate::profile::ProfileReport`]. Sent at shutdown, before
+    /// the `Exit` frame.
+    Profile = 12,
 }
 
 impl Tag {
@@ -60,6 +64,7 @@ impl Tag {
             9 => Tag::TscKhz,
             10 => Tag::Ready,
             11 => Tag::Termios,
+            12 => Tag::Profile,
             _ => return None,
         })
     }

@@ -17,6 +17,7 @@ extern crate alloc;
 
 pub mod frame;
 pub mod launch;
+pub mod profile;
 
 /// Where the launch record sits in the initramfs. The kernel reads it and removes it before the
 /// app starts, so the app never sees it.
@@ -55,6 +56,9 @@ pub mod cmdline {
     /// `netchan=0|1`: net channels (received TCP segments queued for the socket's reader)
     /// off or on.
     pub const NET_CHANNELS: &str = "netchan";
+    /// `profile=HZ`: sample every CPU's instruction pointer HZ times a second and send a
+    /// [`crate::profile::ProfileReport`] at shutdown (`osprey run --profile`).
+    pub const PROFILE: &str = "profile";
 
     /// The value of `key` in a command line.
     pub fn get<'a>(cmdline: &'a str, key: &str) -> Option<&'a str> {

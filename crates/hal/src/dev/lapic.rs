@@ -102,6 +102,7 @@ pub(crate) fn fired() {
 /// bookkeeping and the device writes would leave the two disagreeing (the bookkeeping saying
 /// "armed" for a device that is not, and the scheduler then never programming it again).
 pub fn arm_at_tsc(deadline: u64) {
+    let t0 = crate::time::tsc();
     crate::cpu::without_interrupts(|| {
         if DEADLINE_MODE.load(Ordering::Relaxed) {
             write(REG_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
@@ -116,7 +117,23 @@ pub fn arm_at_tsc(deadline: u64) {
             write(REG_TIMER_INIT, count as u32);
         }
         armed_slot().store(deadline.max(1), Ordering::Relaxed);
-    })
+    });
+    ARMS.fetch_add(1, Ordering::Relaxed);
+    ARM_TSC.fetch_add(crate::time::tsc().saturating_sub(t0), Ordering::Relaxed);
+}
+
+/// How many times the timer was armed, and the TSC ticks that took: under TCG programming the
+/// LAPIC is a device access that also wakes QEMU's main loop (several microseconds), so
+/// the kernel's counters report both.
+static ARMS: AtomicU64 = AtomicU64::new(0);
+static ARM_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// (times armed, TSC ticks spent arming) since boot, all CPUs.
+pub fn arm_stats() -> (u64, u64) {
+    (
+        ARMS.load(Ordering::Relaxed),
+        ARM_TSC.load(Ordering::Relaxed),
+    )
 }
 
 /// Arms the timer to fire within microseconds, whatever its mode, without needing its rate.
