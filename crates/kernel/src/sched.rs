@@ -62,6 +62,9 @@ pub struct Task {
     away: AtomicU8,
     /// The CPU it runs on, or last ran on, or is queued on.
     cpu: AtomicUsize,
+    /// It is inside a system call that has not reached `at_syscall_exit` yet (which handles
+    /// a note an interrupt left meanwhile: see `on_timer`).
+    in_call: AtomicBool,
     /// The Linux thread it runs; None for the idle thread.
     pub linux: Option<Arc<LinuxThread>>,
 }
@@ -75,6 +78,7 @@ impl Task {
             started: AtomicU64::new(0),
             away: AtomicU8::new(AWAY_YIELD),
             cpu: AtomicUsize::new(0),
+            in_call: AtomicBool::new(false),
             linux,
         }
     }
@@ -323,6 +327,15 @@ fn after_switch(prev: Arc<Thread>) {
     }
     if RUNNING[c].load(Ordering::Relaxed) != tid {
         RUNNING[c].store(tid, Ordering::SeqCst);
+    }
+    // An interrupt's note left while the outgoing thread was in a system call (no recheck
+    // was armed for it): the idle loop and a thread resuming inside a system call handle it
+    // soon; a thread resuming in app code (after preemption, or its first run) does not.
+    if PENDING[c].load(Ordering::SeqCst)
+        && !idle_now
+        && !task::with_current(|t| task_of(t).in_call.load(Ordering::Relaxed))
+    {
+        arm_pending_recheck();
     }
     let pt = task_of(&prev);
     if pt.linux.is_none() {
@@ -643,11 +656,15 @@ pub fn on_timer(from_app: bool) {
         // the interrupt may also have hit kernel code it leaves without one (a new thread's
         // first instructions, a trap's return): look again shortly, when it is likely back in
         // app code. The idle thread handles the note in its loop.
-        if task::has_current() && task::with_current(|t| task_of(t).linux.is_some()) {
-            let soon = crate::machine::tsc_at(monotonic_ns() + PENDING_RECHECK_NS);
-            if must_arm(soon) {
-                osprey_hal::dev::lapic::arm_at_tsc(soon);
-            }
+        // A system call is the common case, and its end is a safe point: no timer for it
+        // (arming one costs 10-20 us under TCG, and it fired for nothing).
+        if task::has_current()
+            && task::with_current(|t| {
+                let tk = task_of(t);
+                tk.linux.is_some() && !tk.in_call.load(Ordering::Relaxed)
+            })
+        {
+            arm_pending_recheck();
         }
         return;
     }
@@ -695,9 +712,28 @@ fn still_least_run() -> bool {
     cpu().runq.first_vruntime().is_some_and(|first| v <= first)
 }
 
-/// The end of every system call: catch up with a timer that fired in kernel code.
+/// Arms the timer to look at an interrupt's note again soon (`on_timer`).
+fn arm_pending_recheck() {
+    let soon = crate::machine::tsc_at(monotonic_ns() + PENDING_RECHECK_NS);
+    if must_arm(soon) {
+        osprey_hal::dev::lapic::arm_at_tsc(soon);
+    }
+}
+
+/// A system call starts (not rt_sigreturn, which never reaches `at_syscall_exit`): until
+/// its end, an interrupt's note needs no timer (`on_timer`).
+#[inline]
+pub fn at_syscall_entry() {
+    task::with_current(|t| task_of(t).in_call.store(true, Ordering::Relaxed));
+}
+
+/// The end of every system call: catch up with a timer that fired in kernel code. The call
+/// is over first, then the note is looked at: an interrupt in between arms its own recheck.
 #[inline]
 pub fn at_syscall_exit() {
+    task::with_current(|t| task_of(t).in_call.store(false, Ordering::Relaxed));
+    // (Only this CPU's interrupts race with this: keeping the compiler's order is enough.)
+    core::sync::atomic::compiler_fence(Ordering::SeqCst);
     if PENDING[cpu_id()].load(Ordering::Relaxed) {
         expire_timers();
         preempt_if_due();
@@ -770,6 +806,9 @@ pub fn idle_loop() -> ! {
             continue;
         }
         may_poll = true;
+        // What a thread sent before it parked (on a futex, say: only the waits of iowait
+        // flush) goes out before the CPU halts, not when the send's safety timer fires.
+        osprey_linux::net::inet::flush_deferred();
         rearm();
         osprey_hal::cpu::halt_unless(|| {
             !PENDING[me].load(Ordering::Relaxed)

@@ -106,7 +106,9 @@ pub fn wait_until_on<'q, T>(
     mut ready: impl FnMut() -> Result<Option<T>, Errno>,
 ) -> Result<Option<T>, Errno> {
     loop {
-        let q = queue().unwrap_or(&IO);
+        let own = queue();
+        let own_queue = own.is_some();
+        let q = own.unwrap_or(&IO);
         // What this thread (or another) sent since the stack's last poll leaves before the
         // thread looks and sleeps (TCP sends are deferred to here: `inet::flush_deferred`).
         crate::net::inet::flush_deferred();
@@ -129,9 +131,14 @@ pub fn wait_until_on<'q, T>(
             // Timerfds expire unannounced: with one around, look again every 200 us (their
             // documented precision). Without, every 2 ms, a safety net only: every source of
             // readiness wakes its queue (idle wake-ups cost a busy server's vCPU: 5,000 a
-            // second per waiting thread at 200 us).
+            // second per waiting thread at 200 us). A wait on its own queue (an epoll
+            // instance whose every file has a readiness source) is woken by each of them:
+            // its safety net is 50 ms, so that a busy server's waits do not keep arming the
+            // timer (each programming of the LAPIC costs 10-20 us under TCG).
             let recheck = if crate::syscall::time::timerfd::any_live() {
                 200_000
+            } else if own_queue {
+                50_000_000
             } else {
                 2_000_000
             };

@@ -4,7 +4,7 @@
 //! Every CPU's LAPIC answers at the same physical address, each CPU seeing its own, so the
 //! functions here act on the calling CPU's LAPIC: the timer is per CPU by construction.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use x86_64::registers::model_specific::Msr;
 
@@ -64,7 +64,7 @@ pub(crate) fn init() {
     let deadline = crate::cpu::features().tsc_deadline;
     DEADLINE_MODE.store(deadline, Ordering::Relaxed);
     write(REG_TIMER_DIV, 0b1011); // divide by 1
-    write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+    set_lvt_timer(LVT_MASKED | TIMER_VECTOR as u32);
     // The legacy 8259s' output (ExtINT on the boot CPU after reset): never used (dev::pic).
     write(REG_LVT_LINT0, LVT_MASKED);
 }
@@ -80,6 +80,23 @@ pub fn eoi() {
 /// device when nothing changes.
 static ARMED_AT: [AtomicU64; crate::cpu::percpu::MAX_CPUS] =
     [const { AtomicU64::new(0) }; crate::cpu::percpu::MAX_CPUS];
+
+/// Per CPU: the LVT timer entry as last written (0: masked, or not written yet). Writing it
+/// again with the same value is not free: under TCG every LAPIC register write is a device
+/// access that also re-evaluates QEMU's timer, so `arm_at_tsc` skips it when unchanged.
+static LVT_SET: [AtomicU32; crate::cpu::percpu::MAX_CPUS] =
+    [const { AtomicU32::new(0) }; crate::cpu::percpu::MAX_CPUS];
+
+/// Writes the LVT timer entry unless it already holds `v` (unmasked values only are cached).
+fn set_lvt_timer(v: u32) {
+    let slot = &LVT_SET[crate::cpu::percpu::cpu_id()];
+    if v & LVT_MASKED != 0 {
+        slot.store(0, Ordering::Relaxed);
+        write(REG_LVT_TIMER, v);
+    } else if slot.swap(v, Ordering::Relaxed) != v {
+        write(REG_LVT_TIMER, v);
+    }
+}
 
 fn armed_slot() -> &'static AtomicU64 {
     &ARMED_AT[crate::cpu::percpu::cpu_id()]
@@ -105,7 +122,7 @@ pub fn arm_at_tsc(deadline: u64) {
     let t0 = crate::time::tsc();
     crate::cpu::without_interrupts(|| {
         if DEADLINE_MODE.load(Ordering::Relaxed) {
-            write(REG_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
+            set_lvt_timer(LVT_TSC_DEADLINE | TIMER_VECTOR as u32);
             // SAFETY: TSC-deadline mode is supported (CPUID) and selected in the LVT.
             unsafe { Msr::new(IA32_TSC_DEADLINE).write(deadline.max(1)) };
         } else {
@@ -113,7 +130,7 @@ pub fn arm_at_tsc(deadline: u64) {
             let now = crate::time::tsc();
             let ticks = deadline.saturating_sub(now);
             let count = crate::time::tsc_to_lapic_ticks(ticks).clamp(1, u32::MAX as u64);
-            write(REG_LVT_TIMER, TIMER_VECTOR as u32);
+            set_lvt_timer(TIMER_VECTOR as u32);
             write(REG_TIMER_INIT, count as u32);
         }
         armed_slot().store(deadline.max(1), Ordering::Relaxed);
@@ -141,7 +158,7 @@ pub(crate) fn arm_soon() {
     if DEADLINE_MODE.load(Ordering::Relaxed) {
         arm_at_tsc(crate::time::tsc() + 1000);
     } else {
-        write(REG_LVT_TIMER, TIMER_VECTOR as u32);
+        set_lvt_timer(TIMER_VECTOR as u32);
         write(REG_TIMER_INIT, 1000);
     }
 }
@@ -160,7 +177,7 @@ pub(crate) fn timer_expired() -> bool {
 /// Disarms the timer (interrupts off throughout, as in `arm_at_tsc`).
 pub fn disarm() {
     crate::cpu::without_interrupts(|| {
-        write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+        set_lvt_timer(LVT_MASKED | TIMER_VECTOR as u32);
         write(REG_TIMER_INIT, 0);
         armed_slot().store(0, Ordering::Relaxed);
     })
@@ -169,7 +186,7 @@ pub fn disarm() {
 /// Starts the count-down timer from its maximum, masked, for calibration.
 pub(crate) fn start_calibration() {
     armed_slot().store(0, Ordering::Relaxed);
-    write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+    set_lvt_timer(LVT_MASKED | TIMER_VECTOR as u32);
     write(REG_TIMER_INIT, u32::MAX);
 }
 

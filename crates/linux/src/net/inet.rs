@@ -128,8 +128,13 @@ static CHANNELS: AtomicBool = AtomicBool::new(false);
 /// Whether TCP sends wait for the thread's next wait (`flush_deferred`) instead of polling
 /// the stack at once (`OSPREY_KERNEL_CMDLINE=netdefer=0` turns it off).
 pub static DEFER_TX: AtomicBool = AtomicBool::new(true);
-/// How long a deferred send may wait for its thread to wait.
-const TX_DEFER_NS: u64 = 50_000;
+/// How long a deferred send may wait for its thread to wait (or its CPU to go idle: the
+/// idle loop flushes too). A safety net for a thread that sends and then computes without a
+/// system call that waits: an event loop waits right after answering, so its answers never
+/// wait for this timer. Long on purpose: a short one was armed (and fired, for nothing) for
+/// nearly every answer, and under TCG each LAPIC programming costs 10-20 us of the vCPU's
+/// time; at 2 ms the previous answer's deadline is usually still armed and covers this one.
+const TX_DEFER_NS: u64 = 2_000_000;
 
 /// Sends what TCP sockets queued since the last poll: called by a thread about to wait
 /// (iowait), before it looks at readiness.
