@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+pub mod bounce;
 pub mod chacha;
 pub mod console;
 pub mod exec;

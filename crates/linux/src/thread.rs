@@ -51,6 +51,8 @@ pub struct Thread {
     /// Its scheduling policy (SCHED_OTHER, SCHED_BATCH or SCHED_IDLE), with
     /// SCHED_RESET_ON_FORK as given to sched_setscheduler.
     pub policy: AtomicU32,
+    /// Its bounce buffer for reads and writes (`crate::bounce`), grown on first use.
+    pub bounce: Mutex<alloc::vec::Vec<u8>>,
 }
 
 /// Words of an affinity mask: 256 CPUs, the most the hal brings up.
@@ -81,6 +83,7 @@ impl Thread {
             affinity: Mutex::new([u64::MAX; AFFINITY_WORDS]),
             nice: AtomicI32::new(0),
             policy: AtomicU32::new(0),
+            bounce: Mutex::new(alloc::vec::Vec::new()),
         }
     }
 

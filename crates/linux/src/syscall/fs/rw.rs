@@ -20,7 +20,7 @@ pub fn read_into_user(
     mut read: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>,
 ) -> SysResult {
     let count = count.min(MAX_RW_COUNT);
-    let mut tmp = alloc::vec![0u8; count.min(CHUNK)];
+    let mut tmp = crate::bounce::bounce(cx.t, count.min(CHUNK))?;
     let mut done = 0usize;
     while done < count {
         let want = (count - done).min(tmp.len());
@@ -48,7 +48,7 @@ pub fn write_from_user(
     mut write: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
 ) -> SysResult {
     let count = count.min(MAX_RW_COUNT);
-    let mut tmp = alloc::vec![0u8; count.min(CHUNK)];
+    let mut tmp = crate::bounce::bounce(cx.t, count.min(CHUNK))?;
     let mut done = 0usize;
     while done < count {
         let want = (count - done).min(tmp.len());

@@ -127,7 +127,7 @@ fn do_readv(cx: &Ctx, f: &OpenFile, segs: &[(u64, usize)], offset: Option<i64>) 
     if want == 0 {
         return Ok(0);
     }
-    let mut tmp = alloc::vec![0u8; want.min(CHUNK)];
+    let mut tmp = crate::bounce::bounce(cx.t, want.min(CHUNK))?;
     let mut done = 0usize;
     if f.seekable() {
         let start = offset.unwrap_or(f.pos() as i64);
@@ -197,7 +197,7 @@ fn do_writev(cx: &Ctx, f: &OpenFile, segs: &[(u64, usize)], offset: Option<i64>)
     if want == 0 {
         return Ok(0);
     }
-    let mut tmp = alloc::vec![0u8; want.min(CHUNK)];
+    let mut tmp = crate::bounce::bounce(cx.t, want.min(CHUNK))?;
     let mut done = 0usize;
     while done < want {
         let n = (want - done).min(tmp.len());

@@ -63,14 +63,10 @@ fn nonblocking(f: &OpenFile, flags: u32) -> bool {
 /// (a short count), a datagram is never this large.
 const IO_MAX: usize = 16 << 20;
 
-/// A zeroed kernel buffer of `len` bytes (at most [`IO_MAX`]); ENOMEM instead of a kernel
-/// panic when the heap cannot give it.
-fn io_buffer(len: usize) -> Result<Vec<u8>, Errno> {
-    let len = len.min(IO_MAX);
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
-    v.resize(len, 0);
-    Ok(v)
+/// A kernel buffer of `len` bytes (at most [`IO_MAX`]): the thread's kept bounce buffer when
+/// it fits, else a fresh one; ENOMEM instead of a kernel panic when the heap cannot give it.
+fn io_buffer<'a>(cx: &'a Ctx, len: usize) -> Result<crate::bounce::Bounce<'a>, Errno> {
+    crate::bounce::bounce(cx.t, len.min(IO_MAX))
 }
 
 /// Runs a socket operation, waiting for readiness while it says EAGAIN unless `nonblock`.

@@ -58,7 +58,7 @@ pub fn sys_recvfrom(
     lenp: UserPtr<u32>,
 ) -> SysResult {
     socket_of(&cx.p.files.get(fd)?)?;
-    let mut data = super::io_buffer(len.min(super::super::fs::MAX_RW_COUNT))?;
+    let mut data = super::io_buffer(cx, len.min(super::super::fs::MAX_RW_COUNT))?;
     let mut anc = Ancillary::default();
     let r = recv_one(cx, fd, &mut data, &mut anc, flags)?;
     cx.m.copy_to_user(buf, &data[..r.len])?;
@@ -128,7 +128,7 @@ fn recvmsg_one(cx: &Ctx, fd: Fd, msg: UserPtr<Msghdr>, flags: u32) -> SysResult 
     let mut h = msg.read(cx.m)?;
     let segs = import_iovec(cx, UserPtr::<Iovec>::new(h.msg_iov), h.msg_iovlen)?;
     let total = segs.iter().map(|s| s.1).fold(0usize, usize::saturating_add);
-    let mut data = super::io_buffer(total)?;
+    let mut data = super::io_buffer(cx, total)?;
     let mut anc = Ancillary::default();
     let r = recv_one(cx, fd, &mut data, &mut anc, flags)?;
     let mut at = 0;

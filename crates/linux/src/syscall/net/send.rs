@@ -4,8 +4,6 @@
 //! family in one call, so a datagram is one datagram. A blocking stream send goes on until
 //! all of it is queued, as Linux's does. EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
 
-use alloc::vec::Vec;
-
 use osprey_abi::socket::*;
 use osprey_abi::uio::Iovec;
 use osprey_abi::{Errno, FromBytes};
@@ -17,13 +15,13 @@ use crate::syscall::{Ctx, Fd, SysResult};
 use crate::uaccess::UserPtr;
 
 /// One message's worth: bytes, destination, ancillary data.
-struct Outgoing {
-    data: Vec<u8>,
+struct Outgoing<'a> {
+    data: crate::bounce::Bounce<'a>,
     to: Option<SockAddr>,
     anc: Ancillary,
 }
 
-fn send_one(cx: &Ctx, fd: Fd, mut msg: Outgoing, flags: u32) -> SysResult {
+fn send_one(cx: &Ctx, fd: Fd, mut msg: Outgoing<'_>, flags: u32) -> SysResult {
     let f = cx.p.files.get(fd)?;
     let sock = socket_of(&f)?;
     // An AF_UNIX destination path becomes the node it names (see net::unix::resolve).
@@ -62,9 +60,9 @@ fn send_one(cx: &Ctx, fd: Fd, mut msg: Outgoing, flags: u32) -> SysResult {
     }
 }
 
-fn gather(cx: &Ctx, segs: &[(u64, usize)]) -> Result<Vec<u8>, Errno> {
+fn gather<'a>(cx: &'a Ctx, segs: &[(u64, usize)]) -> Result<crate::bounce::Bounce<'a>, Errno> {
     let total = segs.iter().map(|s| s.1).fold(0usize, usize::saturating_add);
-    let mut data = super::io_buffer(total)?;
+    let mut data = super::io_buffer(cx, total)?;
     let mut at = 0;
     for &(base, len) in segs {
         let n = len.min(data.len() - at);
@@ -112,7 +110,7 @@ fn parse_control(cx: &Ctx, control: u64, len: u64) -> Result<Ancillary, Errno> {
     Ok(anc)
 }
 
-fn read_msghdr(cx: &Ctx, msg: UserPtr<Msghdr>) -> Result<Outgoing, Errno> {
+fn read_msghdr<'a>(cx: &'a Ctx, msg: UserPtr<Msghdr>) -> Result<Outgoing<'a>, Errno> {
     let h = msg.read(cx.m)?;
     let to = if h.msg_name != 0 && h.msg_namelen != 0 {
         Some(read_addr(cx, h.msg_name, h.msg_namelen)?)
@@ -136,7 +134,7 @@ pub fn sys_sendto(
 ) -> SysResult {
     // Not a socket: fail before copying anything.
     socket_of(&cx.p.files.get(fd)?)?;
-    let mut data = super::io_buffer(len.min(super::super::fs::MAX_RW_COUNT))?;
+    let mut data = super::io_buffer(cx, len.min(super::super::fs::MAX_RW_COUNT))?;
     cx.m.copy_from_user(buf, &mut data)?;
     let to = if addr != 0 {
         Some(read_addr(cx, addr, alen)?)
