@@ -36,27 +36,44 @@ static ENTRY_REG: [AtomicU32; DEVICE_VECTORS] = [const { AtomicU32::new(0) }; DE
 /// masks or unmasks it; a message the device wanted to send meanwhile stays pending in the
 /// device and is sent at the unmask, so masking loses nothing, as with a level-triggered line.
 static MSIX_CTRL: [AtomicU64; DEVICE_VECTORS] = [const { AtomicU64::new(0) }; DEVICE_VECTORS];
+/// Per device vector routed to an I/O APIC line: the low word of its redirection entry as the
+/// hal last wrote it, mask bit clear (only the hal writes entries: no need to read it back).
+static ENTRY_LOW: [AtomicU32; DEVICE_VECTORS] = [const { AtomicU32::new(0) }; DEVICE_VECTORS];
 
 /// Serializes IOREGSEL/IOWIN pairs (another CPU's select would redirect our access). Taken
 /// with interrupts off: the trap entry masks lines under it.
 static LOCK: spin::Mutex<()> = spin::Mutex::new(());
 
 fn read(base: *mut u32, reg: u32) -> u32 {
+    select(base, reg);
     // SAFETY: `base` is an I/O APIC's register page in the direct map (from the MADT, below
     // 4 GiB, which the boot tables map); IOREGSEL is at +0 and IOWIN at +0x10 (u32 index 4).
     // Callers hold LOCK, so no other select intervenes.
-    unsafe {
-        base.write_volatile(reg);
-        base.add(4).read_volatile()
-    }
+    unsafe { base.add(4).read_volatile() }
 }
 
 fn write(base: *mut u32, reg: u32, v: u32) {
-    // SAFETY: as in `read`.
-    unsafe {
-        base.write_volatile(reg);
-        base.add(4).write_volatile(v);
+    select(base, reg);
+    // SAFETY: as in `read`; `select` just selected `reg` on this chip.
+    unsafe { base.add(4).write_volatile(v) }
+}
+
+/// The chip and register IOREGSEL last selected (under LOCK): selecting again the register
+/// already selected is skipped. Each access is a device exit (microseconds under TCG), and a
+/// line is masked and unmasked once per interrupt: with this and the kept entries below, an
+/// unmask is one access instead of four.
+static SELECTED: (AtomicU64, AtomicU32) = (AtomicU64::new(0), AtomicU32::new(u32::MAX));
+
+fn select(base: *mut u32, reg: u32) {
+    if SELECTED.0.load(Ordering::Relaxed) == base as u64
+        && SELECTED.1.load(Ordering::Relaxed) == reg
+    {
+        return;
     }
+    // SAFETY: as in `read`.
+    unsafe { base.write_volatile(reg) };
+    SELECTED.0.store(base as u64, Ordering::Relaxed);
+    SELECTED.1.store(reg, Ordering::Relaxed);
 }
 
 /// QEMU microvm's I/O APICs: GSIs 0-23, and 24-47 with `ioapic2` (on by default).
@@ -127,18 +144,10 @@ fn set_masked(vector: u8, masked: bool) {
     if base.is_null() {
         return; // still being routed
     }
+    let low = ENTRY_LOW[s].load(Ordering::Acquire);
     crate::cpu::without_interrupts(|| {
         let _g = LOCK.lock();
-        let low = read(base, reg);
-        write(
-            base,
-            reg,
-            if masked {
-                low | LOW_MASKED
-            } else {
-                low & !LOW_MASKED
-            },
-        );
+        write(base, reg, if masked { low | LOW_MASKED } else { low });
     });
 }
 
@@ -155,6 +164,7 @@ pub fn route_level(gsi: u32) -> Option<u8> {
     let found = crate::cpu::without_interrupts(|| {
         let _g = LOCK.lock();
         let (base, reg) = entry_for(gsi)?;
+        ENTRY_LOW[slot].store(LOW_LEVEL | vector as u32, Ordering::Release);
         ENTRY_BASE[slot].store(base as u64, Ordering::Release);
         ENTRY_REG[slot].store(reg, Ordering::Release);
         write(base, reg, LOW_MASKED | LOW_LEVEL | vector as u32);
