@@ -333,6 +333,11 @@ pub(crate) struct Inner {
     timer_at: Option<Instant>,
     /// A channel was drained since the last poll: a poll is due ([`Stack::take_drained`]).
     pub drained: bool,
+    /// UDP sockets in the card's set. Sending a datagram frees room in its socket's buffer
+    /// (POLLOUT, the readiness signature), so with any of them a poll that sent something
+    /// counts as a readiness change; a TCP segment's bytes stay in its buffer until they are
+    /// acknowledged (an arrival), so sending them alone changes nothing anyone waits for.
+    pub eth_udp: usize,
 }
 
 /// A connection's net channel: received segments, in order, for its reader to process.
@@ -464,6 +469,7 @@ impl Stack {
                 chan_hits: Vec::new(),
                 timer_at: None,
                 drained: false,
+                eth_udp: 0,
             }),
             ids: core::sync::atomic::AtomicU64::new(1),
             has_nic: core::sync::atomic::AtomicBool::new(false),
@@ -1016,6 +1022,9 @@ impl Inner {
         let bytes = match self.sockets(s.0).remove(s.1) {
             smoltcp::socket::Socket::Tcp(t) => t.recv_capacity() + t.send_capacity(),
             smoltcp::socket::Socket::Udp(u) => {
+                if s.0 == Side::Eth {
+                    self.eth_udp = self.eth_udp.saturating_sub(1);
+                }
                 u.payload_recv_capacity() + u.payload_send_capacity()
             }
             _ => 0,
@@ -1215,12 +1224,18 @@ impl Inner {
                 }
                 more = n == 4095;
             }
+            // What was sent changes readiness only through timers that ran (a retransmission
+            // giving up, a keep-alive timing out) or datagrams leaving their buffers: a
+            // server's answer, sent by the poll its thread makes before it waits, costs no
+            // look at every watched socket and no wake-up (as with net channels above).
+            let sent_matters = timers_due || self.eth_udp > 0;
             if let Some(eth) = self.eth.as_mut() {
                 if egress_due(&mut eth.iface, now, &self.eth_socks)
                     && eth
                         .iface
                         .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
                         == PollResult::SocketStateChanged
+                    && sent_matters
                 {
                     changed = true;
                 }

@@ -55,6 +55,8 @@ impl Nic for WireEnd {
 struct Net {
     /// Frames on their way to `b` (a test may inject its own).
     to_b: Queue,
+    /// Frames on their way to `a`.
+    to_a: Queue,
     a: &'static Stack,
     b: &'static Stack,
     now: core::cell::Cell<u64>,
@@ -83,17 +85,23 @@ impl Net {
             Box::new(WireEnd {
                 mac: [2, 0, 0, 0, 0, 2],
                 rx: ab.clone(),
-                tx: ba,
+                tx: ba.clone(),
             }),
             cfg([10, 0, 0, 2], 2),
             0,
         );
         Net {
             to_b: ab,
+            to_a: ba,
             a: Box::leak(Box::new(a)),
             b: Box::leak(Box::new(b)),
             now: core::cell::Cell::new(0),
         }
+    }
+
+    /// Whether no frame is on its way to `a`.
+    fn to_a_is_empty(&self) -> bool {
+        self.to_a.lock().unwrap().is_empty()
     }
 
     /// Runs both stacks for `ms` simulated milliseconds.
@@ -416,6 +424,40 @@ fn a_burst_of_syns_is_answered_in_one_poll() {
     for c in &clients {
         assert_eq!(c.recv(&mut buf, false), Ok(2));
     }
+}
+
+/// The poll a server thread makes to send its answer reports no readiness change (which
+/// would cost a look at every watched socket and wake every waiter): sending a TCP segment
+/// frees nothing until it is acknowledged. The acknowledgement's arrival does report one; so
+/// does sending a datagram, which frees room in its socket's buffer at once.
+#[test]
+fn sending_tcp_segments_changes_no_readiness_but_their_ack_does() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:7060", 8);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:7060");
+    let (s, _) = accept(&net, &l);
+    net.run(50);
+    let now = net.now.get() + 1000;
+    assert_eq!(s.send(b"answer"), Ok(6));
+    let p = net.b.poll(now);
+    assert!(!p.changed, "a TCP send's poll reported a readiness change");
+    assert!(!net.to_a_is_empty(), "the segment did not leave");
+    // The peer's acknowledgement frees the room: that is a change.
+    net.a.poll(now);
+    let mut buf = [0u8; 8];
+    assert_eq!(c.recv(&mut buf, false), Ok(6));
+    let later = now + 20_000_000; // past the peer's delayed ACK
+    net.a.poll(later);
+    assert!(net.b.poll(later).changed, "the acknowledgement changed nothing");
+    assert_eq!(s.bytes_unsent(), 0);
+    net.now.set(later);
+    // A datagram leaving its buffer is one too.
+    let u = UdpSocket::new(net.b);
+    u.bind(sa("0.0.0.0:7061")).unwrap();
+    let now = net.now.get() + 1000;
+    assert_eq!(u.send(b"dgram", Some(sa("10.0.0.1:7062"))), Ok(5));
+    assert!(net.b.poll(now).changed, "a datagram's send changed nothing");
 }
 
 #[test]
