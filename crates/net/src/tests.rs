@@ -911,3 +911,25 @@ fn net_channels_carry_a_connections_segments_to_its_reader() {
     // Only the listener's pool is left.
     assert_eq!(net.a.socket_count(), 0);
 }
+
+/// Polls on two CPUs can finish in one order and arm the kernel's timer in the other: the
+/// earlier poll's request must not replace the later one's (it once left a zero-window
+/// connection over 127.0.0.1 without its probe, and every thread waiting for good).
+#[test]
+fn an_earlier_polls_timer_request_does_not_replace_a_later_ones() {
+    let net = Net::new();
+    let first = net.b.poll(1_000_000);
+    let second = net.b.poll(2_000_000);
+    assert!(second.seq > first.seq);
+    let mut armed = Vec::new();
+    net.b.arm_timer(&second, |n| armed.push((2, n)));
+    net.b.arm_timer(&first, |n| armed.push((1, n)));
+    assert_eq!(armed, vec![(2, second.next_ns)]);
+    // The latest request is also what a waiting thread checks for being overdue.
+    let c = TcpSocket::new(net.b);
+    assert_eq!(c.connect(sa("10.0.0.1:9")), Err(Errno::EINPROGRESS));
+    let p = net.b.poll(3_000_000);
+    let at = p.next_ns.expect("a connecting socket asks for a timer");
+    assert!(!net.b.timer_overdue(at - 1));
+    assert!(net.b.timer_overdue(at));
+}
