@@ -23,6 +23,11 @@
 #   guests on a tap device in a private network namespace (ospbench, 10.213.5.0/24; needs
 #   root), the load generators in that namespace talking straight to the guest's 10.213.5.2
 #   (no slirp: the host kernel moves the frames). The host target is unchanged.
+#   With NET=user both guests' QEMU run with bench/net/backlog.c preloaded: slirp listens on
+#   a forwarded port with a backlog of 1, and a burst of connections (wrk opens its 16 at
+#   once) then waits for TCP retransmissions on the host, 0.2 to 1 s, whatever the guest
+#   does (BENCHMARKS.md, "The 1 s p99"); the shim gives listen() a backlog of 128.
+#   SLIRP_BACKLOG_SHIM=0 measures with QEMU's own backlog.
 # `bench/run.sh net-perf` profiles the Linux guest's QEMU under memcached load (perf record);
 # `bench/net/net.sh perf-osprey` does the same for Osprey (its --verbose log, in
 # target/bench/net/out/osprey-memcached.log, has the kernel's network counters every 5 s).
@@ -62,6 +67,7 @@ build() {
   mkdir -p "$N" "$LG"
   gcc -O2 -Wall -static -pthread -o "$N/tcp_bench" "$HERE/tcp_bench.c"
   gcc -O2 -Wall -o "$N/mcload" "$HERE/mcload.c"
+  shim
   gcc -O2 -Wall -o "$T/tsckhz" "$HERE/../micro/tsckhz.c"
   rm -rf "$N/site" && mkdir -p "$N/site"
   # 612 bytes, the size of nginx's own welcome page
@@ -106,6 +112,15 @@ EOF
   cp "$ROOT/target/release/osprey" "$T/osprey"
   (cd "$ROOT" && echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates Cargo.toml Cargo.lock || echo ' + uncommitted changes in crates/')") >"$T/osprey.version"
   ls -la "$LG/vmlinux" "$N/initrd.cpio" "$N/tcp_bench" "$N/mcload"
+}
+
+# The listen() backlog shim preloaded into QEMU with NET=user (see the header).
+SHIM=()
+shim() {
+  [ "${SLIRP_BACKLOG_SHIM:-1}" = 1 ] && [ "$NET" = user ] || { SHIM=(); return 0; }
+  [ "$N/backlog.so" -nt "$HERE/backlog.c" ] ||
+    gcc -O2 -Wall -shared -fPIC -o "$N/backlog.so" "$HERE/backlog.c" -ldl
+  SHIM=(env "LD_PRELOAD=$N/backlog.so")
 }
 
 net_up() {  # the namespace and its tap (NET=tap)
@@ -181,7 +196,7 @@ start_server() {
       local ip=10.0.2.15/24 gw=10.0.2.2 nd="user,id=n0,hostfwd=tcp:127.0.0.1:$hp-:$gp" pre=()
       [ "$NET" = tap ] && { ip=$TAP_GUEST/24 gw=$TAP_HOST nd="tap,id=n0,ifname=$TAP,script=no,downscript=no" pre=(ip netns exec $NETNS); }
       local args="console=ttyS0 quiet panic=-1 tsc_early_khz=$("$T/tsckhz") tsc=reliable net.app=$app net.ip=$ip net.gw=$gw"
-      local q=("${pre[@]}" "$QEMU" -M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -accel tcg -cpu max
+      local q=("${pre[@]}" "${SHIM[@]}" "$QEMU" -M microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on -accel tcg -cpu max
                -smp 1 -m "$MEM" -nodefaults -no-user-config -display none -serial stdio -no-reboot
                -kernel "$LG/vmlinux" -initrd "$N/initrd.cpio"
                -netdev "$nd" -device virtio-net-device,netdev=n0
@@ -204,7 +219,7 @@ start_server() {
       local kc=${OSPREY_KERNEL_CMDLINE:-}
       [ "$target" = osprey-chan ] && kc="$kc netchan=1"
       echo "+ OSPREY_KERNEL_CMDLINE='$kc' ${o[*]}" >"$log"
-      OSPREY_KERNEL_CMDLINE="$kc" "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
+      OSPREY_KERNEL_CMDLINE="$kc" "${SHIM[@]}" "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
   esac
   local rp=$hp
   [ "$NET" = tap ] && [ "$target" != host ] && rp=$gp
@@ -270,7 +285,8 @@ measure() {
     trap stop_server EXIT
     echo "# bench/run.sh net, $(date -Is), DUR=$DUR s, $(nproc) host CPUs, QEMU $("$QEMU" --version | head -1)"
     echo "# osprey: $(cat "$T/osprey.version" 2>/dev/null || echo "$T/osprey")"
-    echo "# network: NET=$NET$([ "$NET" = tap ] && echo " (namespace $NETNS, guests at $TAP_GUEST, clients in the namespace)")"
+    shim
+    echo "# network: NET=$NET$([ "$NET" = tap ] && echo " (namespace $NETNS, guests at $TAP_GUEST, clients in the namespace)")$([ ${#SHIM[@]} -gt 0 ] && echo ", QEMU with bench/net/backlog.c preloaded (hostfwd listen backlog 128)")"
     [ "$NET" = tap ] && net_up
     for load in $LOADS; do
       app=$(app_of_load "$load")

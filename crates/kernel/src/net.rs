@@ -274,7 +274,7 @@ pub fn poll() {
     counters::bump(&counters::C.kernel_polls);
     let irq = IRQ.get().copied().flatten();
     let mut changed = false;
-    let mut next;
+    let mut last;
     loop {
         PENDING.store(false, Ordering::SeqCst);
         // Acknowledge first: a frame that arrives after this raises the line again.
@@ -285,7 +285,7 @@ pub fn poll() {
         let p = stack.poll(t0);
         counters::add(&counters::C.poll_ns, monotonic_ns() - t0);
         changed |= p.changed;
-        next = p.next_ns;
+        last = p;
         // Raised meanwhile by an interrupt on another CPU, which left the work to us.
         if !PENDING.load(Ordering::SeqCst) {
             break;
@@ -295,7 +295,8 @@ pub fn poll() {
         i.unmask();
     }
     POLLING.store(false, Ordering::Release);
-    crate::sched::set_net_timer(next);
+    // Only if no later poll (a socket call's, on another CPU) armed its own request already.
+    stack.arm_timer(&last, crate::sched::set_net_timer);
     log_counters_every(5_000_000_000);
     osprey_linux::net::inet::after_poll(stack, changed);
 }

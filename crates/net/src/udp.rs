@@ -15,7 +15,7 @@ use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
 use spin::Mutex;
 
 use crate::poll::*;
-use crate::stack::{zeroed, Claim, Family, Proto, Sock, Stack};
+use crate::stack::{zeroed, Claim, Family, Proto, Side, Sock, Stack};
 use crate::tcp::{bind_addr, dest, sockaddr};
 
 /// Default payload space per direction (Linux's default rmem is about 208 KiB).
@@ -130,6 +130,9 @@ impl UdpSocket {
                 continue;
             }
             let h = g.sockets(side).add(s);
+            if side == Side::Eth {
+                g.eth_udp += 1;
+            }
             st.socks.push((side, h));
         }
         st.bound = Some((addr, port));

@@ -71,7 +71,7 @@ fn kick(stack: &Stack) {
     // What the stack asked for next (a timer it set, frames a full card did not take) is
     // the kernel's network timer's to do: nothing else would poll before a frame arrives.
     if let Some(m) = iowait::machine() {
-        m.net_timer(p.next_ns);
+        stack.arm_timer(&p, |next| m.net_timer(next));
     }
     after_poll(stack, p.changed);
 }
@@ -138,9 +138,13 @@ const TX_DEFER_NS: u64 = 2_000_000;
 
 /// Sends what TCP sockets queued since the last poll: called by a thread about to wait
 /// (iowait), before it looks at readiness.
+///
+/// Also polls when the stack's timer request is overdue: the kernel's timer should have
+/// polled then, and a thread that waits (it looks again every 2 ms) must not wait forever on
+/// a connection whose retransmission or window probe nobody sends.
 pub fn flush_deferred() {
     if let Some(s) = STACK_MADE.get() {
-        if s.tx_due() {
+        if s.tx_due() || iowait::machine().is_some_and(|m| s.timer_overdue(m.monotonic_ns())) {
             kick(s);
         }
     }
