@@ -249,7 +249,8 @@ impl Device for NicDev {
 
     fn capabilities(&self) -> DeviceCapabilities {
         let off = self.nic.offloads();
-        let l4 = match (off.tx_checksum, off.rx_checksum) {
+        // Checksum::Tx: the stack computes on send only; Rx: checks on receive only.
+        let l4 = |tx_by_card: bool| match (tx_by_card, off.rx_checksum) {
             (false, false) => Checksum::Both,
             (true, false) => Checksum::Rx,
             (false, true) => Checksum::Tx,
@@ -258,8 +259,8 @@ impl Device for NicDev {
         let mut caps = DeviceCapabilities::default();
         caps.medium = Medium::Ethernet;
         caps.max_transmission_unit = self.nic.mtu() + 14;
-        caps.checksum.tcp = l4;
-        caps.checksum.udp = l4;
+        caps.checksum.tcp = l4(off.tx_checksum);
+        caps.checksum.udp = l4(false); // see Offloads::tx_checksum
         caps
     }
 
@@ -767,6 +768,7 @@ impl Inner {
             }
         }
         eth.dev.inject_only = false;
+        eth.dev.nic.flush(); // an RST or ACK the segments called for
         if listeners {
             self.refill_listeners();
         }
@@ -1233,9 +1235,17 @@ impl Inner {
         changed |= self.reap_orphans();
         // What drained channels called for has just been sent.
         self.drained = false;
+        self.flush_nic();
         Polled {
             changed,
             next_ns: self.next_poll(),
+        }
+    }
+
+    /// Lets the card send what this poll queued (one virtio notify for the batch).
+    fn flush_nic(&mut self) {
+        if let Some(eth) = self.eth.as_mut() {
+            eth.dev.nic.flush();
         }
     }
 
