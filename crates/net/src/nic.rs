@@ -27,8 +27,9 @@ pub trait Nic: Send {
     /// Hands the oldest received frame to `consume` and returns true; false when none is
     /// waiting. The frame's buffer goes back to the card when `consume` returns.
     fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool;
-    /// Whether [`Nic::transmit`] would find a free buffer now.
-    fn can_transmit(&self) -> bool;
+    /// Whether [`Nic::transmit`] would find a free buffer now (a card may take back the
+    /// buffers of frames it has sent to answer).
+    fn can_transmit(&mut self) -> bool;
     /// Sends a frame of `len` bytes that `fill` writes into the card's buffer. False (frame
     /// not sent) when no buffer is free.
     fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool;

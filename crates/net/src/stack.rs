@@ -1185,10 +1185,7 @@ impl Inner {
             changed |= ch;
             if let Some(eth) = self.eth.as_mut() {
                 if egress_due(&mut eth.iface, now, &self.eth_socks)
-                    && eth
-                        .iface
-                        .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
-                        == PollResult::SocketStateChanged
+                    && egress_all(&mut eth.iface, now, &mut eth.dev, &mut self.eth_socks)
                     && timers_due
                 {
                     changed = true;
@@ -1219,10 +1216,7 @@ impl Inner {
             }
             if let Some(eth) = self.eth.as_mut() {
                 if egress_due(&mut eth.iface, now, &self.eth_socks)
-                    && eth
-                        .iface
-                        .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
-                        == PollResult::SocketStateChanged
+                    && egress_all(&mut eth.iface, now, &mut eth.dev, &mut self.eth_socks)
                 {
                     changed = true;
                 }
@@ -1315,6 +1309,30 @@ impl Inner {
 /// the delayed ACK's timer passes).
 fn egress_due(iface: &mut Interface, now: Instant, socks: &SocketSet<'static>) -> bool {
     iface.poll_at(now, socks).is_some_and(|t| t <= now)
+}
+
+/// Most egress passes in one poll (each sends at most one packet per socket).
+const EGRESS_PASSES: usize = 256;
+
+/// Sends everything the sockets have to send that the card takes: smoltcp's `poll_egress`
+/// dispatches at most one packet per socket per call, so one call per poll made a stream
+/// send one segment per stack poll (the rest waited for the next poll, at once by the
+/// timer: a poll, a timer interrupt and a card notify per segment). Passes stop when one
+/// sends nothing (all sent, the window or the card full). Whether anything was sent.
+fn egress_all(
+    iface: &mut Interface,
+    now: Instant,
+    dev: &mut NicDev,
+    socks: &mut SocketSet<'static>,
+) -> bool {
+    let mut sent = false;
+    for _ in 0..EGRESS_PASSES {
+        if iface.poll_egress(now, dev, socks) != PollResult::SocketStateChanged {
+            break;
+        }
+        sent = true;
+    }
+    sent
 }
 
 fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {

@@ -57,7 +57,7 @@ impl Nic for WireEnd {
             None => false,
         }
     }
-    fn can_transmit(&self) -> bool {
+    fn can_transmit(&mut self) -> bool {
         self.tx.lock().unwrap().len() < 256
     }
     fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
