@@ -260,6 +260,74 @@ fn offloading_cards_that_send_on_flush_carry_a_stream_intact() {
 }
 
 #[test]
+fn one_poll_sends_every_segment_the_window_allows() {
+    // smoltcp's poll_egress sends one packet per socket per call: the stack calls it until
+    // nothing more goes out, so a poll after a large send puts many segments on the wire.
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    let (_s, _) = accept(&net, &l);
+    net.run(2);
+    let data = pattern(30_000);
+    assert_eq!(c.send(&data), Ok(30_000));
+    let before = net.to_b.lock().unwrap().len();
+    net.a.poll(net.now.get() + 1);
+    let sent = net.to_b.lock().unwrap().len() - before;
+    assert!(sent >= 20, "one poll sent {sent} segments of 30,000 bytes");
+}
+
+#[test]
+fn a_full_send_buffer_wakes_the_writer_at_a_third_free() {
+    // As Linux (sk_stream_is_writeable): after a send found no room, POLLOUT and further
+    // sends wait until a third of the buffer is free, so a writer is not woken for every
+    // ACK to queue a segment at a time.
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    let (s, _) = accept(&net, &l);
+    let (_, cap) = c.buffers();
+    let chunk = pattern(4096);
+    // The reader reads nothing: fill its window and then the writer's buffer.
+    let mut full = false;
+    for _ in 0..10_000 {
+        match c.send(&chunk) {
+            Ok(_) => {}
+            Err(Errno::EAGAIN) => {
+                net.run(5);
+                if c.send(&chunk) == Err(Errno::EAGAIN) {
+                    full = true;
+                    break;
+                }
+            }
+            Err(e) => panic!("send: {e:?}"),
+        }
+        net.run(1);
+    }
+    assert!(full, "the send buffer never filled");
+    assert_eq!(c.poll() & POLLOUT, 0);
+    // A little read: a little room at most, still not writable.
+    let mut buf = vec![0u8; 2000];
+    assert_eq!(s.recv(&mut buf, false), Ok(2000));
+    net.run(20);
+    assert_eq!(c.poll() & POLLOUT, 0, "writable with less than a third free");
+    assert_eq!(c.send(&chunk), Err(Errno::EAGAIN));
+    // Read a lot: writable again, and a send then takes at least a third of the buffer.
+    let mut big = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        let _ = s.recv(&mut big, false);
+        net.run(1);
+        if c.poll() & POLLOUT != 0 {
+            break;
+        }
+    }
+    assert_ne!(c.poll() & POLLOUT, 0, "never writable again");
+    let n = c.send(&pattern(cap)).unwrap();
+    assert!(n * 3 >= cap, "writable with {n} of {cap} bytes free");
+}
+
+#[test]
 fn loopback_without_a_card() {
     let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(7, 0)));
     let l = listener(stack, "127.0.0.1:0", 4);
