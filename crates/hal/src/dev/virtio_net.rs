@@ -1,6 +1,6 @@
 //! The network card: virtio-net over virtio-mmio (QEMU `-M microvm`) or virtio-pci (QEMU
-//! `-M q35`), driven with the `virtio-drivers` crate, behind a safe interface ([`VirtioNet`],
-//! [`NetIrq`]).
+//! `-M q35`), our driver on the `virtio-drivers` crate's transports and virtqueues, behind a
+//! safe interface ([`VirtioNet`], [`NetIrq`]).
 //!
 //! * **Finding it on PCI.** If the machine has a PCI bus (`super::pci`), the first function
 //!   with virtio's vendor ID (0x1af4) and the network device ID (0x1041 modern, 0x1000
