@@ -45,16 +45,14 @@ fn l4_of(frame: &[u8]) -> Option<(IpProtocol, usize, usize, u16)> {
             let ihl = ip.header_len() as usize;
             let len = (ip.total_len() as usize).checked_sub(ihl)?;
             let proto = ip.next_header();
-            let sum =
-                checksum::pseudo_header_v4(&ip.src_addr(), &ip.dst_addr(), proto, len as u32);
+            let sum = checksum::pseudo_header_v4(&ip.src_addr(), &ip.dst_addr(), proto, len as u32);
             Some((proto, hdr + ihl, len, sum))
         }
         EthernetProtocol::Ipv6 => {
             let ip = Ipv6Packet::new_checked(&frame[hdr..]).ok()?;
             let len = ip.payload_len() as usize;
             let proto = ip.next_header();
-            let sum =
-                checksum::pseudo_header_v6(&ip.src_addr(), &ip.dst_addr(), proto, len as u32);
+            let sum = checksum::pseudo_header_v6(&ip.src_addr(), &ip.dst_addr(), proto, len as u32);
             Some((proto, hdr + ip.header_len(), len, sum))
         }
         _ => None,
@@ -194,7 +192,13 @@ mod tests {
             let mut got = tcp4_frame(&payload, false);
             assert_ne!(want, got, "the stack left the checksum out");
             let pc = tx_partial_checksum(&mut got).expect("a TCP frame");
-            assert_eq!(pc, PartialChecksum { start: 34, offset: 16 });
+            assert_eq!(
+                pc,
+                PartialChecksum {
+                    start: 34,
+                    offset: 16
+                }
+            );
             card_completes(&mut got, pc);
             assert_eq!(want, got, "payload of {len} bytes");
             assert!(l4_checksum_ok(&got));

@@ -80,7 +80,10 @@ impl Nic for WireEnd {
         for mut f in self.held.drain(..) {
             card_checksums(&mut f);
             // What goes on the wire is checksummed, whoever computed it.
-            assert!(crate::offload::l4_checksum_ok(&f), "bad checksum on the wire");
+            assert!(
+                crate::offload::l4_checksum_ok(&f),
+                "bad checksum on the wire"
+            );
             self.tx.lock().unwrap().push_back(f);
         }
     }
@@ -311,7 +314,11 @@ fn a_full_send_buffer_wakes_the_writer_at_a_third_free() {
     let mut buf = vec![0u8; 2000];
     assert_eq!(s.recv(&mut buf, false), Ok(2000));
     net.run(20);
-    assert_eq!(c.poll() & POLLOUT, 0, "writable with less than a third free");
+    assert_eq!(
+        c.poll() & POLLOUT,
+        0,
+        "writable with less than a third free"
+    );
     assert_eq!(c.send(&chunk), Err(Errno::EAGAIN));
     // Read a lot: writable again, and a send then takes at least a third of the buffer.
     let mut big = vec![0u8; 1 << 20];

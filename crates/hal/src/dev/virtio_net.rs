@@ -103,6 +103,10 @@ bitflags::bitflags! {
     }
 }
 
+/// Where the device is to complete a sent frame's TCP checksum: (`csum_start`,
+/// `csum_offset`); None: the frame is complete.
+pub type PartialCsum = Option<(u16, u16)>;
+
 /// virtio_net_hdr flags.
 const HDR_F_NEEDS_CSUM: u8 = 1;
 const HDR_F_DATA_VALID: u8 = 2;
@@ -693,11 +697,7 @@ impl VirtioNet {
     /// sum) if it is to (only heeded with CSUM); false when the queue is full or the frame
     /// too big. The device hears of it at the next [`VirtioNet::flush`] (or after
     /// [`TX_BATCH`] frames).
-    pub fn transmit(
-        &mut self,
-        len: usize,
-        fill: &mut dyn FnMut(&mut [u8]) -> Option<(u16, u16)>,
-    ) -> bool {
+    pub fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8]) -> PartialCsum) -> bool {
         self.reclaim();
         if self.txq.available_desc() == 0 {
             return false;
