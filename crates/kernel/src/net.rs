@@ -98,7 +98,7 @@ impl Nic for Card {
     fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
         let check = self.rx_csum;
         loop {
-            let mut bad = false;
+            let (mut bad, mut taken) = (false, false);
             let got = self.card.receive(&mut |f, vouched| {
                 // The stack does not check TCP/UDP checksums when the card does: frames the
                 // card did not vouch for are checked here.
@@ -106,16 +106,21 @@ impl Nic for Card {
                     bad = true;
                 } else {
                     consume(f);
+                    taken = true;
                 }
             });
             if !got {
                 return false;
             }
             counters::bump(&counters::C.rx_frames);
-            if !bad {
+            if taken {
                 return true;
             }
-            counters::bump(&counters::C.rx_csum_bad); // dropped, as a wire's damage
+            // Dropped, as a wire's damage: a bad checksum, or a buffer the device returned
+            // malformed (the stack must not see the previous frame again as a new one).
+            if bad {
+                counters::bump(&counters::C.rx_csum_bad);
+            }
         }
     }
 
