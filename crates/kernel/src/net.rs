@@ -47,39 +47,106 @@ static IRQS: AtomicU64 = AtomicU64::new(0);
 /// it came too late for the running poll, which then polls again).
 static POLLING: AtomicBool = AtomicBool::new(false);
 
-/// The card as the stack sees it.
-struct Card(VirtioNet);
+/// The card as the stack sees it, with the frame side of its checksum offloads
+/// (`osprey_net::offload`).
+struct Card {
+    card: VirtioNet,
+    /// The card completes TCP checksums of the frames we send.
+    tx_csum: bool,
+    /// The card says which received frames it checked; the others are checked here.
+    rx_csum: bool,
+}
+
+impl Card {
+    fn new(card: VirtioNet) -> Card {
+        let (tx_csum, rx_csum) = card.offloads();
+        Card {
+            card,
+            tx_csum,
+            rx_csum,
+        }
+    }
+
+    fn count(&self) {
+        let s = self.card.stats();
+        let c = &counters::C;
+        c.tx_kicks.store(s.tx_kicks, Ordering::Relaxed);
+        c.rx_kicks.store(s.rx_kicks, Ordering::Relaxed);
+        c.tx_csum_offloaded
+            .store(s.tx_csum_offloaded, Ordering::Relaxed);
+        c.rx_csum_offloaded
+            .store(s.rx_csum_offloaded, Ordering::Relaxed);
+    }
+}
 
 impl Nic for Card {
     fn mac(&self) -> [u8; 6] {
-        self.0.mac()
+        self.card.mac()
     }
 
     fn mtu(&self) -> usize {
         1500
     }
 
-    fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
-        let got = self.0.receive(consume);
-        if got {
-            counters::bump(&counters::C.rx_frames);
+    fn offloads(&self) -> osprey_net::nic::Offloads {
+        osprey_net::nic::Offloads {
+            tx_checksum: self.tx_csum,
+            rx_checksum: self.rx_csum,
         }
-        got
     }
 
-    fn can_transmit(&self) -> bool {
-        // Sent buffers are taken back by every receive (the stack's poll receives first)
-        // and transmit, so this is current enough; a false "full" only delays a frame to
-        // the next poll, while a false "free" would make the stack drop it.
-        self.0.can_transmit_now()
+    fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
+        let check = self.rx_csum;
+        loop {
+            let (mut bad, mut taken) = (false, false);
+            let got = self.card.receive(&mut |f, vouched| {
+                // The stack does not check TCP/UDP checksums when the card does: frames the
+                // card did not vouch for are checked here.
+                if check && !vouched && !osprey_net::offload::l4_checksum_ok(f) {
+                    bad = true;
+                } else {
+                    consume(f);
+                    taken = true;
+                }
+            });
+            if !got {
+                return false;
+            }
+            counters::bump(&counters::C.rx_frames);
+            if taken {
+                return true;
+            }
+            // Dropped, as a wire's damage: a bad checksum, or a buffer the device returned
+            // malformed (the stack must not see the previous frame again as a new one).
+            if bad {
+                counters::bump(&counters::C.rx_csum_bad);
+            }
+        }
+    }
+
+    fn can_transmit(&mut self) -> bool {
+        self.card.can_transmit()
     }
 
     fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
-        let sent = self.0.transmit(len, fill);
+        let offload = self.tx_csum;
+        let sent = self.card.transmit(len, &mut |b| {
+            fill(b);
+            if offload {
+                osprey_net::offload::tx_partial_checksum(b).map(|p| (p.start, p.offset))
+            } else {
+                None
+            }
+        });
         if sent {
             counters::bump(&counters::C.tx_frames);
         }
         sent
+    }
+
+    fn flush(&mut self) {
+        self.card.flush();
+        self.count();
     }
 }
 
@@ -153,7 +220,7 @@ pub fn init(cmdline: &str, self_check: bool) {
         irq.unmask();
     }
     IRQ.call_once(|| irq);
-    osprey_net::init(Box::new(Card(card)), config, monotonic_ns());
+    osprey_net::init(Box::new(Card::new(card)), config, monotonic_ns());
     osprey_linux::net::inet::set_channels(kc::get(cmdline, kc::NET_CHANNELS) == Some("1"));
     crate::bootchart::mark("network card ready");
     // The first poll starts DHCP and arms the stack's timer, whatever the app does first.
@@ -189,15 +256,19 @@ fn arp_self_check(card: &mut VirtioNet, config: &Config) {
     frame[38..42].copy_from_slice(&gw);
     let irqs_before = IRQS.load(Ordering::SeqCst);
     let start = monotonic_ns();
-    if !card.transmit(frame.len(), &mut |b| b.copy_from_slice(&frame)) {
+    if !card.transmit(frame.len(), &mut |b| {
+        b.copy_from_slice(&frame);
+        None
+    }) {
         log::warn!("net: self-check: cannot queue the ARP request");
         return;
     }
+    card.flush();
     osprey_hal::cpu::enable_interrupts();
     let mut frames = 0u32;
     let mut answer = None;
     while answer.is_none() && monotonic_ns() - start < 1_000_000_000 {
-        while card.receive(&mut |f| {
+        while card.receive(&mut |f, _| {
             frames += 1;
             let is_reply = f.len() >= 42
                 && f[12..14] == [0x08, 0x06]

@@ -11,6 +11,7 @@
 extern crate alloc;
 
 pub mod nic;
+pub mod offload;
 pub mod poll;
 pub mod stack;
 pub mod tcp;

@@ -252,7 +252,8 @@ impl Device for NicDev {
 
     fn capabilities(&self) -> DeviceCapabilities {
         let off = self.nic.offloads();
-        let l4 = match (off.tx_checksum, off.rx_checksum) {
+        // Checksum::Tx: the stack computes on send only; Rx: checks on receive only.
+        let l4 = |tx_by_card: bool| match (tx_by_card, off.rx_checksum) {
             (false, false) => Checksum::Both,
             (true, false) => Checksum::Rx,
             (false, true) => Checksum::Tx,
@@ -261,8 +262,8 @@ impl Device for NicDev {
         let mut caps = DeviceCapabilities::default();
         caps.medium = Medium::Ethernet;
         caps.max_transmission_unit = self.nic.mtu() + 14;
-        caps.checksum.tcp = l4;
-        caps.checksum.udp = l4;
+        caps.checksum.tcp = l4(off.tx_checksum);
+        caps.checksum.udp = l4(false); // see Offloads::tx_checksum
         caps
     }
 
@@ -812,6 +813,7 @@ impl Inner {
             }
         }
         eth.dev.inject_only = false;
+        eth.dev.nic.flush(); // an RST or ACK the segments called for
         if listeners {
             self.refill_listeners();
         }
@@ -1231,10 +1233,7 @@ impl Inner {
             changed |= ch;
             if let Some(eth) = self.eth.as_mut() {
                 if egress_due(&mut eth.iface, now, &self.eth_socks)
-                    && eth
-                        .iface
-                        .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
-                        == PollResult::SocketStateChanged
+                    && egress_all(&mut eth.iface, now, &mut eth.dev, &mut self.eth_socks)
                     && timers_due
                 {
                     changed = true;
@@ -1270,10 +1269,7 @@ impl Inner {
             let sent_matters = timers_due || self.eth_udp > 0;
             if let Some(eth) = self.eth.as_mut() {
                 if egress_due(&mut eth.iface, now, &self.eth_socks)
-                    && eth
-                        .iface
-                        .poll_egress(now, &mut eth.dev, &mut self.eth_socks)
-                        == PollResult::SocketStateChanged
+                    && egress_all(&mut eth.iface, now, &mut eth.dev, &mut self.eth_socks)
                     && sent_matters
                 {
                     changed = true;
@@ -1288,10 +1284,18 @@ impl Inner {
         // What drained channels called for has just been sent.
         self.drained = false;
         self.polls += 1;
+        self.flush_nic();
         Polled {
             changed,
             next_ns: self.next_poll(),
             seq: self.polls,
+        }
+    }
+
+    /// Lets the card send what this poll queued (one virtio notify for the batch).
+    fn flush_nic(&mut self) {
+        if let Some(eth) = self.eth.as_mut() {
+            eth.dev.nic.flush();
         }
     }
 
@@ -1361,6 +1365,30 @@ impl Inner {
 /// the delayed ACK's timer passes).
 fn egress_due(iface: &mut Interface, now: Instant, socks: &SocketSet<'static>) -> bool {
     iface.poll_at(now, socks).is_some_and(|t| t <= now)
+}
+
+/// Most egress passes in one poll (each sends at most one packet per socket).
+const EGRESS_PASSES: usize = 256;
+
+/// Sends everything the sockets have to send that the card takes: smoltcp's `poll_egress`
+/// dispatches at most one packet per socket per call, so one call per poll made a stream
+/// send one segment per stack poll (the rest waited for the next poll, at once by the
+/// timer: a poll, a timer interrupt and a card notify per segment). Passes stop when one
+/// sends nothing (all sent, the window or the card full). Whether anything was sent.
+fn egress_all(
+    iface: &mut Interface,
+    now: Instant,
+    dev: &mut NicDev,
+    socks: &mut SocketSet<'static>,
+) -> bool {
+    let mut sent = false;
+    for _ in 0..EGRESS_PASSES {
+        if iface.poll_egress(now, dev, socks) != PollResult::SocketStateChanged {
+            break;
+        }
+        sent = true;
+    }
+    sent
 }
 
 fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {

@@ -63,6 +63,17 @@ struct State_ {
     /// The readiness signature [`TcpSocket::readiness_moved`] last saw (0: none since the
     /// app last changed the socket itself).
     seen: u64,
+    /// A send found the buffer full: sends fail with EAGAIN until it is writable again
+    /// ([`writable`]), as POLLOUT says.
+    send_full: bool,
+}
+
+/// Whether a connection's send buffer has room enough to wake a writer: a third of it free
+/// (Linux's `sk_stream_is_writeable`: free space at least half the bytes queued). A writer
+/// woken for every ACK would queue a segment or two per wake-up, each with its own stack
+/// poll and virtio notify; this way it queues a third of the buffer at once.
+fn writable(room: usize, queued: usize) -> bool {
+    room > 0 && 2 * room >= queued
 }
 
 pub struct TcpSocket {
@@ -137,6 +148,7 @@ impl TcpSocket {
                 connect_started: smoltcp::time::Instant::ZERO,
                 v6only: false,
                 seen: 0,
+                send_full: false,
             }),
         }
     }
@@ -428,9 +440,19 @@ impl TcpSocket {
         if data.is_empty() {
             return Ok(0);
         }
+        let room = t.send_capacity() - t.send_queue();
+        if st.send_full && !writable(room, t.send_queue()) {
+            return Err(Errno::EAGAIN);
+        }
         match t.send_slice(data) {
-            Ok(0) | Err(_) => Err(Errno::EAGAIN),
-            Ok(n) => Ok(n),
+            Ok(0) | Err(_) => {
+                st.send_full = true;
+                Err(Errno::EAGAIN)
+            }
+            Ok(n) => {
+                st.send_full = false;
+                Ok(n)
+            }
         }
     }
 
@@ -552,7 +574,7 @@ impl TcpSocket {
                     m |= POLLRDHUP;
                 }
                 let room = t.send_capacity() - t.send_queue();
-                if st.shut_wr || !t.may_send() || room > 0 {
+                if st.shut_wr || !t.may_send() || writable(room, t.send_queue()) {
                     m |= POLLOUT;
                 }
                 if closed || ((st.shut_wr || !t.may_send()) && (peer_done || st.shut_rd)) {

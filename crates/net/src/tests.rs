@@ -22,6 +22,22 @@ struct WireEnd {
     mac: [u8; 6],
     rx: Queue,
     tx: Queue,
+    /// Behaves as a virtio-net card with checksum offload: TCP frames leave the stack without
+    /// their checksum, and nothing goes on the wire before [`Nic::flush`] (a notify).
+    card: bool,
+    /// Frames transmitted but not flushed yet (`card`).
+    held: Vec<Vec<u8>>,
+}
+
+/// Computes a NEEDS_CSUM frame's checksum as the device would (the host's `csum_start` /
+/// `csum_offset` handling), from what `offload::tx_partial_checksum` prepared.
+fn card_checksums(frame: &mut [u8]) {
+    if let Some(pc) = crate::offload::tx_partial_checksum(frame) {
+        let s = pc.start as usize;
+        let sum = !smoltcp::wire::checksum::data(&frame[s..]);
+        let at = s + pc.offset as usize;
+        frame[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+    }
 }
 
 impl Nic for WireEnd {
@@ -41,14 +57,35 @@ impl Nic for WireEnd {
             None => false,
         }
     }
-    fn can_transmit(&self) -> bool {
+    fn can_transmit(&mut self) -> bool {
         self.tx.lock().unwrap().len() < 256
     }
     fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
         let mut buf = vec![0u8; len];
         fill(&mut buf);
-        self.tx.lock().unwrap().push_back(buf);
+        if self.card {
+            self.held.push(buf);
+        } else {
+            self.tx.lock().unwrap().push_back(buf);
+        }
         true
+    }
+    fn offloads(&self) -> crate::nic::Offloads {
+        crate::nic::Offloads {
+            tx_checksum: self.card,
+            rx_checksum: self.card,
+        }
+    }
+    fn flush(&mut self) {
+        for mut f in self.held.drain(..) {
+            card_checksums(&mut f);
+            // What goes on the wire is checksummed, whoever computed it.
+            assert!(
+                crate::offload::l4_checksum_ok(&f),
+                "bad checksum on the wire"
+            );
+            self.tx.lock().unwrap().push_back(f);
+        }
     }
 }
 
@@ -64,6 +101,11 @@ struct Net {
 
 impl Net {
     fn new() -> Net {
+        Net::with_cards(false)
+    }
+
+    /// `card`: both ends are cards with checksum offload that send on flush only.
+    fn with_cards(card: bool) -> Net {
         let ab: Queue = Default::default();
         let ba: Queue = Default::default();
         let cfg = |ip, seed| Config {
@@ -77,6 +119,8 @@ impl Net {
                 mac: [2, 0, 0, 0, 0, 1],
                 rx: ba.clone(),
                 tx: ab.clone(),
+                card,
+                held: Vec::new(),
             }),
             cfg([10, 0, 0, 1], 1),
             0,
@@ -86,6 +130,8 @@ impl Net {
                 mac: [2, 0, 0, 0, 0, 2],
                 rx: ab.clone(),
                 tx: ba.clone(),
+                card,
+                held: Vec::new(),
             }),
             cfg([10, 0, 0, 2], 2),
             0,
@@ -198,6 +244,102 @@ fn echo_across_the_wire_both_ways_and_addresses() {
     assert_eq!(transfer(&net, &c, &s, &data), data);
     let back = pattern(100_000);
     assert_eq!(transfer(&net, &s, &c, &back), back);
+}
+
+#[test]
+fn offloading_cards_that_send_on_flush_carry_a_stream_intact() {
+    // The stack leaves TCP checksums to the card and flushes it after every poll: without
+    // the flush nothing would arrive, without the card's checksums the wire check fails.
+    let net = Net::with_cards(true);
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    let (s, _) = accept(&net, &l);
+    let data = pattern(500_000);
+    assert_eq!(transfer(&net, &c, &s, &data), data);
+    let back = pattern(70_000);
+    assert_eq!(transfer(&net, &s, &c, &back), back);
+    // UDP keeps its software checksum and still arrives.
+    let u = UdpSocket::new(net.b);
+    u.bind(sa("0.0.0.0:5000")).unwrap();
+    let v = UdpSocket::new(net.a);
+    v.send(b"datagram", Some(sa("10.0.0.2:5000"))).unwrap();
+    net.run(3);
+    let mut buf = [0u8; 64];
+    let d = u.recv(&mut buf, false).unwrap();
+    assert_eq!(&buf[..d.len], b"datagram");
+}
+
+#[test]
+fn one_poll_sends_every_segment_the_window_allows() {
+    // smoltcp's poll_egress sends one packet per socket per call: the stack calls it until
+    // nothing more goes out, so a poll after a large send puts many segments on the wire.
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    let (_s, _) = accept(&net, &l);
+    net.run(2);
+    let data = pattern(30_000);
+    assert_eq!(c.send(&data), Ok(30_000));
+    let before = net.to_b.lock().unwrap().len();
+    net.a.poll(net.now.get() + 1);
+    let sent = net.to_b.lock().unwrap().len() - before;
+    assert!(sent >= 20, "one poll sent {sent} segments of 30,000 bytes");
+}
+
+#[test]
+fn a_full_send_buffer_wakes_the_writer_at_a_third_free() {
+    // As Linux (sk_stream_is_writeable): after a send found no room, POLLOUT and further
+    // sends wait until a third of the buffer is free, so a writer is not woken for every
+    // ACK to queue a segment at a time.
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:80", 16);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:80");
+    let (s, _) = accept(&net, &l);
+    let (_, cap) = c.buffers();
+    let chunk = pattern(4096);
+    // The reader reads nothing: fill its window and then the writer's buffer.
+    let mut full = false;
+    for _ in 0..10_000 {
+        match c.send(&chunk) {
+            Ok(_) => {}
+            Err(Errno::EAGAIN) => {
+                net.run(5);
+                if c.send(&chunk) == Err(Errno::EAGAIN) {
+                    full = true;
+                    break;
+                }
+            }
+            Err(e) => panic!("send: {e:?}"),
+        }
+        net.run(1);
+    }
+    assert!(full, "the send buffer never filled");
+    assert_eq!(c.poll() & POLLOUT, 0);
+    // A little read: a little room at most, still not writable.
+    let mut buf = vec![0u8; 2000];
+    assert_eq!(s.recv(&mut buf, false), Ok(2000));
+    net.run(20);
+    assert_eq!(
+        c.poll() & POLLOUT,
+        0,
+        "writable with less than a third free"
+    );
+    assert_eq!(c.send(&chunk), Err(Errno::EAGAIN));
+    // Read a lot: writable again, and a send then takes at least a third of the buffer.
+    let mut big = vec![0u8; 1 << 20];
+    for _ in 0..200 {
+        let _ = s.recv(&mut big, false);
+        net.run(1);
+        if c.poll() & POLLOUT != 0 {
+            break;
+        }
+    }
+    assert_ne!(c.poll() & POLLOUT, 0, "never writable again");
+    let n = c.send(&pattern(cap)).unwrap();
+    assert!(n * 3 >= cap, "writable with {n} of {cap} bytes free");
 }
 
 #[test]
@@ -572,6 +714,8 @@ fn dhcp_client_starts_without_panicking() {
             mac: [2, 0, 0, 0, 0, 9],
             rx: Default::default(),
             tx: q.clone(),
+            card: false,
+            held: Vec::new(),
         }),
         Config::default(),
         0,
@@ -829,6 +973,8 @@ fn dhcp_lease_configures_address_router_and_dns() {
             mac: [2, 0, 0, 0, 0, 9],
             rx: to_guest.clone(),
             tx: from_guest.clone(),
+            card: false,
+            held: Vec::new(),
         }),
         Config::default(),
         0,

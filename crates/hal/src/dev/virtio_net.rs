@@ -1,6 +1,6 @@
 //! The network card: virtio-net over virtio-mmio (QEMU `-M microvm`) or virtio-pci (QEMU
-//! `-M q35`), driven with the `virtio-drivers` crate, behind a safe interface ([`VirtioNet`],
-//! [`NetIrq`]).
+//! `-M q35`), our driver on the `virtio-drivers` crate's transports and virtqueues, behind a
+//! safe interface ([`VirtioNet`], [`NetIrq`]).
 //!
 //! * **Finding it on PCI.** If the machine has a PCI bus (`super::pci`), the first function
 //!   with virtio's vendor ID (0x1af4) and the network device ID (0x1041 modern, 0x1000
@@ -20,11 +20,35 @@
 //!   zeroed, in the direct map); the packet buffers are heap boxes, which are physically
 //!   contiguous too (every heap arena is one run of frames), so the device addresses them by
 //!   their direct-map address minus the direct-map base ([`KernelHal::share`]).
+//! * **The driver.** Our own, on virtio-drivers' public `Transport` and `VirtQueue` (the crate's
+//!   `VirtIONetRaw` is not used): that driver negotiates a fixed feature set without
+//!   checksum offload, and notifies the device for every frame it queues. Its EVENT_IDX check
+//!   (`VirtQueue::should_notify`: `avail_idx >= avail_event + 1`, not the wrapping
+//!   `vring_need_event`) is true for every frame once the device has published an
+//!   `avail_event`, so suppression never happens; each notify is an MMIO write, a VM exit
+//!   (under TCG, a trip out of the translated code that takes QEMU's big lock). So:
+//!   - **Features**: MAC, STATUS, VERSION_1, and CSUM / GUEST_CSUM when offered (QEMU offers
+//!     them only with a peer that takes virtio-net headers: a tap, not the user network).
+//!     No EVENT_IDX: the flag-based suppression (VRING_USED_F_NO_NOTIFY while QEMU's
+//!     transmit bottom half runs, VRING_AVAIL_F_NO_INTERRUPT from us) works with the crate's
+//!     queue. No TSO (smoltcp makes MSS-sized segments), no mergeable buffers.
+//!   - **Transmit**: frames queued by one stack poll are announced together: [`VirtioNet::flush`]
+//!     (the stack calls it at the end of every poll) or every [`TX_BATCH`] frames (the device
+//!     starts early on a long burst), and only when the device has not suppressed
+//!     notifications. Completions raise no interrupt (the sent buffers are taken back by the
+//!     next transmit) except while the queue is full.
+//!   - **Receive**: a used buffer is requeued at once; the device is told only when it asked
+//!     (it clears VRING_USED_F_NO_NOTIFY when it ran out of buffers).
+//!   - **Checksums**: with CSUM the stack leaves TCP checksums to the card: the frame gets
+//!     the pseudo-header sum (`osprey_net::offload`, in the caller's fill) and the header
+//!     NEEDS_CSUM with `csum_start`/`csum_offset`. With GUEST_CSUM a received frame says
+//!     whether its checksum was checked (DATA_VALID) or never computed (NEEDS_CSUM: a local
+//!     sender), and the caller checks the others in software.
 //! * **Buffers.** Every receive descriptor holds a 2 KiB buffer (header plus a 1514-byte
 //!   frame: no mergeable buffers, no large receive); a received frame is handed to the
 //!   caller in place and its buffer goes straight back to the queue. Frames to send are
-//!   written by the caller into a free transmit buffer, which returns to the pool when the
-//!   device says it is sent (never waiting for it).
+//!   written by the caller into a free transmit buffer (header and frame in one descriptor),
+//!   which returns to the pool when the device says it is sent (never waiting for it).
 //! * **Interrupts.** virtio-mmio: the device's line is routed level-triggered through the I/O
 //!   APIC ([`super::ioapic`]). virtio-pci: MSI-X table entry 0, which both queues signal
 //!   through (configuration changes signal nothing), edge-triggered to a device vector; its
@@ -34,15 +58,14 @@
 //!   then [`NetIrq::unmask`]: a frame that came after the ack raises the line again (or left
 //!   its message pending in the masked MSI-X entry) and interrupts at the unmask, so none is
 //!   missed, and while the card is being serviced it does not interrupt.
-//! * **Offloads.** virtio-drivers 0.13 negotiates a fixed feature set (MAC, STATUS, EVENT_IDX,
-//!   INDIRECT_DESC, VERSION_1): no checksum offload (VIRTIO_NET_F_CSUM / GUEST_CSUM) and no
-//!   TSO, though QEMU offers them. The stack computes checksums itself.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 
-use virtio_drivers::device::net::VirtIONetRaw;
+use core::sync::atomic::{fence, Ordering};
+
+use virtio_drivers::queue::VirtQueue;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
 use virtio_drivers::transport::pci::bus::DeviceFunction;
 use virtio_drivers::transport::pci::{virtio_device_type, PciTransport};
@@ -52,10 +75,46 @@ use virtio_drivers::{BufferDirection, Hal};
 use super::{ioapic, pci};
 use crate::mm::{frames, phys_to_virt, PhysAddr, DIRECT_MAP_BASE, KERNEL_VMA, PAGE_SIZE};
 
-/// Descriptors per queue (and so receive buffers, and frames in flight to the device).
-const QUEUE_SIZE: usize = 64;
+/// Descriptors per queue (and so receive buffers, and frames in flight to the device): a
+/// 64 KiB send window is 45 full frames.
+const RX_SIZE: usize = 128;
+const TX_SIZE: usize = 128;
 /// Receive and transmit buffer size: the virtio-net header (12 bytes) and a full frame.
 const BUF_LEN: usize = 2048;
+/// Frames queued before the device is told without waiting for the flush.
+pub const TX_BATCH: usize = 16;
+/// Receive buffers requeued before the device is told (if it is waiting for them).
+const RX_BATCH: usize = 16;
+
+const QUEUE_RECEIVE: u16 = 0;
+const QUEUE_TRANSMIT: u16 = 1;
+
+bitflags::bitflags! {
+    /// The virtio-net features this driver can use (virtio 1.2, 5.1.3).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Features: u64 {
+        /// The device completes partial checksums of frames we send.
+        const CSUM = 1 << 0;
+        /// We take frames with partial or already checked checksums.
+        const GUEST_CSUM = 1 << 1;
+        const MAC = 1 << 5;
+        const STATUS = 1 << 16;
+        const VERSION_1 = 1 << 32;
+    }
+}
+
+/// Where the device is to complete a sent frame's TCP checksum: (`csum_start`,
+/// `csum_offset`); None: the frame is complete.
+pub type PartialCsum = Option<(u16, u16)>;
+
+/// virtio_net_hdr flags.
+const HDR_F_NEEDS_CSUM: u8 = 1;
+const HDR_F_DATA_VALID: u8 = 2;
+/// Offsets in virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset
+/// (and num_buffers with VERSION_1).
+const HDR_FLAGS: usize = 0;
+const HDR_CSUM_START: usize = 6;
+const HDR_CSUM_OFFSET: usize = 8;
 
 /// Offsets of the interrupt status and acknowledge registers, the same in the legacy and the
 /// modern virtio-mmio layouts.
@@ -268,14 +327,48 @@ impl core::fmt::Display for Location {
 
 /// The virtio-net card.
 pub struct VirtioNet {
-    raw: VirtIONetRaw<KernelHal, SomeTransport<'static>, QUEUE_SIZE>,
+    transport: SomeTransport<'static>,
+    rxq: VirtQueue<KernelHal, RX_SIZE>,
+    txq: VirtQueue<KernelHal, TX_SIZE>,
+    features: Features,
+    /// virtio_net_hdr's size: 12 bytes (VERSION_1), 10 for a legacy device.
+    hdr_len: usize,
+    mac: [u8; 6],
     /// Receive buffers the device holds, by descriptor token.
     rx: Vec<Option<Box<[u8]>>>,
     /// Transmit buffers the device holds, by token, with the length handed to it.
     tx_busy: Vec<Option<(Box<[u8]>, usize)>>,
     tx_free: Vec<Box<[u8]>>,
+    /// Frames and receive buffers queued since the device was last told.
+    tx_unkicked: usize,
+    rx_unkicked: usize,
+    /// Transmit completions interrupt (only while the queue is full).
+    tx_irq_on: bool,
+    stats: Stats,
     irq: Option<NetIrq>,
     location: Location,
+}
+
+/// What the driver did, for the network counters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    /// Transmit queue notifications (MMIO writes).
+    pub tx_kicks: u64,
+    /// Receive queue notifications.
+    pub rx_kicks: u64,
+    /// Frames sent with NEEDS_CSUM.
+    pub tx_csum_offloaded: u64,
+    /// Frames received that the device vouched for (DATA_VALID or NEEDS_CSUM).
+    pub rx_csum_offloaded: u64,
+}
+
+impl Drop for VirtioNet {
+    fn drop(&mut self) {
+        // The device must not reach the queues or buffers once they are freed (the fields
+        // are dropped after this).
+        self.transport.queue_unset(QUEUE_RECEIVE);
+        self.transport.queue_unset(QUEUE_TRANSMIT);
+    }
 }
 
 // SAFETY: the transport's MMIO pointers refer to device registers reachable from any CPU, and
@@ -319,24 +412,50 @@ impl VirtioNet {
         Self::probe_mmio(cmdline)
     }
 
-    /// Makes the card around a transport, with every receive buffer posted.
+    /// Makes the card around a transport (feature negotiation, queues), with every receive
+    /// buffer posted.
     fn bring_up(
-        transport: SomeTransport<'static>,
+        mut transport: SomeTransport<'static>,
         location: Location,
     ) -> Result<VirtioNet, ProbeError> {
-        let raw = VirtIONetRaw::new(transport).map_err(ProbeError::Device)?;
+        let features = transport.begin_init(Features::all());
+        let mac = transport
+            .read_consistent(|| transport.read_config_space::<[u8; 6]>(0))
+            .map_err(ProbeError::Device)?;
+        let rxq = VirtQueue::new(&mut transport, QUEUE_RECEIVE, false, false)
+            .map_err(ProbeError::Device)?;
+        let txq = VirtQueue::new(&mut transport, QUEUE_TRANSMIT, false, false)
+            .map_err(ProbeError::Device)?;
+        transport.finish_init();
         let mut net = VirtioNet {
-            raw,
-            rx: (0..QUEUE_SIZE).map(|_| None).collect(),
-            tx_busy: (0..QUEUE_SIZE).map(|_| None).collect(),
+            transport,
+            rxq,
+            txq,
+            features,
+            hdr_len: if features.contains(Features::VERSION_1) {
+                12
+            } else {
+                10
+            },
+            mac,
+            rx: (0..RX_SIZE).map(|_| None).collect(),
+            tx_busy: (0..TX_SIZE).map(|_| None).collect(),
             tx_free: Vec::new(),
+            tx_unkicked: 0,
+            rx_unkicked: 0,
+            tx_irq_on: false,
+            stats: Stats::default(),
             irq: None,
             location,
         };
-        for _ in 0..QUEUE_SIZE {
+        // Sent frames are taken back when sending the next ones, not on an interrupt.
+        net.txq.set_dev_notify(false);
+        for _ in 0..RX_SIZE {
             let b = buffer().ok_or(ProbeError::NoMemory)?;
             net.give_rx(b).map_err(ProbeError::Device)?;
         }
+        net.kick_rx();
+        log::info!("virtio-net: features {:?}", features);
         Ok(net)
     }
 
@@ -440,15 +559,58 @@ impl VirtioNet {
 
     fn give_rx(&mut self, mut b: Box<[u8]>) -> Result<(), virtio_drivers::Error> {
         // SAFETY: the buffer is kept in `self.rx` under the returned token and not touched
-        // until the device hands it back (poll_receive), nor freed before: dropping
-        // VirtioNet drops the transport (which resets the queues) before the buffers.
-        let token = unsafe { self.raw.receive_begin(&mut b)? };
+        // until the device hands it back (receive), nor freed before: dropping VirtioNet
+        // unsets the queues before the buffers are dropped.
+        let token = unsafe { self.rxq.add(&[], &mut [&mut b])? };
         self.rx[token as usize] = Some(b);
+        self.rx_unkicked += 1;
         Ok(())
     }
 
+    /// Tells the device about new receive buffers if it is waiting for some.
+    fn kick_rx(&mut self) {
+        if self.rx_unkicked == 0 {
+            return;
+        }
+        self.rx_unkicked = 0;
+        // The ring's index was published (add); the device's flag is read after it.
+        fence(Ordering::SeqCst);
+        if self.rxq.should_notify() {
+            self.transport.notify(QUEUE_RECEIVE);
+            self.stats.rx_kicks += 1;
+        }
+    }
+
+    /// Tells the device about the frames queued since the last time, unless it suppressed
+    /// notifications (its transmit bottom half is running and will see them).
+    fn kick_tx(&mut self) {
+        if self.tx_unkicked == 0 {
+            return;
+        }
+        self.tx_unkicked = 0;
+        fence(Ordering::SeqCst);
+        if self.txq.should_notify() {
+            self.transport.notify(QUEUE_TRANSMIT);
+            self.stats.tx_kicks += 1;
+        }
+    }
+
     pub fn mac(&self) -> [u8; 6] {
-        self.raw.mac_address()
+        self.mac
+    }
+
+    /// The checksum offloads negotiated: (the device completes TCP checksums of frames we
+    /// send, received frames say whether their checksum was checked).
+    pub fn offloads(&self) -> (bool, bool) {
+        (
+            self.features.contains(Features::CSUM),
+            self.features.contains(Features::GUEST_CSUM),
+        )
+    }
+
+    /// What the driver did so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
     }
 
     /// The interrupt, if one could be routed.
@@ -461,13 +623,13 @@ impl VirtioNet {
         self.location
     }
 
-    /// Hands the oldest received frame to `consume` and gives its buffer back to the device;
-    /// false when none is waiting.
-    /// Also takes back the transmit buffers the device is done with, so that
-    /// [`VirtioNet::can_transmit_now`] (called without `&mut`) sees them free.
-    pub fn receive(&mut self, consume: &mut dyn FnMut(&[u8])) -> bool {
-        self.reclaim();
-        let Some(token) = self.raw.poll_receive() else {
+    /// Hands the oldest received frame to `consume`, with whether the device vouched for
+    /// its TCP/UDP checksum (DATA_VALID, or NEEDS_CSUM from a local sender; always false
+    /// without GUEST_CSUM), and gives its buffer back to the device; false when none is
+    /// waiting.
+    pub fn receive(&mut self, consume: &mut dyn FnMut(&[u8], bool)) -> bool {
+        let Some(token) = self.rxq.peek_used() else {
+            self.kick_rx();
             return false;
         };
         let Some(mut b) = self.rx.get_mut(token as usize).and_then(Option::take) else {
@@ -476,71 +638,101 @@ impl VirtioNet {
             );
             return false;
         };
-        // SAFETY: `b` is the buffer given to receive_begin under this token.
-        match unsafe { self.raw.receive_complete(token, &mut b) } {
-            Ok((hdr, len)) => consume(&b[hdr..hdr + len]),
+        // SAFETY: `b` is the buffer added under this token (give_rx).
+        match unsafe { self.rxq.pop_used(token, &[], &mut [&mut b]) } {
+            Ok(len) => match (len as usize).checked_sub(self.hdr_len) {
+                Some(n) if self.hdr_len + n <= b.len() => {
+                    let vouched = self.features.contains(Features::GUEST_CSUM)
+                        && b[HDR_FLAGS] & (HDR_F_DATA_VALID | HDR_F_NEEDS_CSUM) != 0;
+                    if vouched {
+                        self.stats.rx_csum_offloaded += 1;
+                    }
+                    consume(&b[self.hdr_len..self.hdr_len + n], vouched);
+                }
+                _ => log::warn!("virtio-net: bad receive length {len}"),
+            },
             Err(e) => log::warn!("virtio-net: bad receive: {e}"),
         }
         if let Err(e) = self.give_rx(b) {
             log::error!("virtio-net: cannot requeue a receive buffer: {e}");
+        }
+        if self.rx_unkicked >= RX_BATCH {
+            self.kick_rx();
         }
         true
     }
 
     /// Takes back the transmit buffers the device is done with.
     fn reclaim(&mut self) {
-        while let Some(token) = self.raw.poll_transmit() {
+        while let Some(token) = self.txq.peek_used() {
             let Some((b, n)) = self.tx_busy.get_mut(token as usize).and_then(Option::take) else {
                 log::error!(
                     "virtio-net: the device used transmit token {token}, which it does not hold"
                 );
                 return;
             };
-            // SAFETY: the same buffer and length given to transmit_begin under this token.
-            if let Err(e) = unsafe { self.raw.transmit_complete(token, &b[..n]) } {
+            // SAFETY: the same buffer and length added under this token (transmit).
+            if let Err(e) = unsafe { self.txq.pop_used(token, &[&b[..n]], &mut []) } {
                 log::warn!("virtio-net: bad transmit completion: {e}");
             }
             self.tx_free.push(b);
         }
+        if self.tx_irq_on && self.txq.available_desc() > 0 {
+            self.txq.set_dev_notify(false);
+            self.tx_irq_on = false;
+        }
     }
 
-    /// Whether a frame could be sent now.
+    /// Whether a frame could be sent now (taking back what the device sent if the queue
+    /// looks full).
     pub fn can_transmit(&mut self) -> bool {
-        self.reclaim();
-        self.raw.can_send()
+        if self.txq.available_desc() == 0 {
+            self.reclaim();
+        }
+        self.txq.available_desc() > 0
     }
 
-    /// Whether a frame could be sent now, counting as busy the buffers the device finished
-    /// with since the last `receive`, `transmit` or `can_transmit` (which take them back).
-    pub fn can_transmit_now(&self) -> bool {
-        self.raw.can_send()
-    }
-
-    /// Sends a frame of `len` bytes written by `fill`; false when the queue is full or the
-    /// frame too big.
-    pub fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8])) -> bool {
+    /// Queues a frame of `len` bytes written by `fill`, which returns where the device is to
+    /// put its TCP checksum (`csum_start`, `csum_offset`: the frame holds the pseudo-header
+    /// sum) if it is to (only heeded with CSUM); false when the queue is full or the frame
+    /// too big. The device hears of it at the next [`VirtioNet::flush`] (or after
+    /// [`TX_BATCH`] frames).
+    pub fn transmit(&mut self, len: usize, fill: &mut dyn FnMut(&mut [u8]) -> PartialCsum) -> bool {
         self.reclaim();
-        if !self.raw.can_send() {
+        if self.txq.available_desc() == 0 {
+            return false;
+        }
+        let hdr = self.hdr_len;
+        if hdr + len > BUF_LEN {
             return false;
         }
         let Some(mut b) = self.tx_free.pop().or_else(buffer) else {
             return false;
         };
-        let Ok(hdr) = self.raw.fill_buffer_header(&mut b) else {
-            self.tx_free.push(b);
-            return false;
-        };
-        if hdr + len > b.len() {
-            self.tx_free.push(b);
-            return false;
+        b[..hdr].fill(0);
+        if let Some((start, offset)) = fill(&mut b[hdr..hdr + len]) {
+            if self.features.contains(Features::CSUM) {
+                b[HDR_FLAGS] = HDR_F_NEEDS_CSUM;
+                b[HDR_CSUM_START..HDR_CSUM_START + 2].copy_from_slice(&start.to_le_bytes());
+                b[HDR_CSUM_OFFSET..HDR_CSUM_OFFSET + 2].copy_from_slice(&offset.to_le_bytes());
+                self.stats.tx_csum_offloaded += 1;
+            }
         }
-        fill(&mut b[hdr..hdr + len]);
         let n = hdr + len;
         // SAFETY: the buffer is kept in `tx_busy` under the returned token, untouched until
         // the device hands it back (reclaim), and outlives the queue as in give_rx.
-        match unsafe { self.raw.transmit_begin(&b[..n]) } {
+        match unsafe { self.txq.add(&[&b[..n]], &mut []) } {
             Ok(token) => {
                 self.tx_busy[token as usize] = Some((b, n));
+                self.tx_unkicked += 1;
+                if self.txq.available_desc() == 0 {
+                    // Full: the device must hear now, and say when it has sent some.
+                    self.txq.set_dev_notify(true);
+                    self.tx_irq_on = true;
+                    self.kick_tx();
+                } else if self.tx_unkicked >= TX_BATCH {
+                    self.kick_tx();
+                }
                 true
             }
             Err(e) => {
@@ -549,6 +741,13 @@ impl VirtioNet {
                 false
             }
         }
+    }
+
+    /// Tells the device about the frames queued since the last time (and receive buffers
+    /// it may be waiting for).
+    pub fn flush(&mut self) {
+        self.kick_tx();
+        self.kick_rx();
     }
 }
 

@@ -25,6 +25,14 @@ pub struct Counters {
     pub irqs: AtomicU64,
     pub rx_frames: AtomicU64,
     pub tx_frames: AtomicU64,
+    /// virtio notifies of the transmit and receive queues (MMIO writes, VM exits).
+    pub tx_kicks: AtomicU64,
+    pub rx_kicks: AtomicU64,
+    /// Frames whose TCP checksum the card computed / whose checksum it vouched for.
+    pub tx_csum_offloaded: AtomicU64,
+    pub rx_csum_offloaded: AtomicU64,
+    /// Received frames dropped for a bad checksum found in software.
+    pub rx_csum_bad: AtomicU64,
     /// Sockets told that their net channel got segments (the segments queued and processed
     /// are counted by `osprey-net`: `stack::CHAN_QUEUED`, `CHAN_DRAINED`).
     pub chan_hits: AtomicU64,
@@ -46,6 +54,11 @@ pub static C: Counters = Counters {
     irqs: AtomicU64::new(0),
     rx_frames: AtomicU64::new(0),
     tx_frames: AtomicU64::new(0),
+    tx_kicks: AtomicU64::new(0),
+    rx_kicks: AtomicU64::new(0),
+    tx_csum_offloaded: AtomicU64::new(0),
+    rx_csum_offloaded: AtomicU64::new(0),
+    rx_csum_bad: AtomicU64::new(0),
     chan_hits: AtomicU64::new(0),
     poll_ns: AtomicU64::new(0),
     scan_ns: AtomicU64::new(0),
@@ -70,6 +83,7 @@ pub fn summary() -> alloc::string::String {
     alloc::format!(
         "net counters: kernel_polls={} kicks={} scans={} scanned={} fired={} notifies={} \
          unparks={} sleeps={} empty_wakes={} irqs={} rx_frames={} tx_frames={} \
+         tx_kicks={} rx_kicks={} tx_csum_offloaded={} rx_csum_offloaded={} rx_csum_bad={} \
          chan_queued={} chan_drained={} chan_hits={} poll_ns={} scan_ns={}",
         v(&c.kernel_polls),
         v(&c.kicks),
@@ -83,6 +97,11 @@ pub fn summary() -> alloc::string::String {
         v(&c.irqs),
         v(&c.rx_frames),
         v(&c.tx_frames),
+        v(&c.tx_kicks),
+        v(&c.rx_kicks),
+        v(&c.tx_csum_offloaded),
+        v(&c.rx_csum_offloaded),
+        v(&c.rx_csum_bad),
         osprey_net::stack::CHAN_QUEUED.load(Relaxed),
         osprey_net::stack::CHAN_DRAINED.load(Relaxed),
         v(&c.chan_hits),
