@@ -16,9 +16,10 @@ use spin::MutexGuard;
 
 use crate::thread::Thread;
 
-/// The largest buffer a thread keeps. Longer transfers get a fresh one (their own copying
-/// costs as much as the zeroing), and idle threads hold no more than this.
-pub const KEEP: usize = 16 * 1024;
+/// The largest buffer a thread keeps: the 64 KiB chunk of read and write (and the common
+/// 64 KiB buffers of stream programs). Longer transfers get a fresh one, and an idle thread
+/// holds no more than this (only threads that did I/O hold any).
+pub const KEEP: usize = 64 * 1024;
 
 /// `len` bytes to read into or write from; see the module's doc for what they hold.
 pub struct Bounce<'a> {
