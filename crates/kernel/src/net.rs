@@ -15,8 +15,9 @@
 //!   unmasks the line: while the stack is being polled the card does not interrupt, so under
 //!   load frames are picked up by polling.
 //! * **The stack's timers.** `Polled::next_ns` (retransmissions, delayed ACKs, DHCP) is armed
-//!   in the scheduler's timer list (`sched::set_net_timer`); when it passes it raises
-//!   `PENDING` the same way.
+//!   in the scheduler's timer list (`sched::set_net_timer`, through `Stack::arm_timer`: only
+//!   if no later poll's request was armed meanwhile); when it passes it raises `PENDING` the
+//!   same way.
 //! * **A thread waits** (`Machine::idle`, used by blocking socket calls, poll and select):
 //!   it serves a pending poll before it sleeps. (The socket calls poll the stack themselves
 //!   right after queuing data, so what a thread sends goes out at once; an unconditional

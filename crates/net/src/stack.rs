@@ -567,9 +567,9 @@ impl Stack {
     /// Arms the caller's timer (`arm`: the kernel's network timer) for the poll `p` asked
     /// for, unless a later poll's request was armed already. Polls on several CPUs (a socket
     /// call's, the kernel's) finish in one order and arm in another: the earlier poll's
-    /// request, armed last, replaced the later one's (a retransmission, a zero-window probe)
-    /// with its own, or with none, and with every thread waiting nothing polled again: a
-    /// 1 MiB echo over 127.0.0.1 between threads on two CPUs stalled for good.
+    /// request, armed last, would replace the later one's (a retransmission, a zero-window
+    /// probe) with its own, or with none, and with every thread waiting nothing would poll
+    /// again.
     pub fn arm_timer(&self, p: &Polled, arm: impl FnOnce(Option<u64>)) {
         let mut last = self.armed.lock();
         if p.seq > *last {

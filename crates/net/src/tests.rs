@@ -1059,8 +1059,8 @@ fn net_channels_carry_a_connections_segments_to_its_reader() {
 }
 
 /// Polls on two CPUs can finish in one order and arm the kernel's timer in the other: the
-/// earlier poll's request must not replace the later one's (it once left a zero-window
-/// connection over 127.0.0.1 without its probe, and every thread waiting for good).
+/// earlier poll's request must not replace the later one's (a connection would lose its
+/// retransmission or window probe, and with every thread waiting nothing would poll).
 #[test]
 fn an_earlier_polls_timer_request_does_not_replace_a_later_ones() {
     let net = Net::new();
