@@ -591,7 +591,10 @@ fn sending_tcp_segments_changes_no_readiness_but_their_ack_does() {
     assert_eq!(c.recv(&mut buf, false), Ok(6));
     let later = now + 20_000_000; // past the peer's delayed ACK
     net.a.poll(later);
-    assert!(net.b.poll(later).changed, "the acknowledgement changed nothing");
+    assert!(
+        net.b.poll(later).changed,
+        "the acknowledgement changed nothing"
+    );
     assert_eq!(s.bytes_unsent(), 0);
     net.now.set(later);
     // A datagram leaving its buffer is one too.
