@@ -62,9 +62,6 @@ pub struct Task {
     away: AtomicU8,
     /// The CPU it runs on, or last ran on, or is queued on.
     cpu: AtomicUsize,
-    /// It is inside a system call that has not reached `at_syscall_exit` yet (which handles
-    /// a note an interrupt left meanwhile: see `on_timer`).
-    in_call: AtomicBool,
     /// The Linux thread it runs; None for the idle thread.
     pub linux: Option<Arc<LinuxThread>>,
 }
@@ -78,7 +75,6 @@ impl Task {
             started: AtomicU64::new(0),
             away: AtomicU8::new(AWAY_YIELD),
             cpu: AtomicUsize::new(0),
-            in_call: AtomicBool::new(false),
             linux,
         }
     }
@@ -331,10 +327,7 @@ fn after_switch(prev: Arc<Thread>) {
     // An interrupt's note left while the outgoing thread was in a system call (no recheck
     // was armed for it): the idle loop and a thread resuming inside a system call handle it
     // soon; a thread resuming in app code (after preemption, or its first run) does not.
-    if PENDING[c].load(Ordering::SeqCst)
-        && !idle_now
-        && !task::with_current(|t| task_of(t).in_call.load(Ordering::Relaxed))
-    {
+    if PENDING[c].load(Ordering::SeqCst) && !idle_now && !osprey_hal::trap::in_syscall() {
         arm_pending_recheck();
     }
     let pt = task_of(&prev);
@@ -658,11 +651,9 @@ pub fn on_timer(from_app: bool) {
         // app code. The idle thread handles the note in its loop.
         // A system call is the common case, and its end is a safe point: no timer for it
         // (arming one costs 10-20 us under TCG, and it fired for nothing).
-        if task::has_current()
-            && task::with_current(|t| {
-                let tk = task_of(t);
-                tk.linux.is_some() && !tk.in_call.load(Ordering::Relaxed)
-            })
+        if !osprey_hal::trap::in_syscall()
+            && task::has_current()
+            && task::with_current(|t| task_of(t).linux.is_some())
         {
             arm_pending_recheck();
         }
@@ -720,18 +711,12 @@ fn arm_pending_recheck() {
     }
 }
 
-/// A system call starts (not rt_sigreturn, which never reaches `at_syscall_exit`): until
-/// its end, an interrupt's note needs no timer (`on_timer`).
-#[inline]
-pub fn at_syscall_entry() {
-    task::with_current(|t| task_of(t).in_call.store(true, Ordering::Relaxed));
-}
-
 /// The end of every system call: catch up with a timer that fired in kernel code. The call
 /// is over first, then the note is looked at: an interrupt in between arms its own recheck.
 #[inline]
 pub fn at_syscall_exit() {
-    task::with_current(|t| task_of(t).in_call.store(false, Ordering::Relaxed));
+    // (The entry code marked the call: `hal::trap::in_syscall`.)
+    osprey_hal::trap::leave_syscall();
     // (Only this CPU's interrupts race with this: keeping the compiler's order is enough.)
     core::sync::atomic::compiler_fence(Ordering::SeqCst);
     if PENDING[cpu_id()].load(Ordering::Relaxed) {

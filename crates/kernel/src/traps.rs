@@ -33,7 +33,6 @@ pub fn syscall(f: &mut TrapFrame) -> bool {
     // in at_syscall_exit); the signal check after the scheduler's, which may have switched.
     crate::sched::with_linux_thread(|t| match t {
         Some(t) => {
-            crate::sched::at_syscall_entry();
             let ret = linux.syscall(t, nr, &args);
             f.rax = ret as u64;
             crate::sched::at_syscall_exit();

@@ -196,9 +196,11 @@ pub fn kernel_stack() -> (u64, u64) {
     }
 }
 
-/// Sets the frame of the system call in progress (a thread being switched in brings its own).
+/// Sets the frame of the system call in progress (a thread being switched in brings its own;
+/// 0 when its call is over: `trap::leave_syscall`).
 pub(crate) fn set_syscall_frame_addr(v: u64) {
-    // SAFETY: only this CPU writes its block; callers run with interrupts off (switch_to).
+    // SAFETY: only this CPU writes its block, and no interrupt handler writes this field
+    // (switch_to runs with interrupts off; leave_syscall's single store cannot be torn).
     unsafe { (*this()).syscall_frame = v }
 }
 

@@ -245,6 +245,22 @@ extern "C" fn osprey_hal_fatal_trap(frame: &mut TrapFrame) {
     panic!("{what} at rip {:#x}: {:#x?}", frame.rip, frame);
 }
 
+/// Whether the running thread is inside a system call: its entry recorded the call's frame
+/// and [`leave_syscall`] has not cleared it yet (the context switch keeps this per thread).
+#[inline]
+pub fn in_syscall() -> bool {
+    crate::cpu::percpu::syscall_frame_addr() != 0
+}
+
+/// The kernel is done with the running thread's system call (what follows is its return to
+/// the app): [`in_syscall`] says false from now on, and [`syscall_frame`] gives None.
+#[inline]
+pub fn leave_syscall() {
+    // One store to this CPU's own block; only a context switch (never inside an interrupt
+    // of kernel code) writes it otherwise.
+    crate::cpu::percpu::set_syscall_frame_addr(0);
+}
+
 /// A copy of the app's registers at the system call in progress (for reports made from inside
 /// a call, such as abort()'s SIGABRT). None outside a system call.
 pub fn syscall_frame() -> Option<TrapFrame> {
