@@ -82,7 +82,7 @@ pub fn on_timer(rip: u64, idle: bool) {
         // interrupted for a while, interrupts off, must not take a burst of catch-up samples).
         next.store(now + period, Ordering::Relaxed);
     }
-    arm(next.load(Ordering::Relaxed), now);
+    arm(next.load(Ordering::Relaxed));
 }
 
 /// The scheduler armed this CPU's timer for its own needs: make sure it also fires by the
@@ -96,12 +96,11 @@ pub fn keep_armed() {
     if next.load(Ordering::Relaxed) == 0 {
         next.store(now + PERIOD.load(Ordering::Relaxed), Ordering::Relaxed);
     }
-    arm(next.load(Ordering::Relaxed), now);
+    arm(next.load(Ordering::Relaxed));
 }
 
-fn arm(at: u64, now: u64) {
-    let armed = osprey_hal::dev::lapic::armed_at();
-    if armed == 0 || at < armed || armed <= now {
+fn arm(at: u64) {
+    if crate::sched::must_arm(at) {
         osprey_hal::dev::lapic::arm_at_tsc(at);
     }
 }

@@ -584,12 +584,32 @@ fn expire_timers() {
 }
 
 /// Whether the timer must be programmed to fire at TSC `tsc`: it is not armed, armed later,
-/// or armed for a moment already past whose interrupt has not come (a deadline that never
+/// or armed for a moment long past whose interrupt has not come (a deadline that never
 /// fired would otherwise keep every later one from being programmed).
-fn must_arm(tsc: u64) -> bool {
+///
+/// "Long" past: under TCG the timer's interrupt comes from QEMU's main thread, tens to
+/// hundreds of microseconds after its deadline when that thread is busy. Re-programming the
+/// timer for a later moment meanwhile cancels the interrupt on its way: a thread that
+/// unparked another every few microseconds (a futex ping-pong) kept pushing an overdue
+/// deadline back to its slice's end, and a sleeper's wake-up with it, by up to a slice.
+pub fn must_arm(tsc: u64) -> bool {
     let armed = osprey_hal::dev::lapic::armed_at();
-    armed == 0 || tsc < armed || armed < osprey_hal::time::tsc()
+    armed == 0 || tsc < armed || armed.saturating_add(overdue_tsc()) < osprey_hal::time::tsc()
 }
+
+/// How long past its deadline an armed timer counts as lost (TSC ticks).
+fn overdue_tsc() -> u64 {
+    static OVERDUE_TSC: AtomicU64 = AtomicU64::new(0);
+    let mut t = OVERDUE_TSC.load(Ordering::Relaxed);
+    if t == 0 {
+        t = osprey_hal::time::ns_to_tsc(TIMER_LOST_NS).max(1);
+        OVERDUE_TSC.store(t, Ordering::Relaxed);
+    }
+    t
+}
+
+/// A timer this late is taken as lost and programmed again (`must_arm`).
+const TIMER_LOST_NS: u64 = 2_000_000;
 
 /// Arms the CPU's one-shot timer for the next thing that must happen: the earliest timer,
 /// and the end of the running thread's slice if another thread is waiting to run.
