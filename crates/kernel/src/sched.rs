@@ -174,10 +174,15 @@ static SCHED_CPUS: AtomicUsize = AtomicUsize::new(0);
 /// The slice in TSC ticks (converted once: the switch path works in TSC ticks).
 fn slice_tsc() -> u64 {
     static SLICE_TSC: AtomicU64 = AtomicU64::new(0);
-    let mut t = SLICE_TSC.load(Ordering::Relaxed);
+    tsc_once(&SLICE_TSC, SLICE_NS)
+}
+
+/// `ns` in TSC ticks, converted on first use and kept in `cell` (0: not yet).
+fn tsc_once(cell: &AtomicU64, ns: u64) -> u64 {
+    let mut t = cell.load(Ordering::Relaxed);
     if t == 0 {
-        t = osprey_hal::time::ns_to_tsc(SLICE_NS).max(1);
-        SLICE_TSC.store(t, Ordering::Relaxed);
+        t = osprey_hal::time::ns_to_tsc(ns).max(1);
+        cell.store(t, Ordering::Relaxed);
     }
     t
 }
@@ -600,12 +605,7 @@ pub fn must_arm(tsc: u64) -> bool {
 /// How long past its deadline an armed timer counts as lost (TSC ticks).
 fn overdue_tsc() -> u64 {
     static OVERDUE_TSC: AtomicU64 = AtomicU64::new(0);
-    let mut t = OVERDUE_TSC.load(Ordering::Relaxed);
-    if t == 0 {
-        t = osprey_hal::time::ns_to_tsc(TIMER_LOST_NS).max(1);
-        OVERDUE_TSC.store(t, Ordering::Relaxed);
-    }
-    t
+    tsc_once(&OVERDUE_TSC, TIMER_LOST_NS)
 }
 
 /// A timer this late is taken as lost and programmed again (`must_arm`).
