@@ -117,8 +117,7 @@ mod tests {
     use alloc::vec::Vec;
     use smoltcp::phy::ChecksumCapabilities;
     use smoltcp::wire::{
-        EthernetAddress, EthernetRepr, IpAddress, Ipv4Address, Ipv4Repr, Ipv6Address, Ipv6Repr,
-        TcpControl, TcpRepr, TcpSeqNumber, UdpRepr,
+        IpAddress, Ipv4Address, Ipv4Repr, Ipv6Address, TcpControl, TcpRepr, TcpSeqNumber, UdpRepr,
     };
 
     const SRC4: Ipv4Address = Ipv4Address::new(10, 213, 5, 2);
@@ -141,38 +140,20 @@ mod tests {
         }
     }
 
-    /// An Ethernet/IPv4/TCP frame with the TCP checksum computed (`full`) or left at 0.
-    fn tcp4_frame(payload: &[u8], full: bool) -> Vec<u8> {
-        let tcp = tcp_repr(payload);
-        let ip = Ipv4Repr {
-            src_addr: SRC4,
-            dst_addr: DST4,
-            next_header: IpProtocol::Tcp,
-            payload_len: tcp.buffer_len(),
-            hop_limit: 64,
-        };
-        let eth = EthernetRepr {
-            src_addr: EthernetAddress([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
-            dst_addr: EthernetAddress([2, 0, 0, 0, 0, 1]),
-            ethertype: EthernetProtocol::Ipv4,
-        };
-        let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len() + tcp.buffer_len()];
-        let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-        eth.emit(&mut f);
-        let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
-        ip.emit(&mut p, &ChecksumCapabilities::default());
+    /// An Ethernet/IP/TCP frame from `src` to `dst` with the TCP checksum computed (`full`)
+    /// or left at 0.
+    fn tcp_frame_between(src: IpAddress, dst: IpAddress, payload: &[u8], full: bool) -> Vec<u8> {
         let mut caps = ChecksumCapabilities::default();
         if !full {
             caps.tcp = smoltcp::phy::Checksum::None;
         }
-        let mut t = TcpPacket::new_unchecked(p.payload_mut());
-        tcp.emit(
-            &mut t,
-            &IpAddress::Ipv4(SRC4),
-            &IpAddress::Ipv4(DST4),
-            &caps,
-        );
-        buf
+        let macs = ([0x52, 0x54, 0, 0x12, 0x34, 0x56], [2, 0, 0, 0, 0, 1]);
+        crate::tests::tcp_frame(macs, src, dst, &tcp_repr(payload), &caps)
+    }
+
+    /// An Ethernet/IPv4/TCP frame with the TCP checksum computed (`full`) or left at 0.
+    fn tcp4_frame(payload: &[u8], full: bool) -> Vec<u8> {
+        tcp_frame_between(IpAddress::Ipv4(SRC4), IpAddress::Ipv4(DST4), payload, full)
     }
 
     /// What the card does with a NEEDS_CSUM frame: the complement of the sum from `start`,
@@ -211,35 +192,7 @@ mod tests {
         let dst = Ipv6Address::new(0xfd00, 0, 0, 0, 0, 0, 0, 1);
         let payload = b"hello over ipv6, checksummed by the card";
         let build = |full: bool| {
-            let tcp = tcp_repr(payload);
-            let ip = Ipv6Repr {
-                src_addr: src,
-                dst_addr: dst,
-                next_header: IpProtocol::Tcp,
-                payload_len: tcp.buffer_len(),
-                hop_limit: 64,
-            };
-            let eth = EthernetRepr {
-                src_addr: EthernetAddress([0x52, 0x54, 0, 0x12, 0x34, 0x56]),
-                dst_addr: EthernetAddress([2, 0, 0, 0, 0, 1]),
-                ethertype: EthernetProtocol::Ipv6,
-            };
-            let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len() + tcp.buffer_len()];
-            let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-            eth.emit(&mut f);
-            let mut p = Ipv6Packet::new_unchecked(f.payload_mut());
-            ip.emit(&mut p);
-            let mut caps = ChecksumCapabilities::default();
-            if !full {
-                caps.tcp = smoltcp::phy::Checksum::None;
-            }
-            tcp.emit(
-                &mut TcpPacket::new_unchecked(p.payload_mut()),
-                &IpAddress::Ipv6(src),
-                &IpAddress::Ipv6(dst),
-                &caps,
-            );
-            buf
+            tcp_frame_between(IpAddress::Ipv6(src), IpAddress::Ipv6(dst), payload, full)
         };
         let want = build(true);
         let mut got = build(false);

@@ -729,6 +729,34 @@ fn dhcp_client_starts_without_panicking() {
     assert_eq!(s.ipv4(), None);
 }
 
+/// An Ethernet frame carrying `tcp` from `src` to `dst` (IPv4 or IPv6, as the addresses
+/// are), between the MAC addresses `macs`, with the checksums `caps` asks for.
+pub(crate) fn tcp_frame(
+    macs: ([u8; 6], [u8; 6]),
+    src: smoltcp::wire::IpAddress,
+    dst: smoltcp::wire::IpAddress,
+    tcp: &smoltcp::wire::TcpRepr,
+    caps: &smoltcp::phy::ChecksumCapabilities,
+) -> Vec<u8> {
+    use smoltcp::wire::*;
+    let ip = IpRepr::new(src, dst, IpProtocol::Tcp, tcp.buffer_len(), 64);
+    let eth = EthernetRepr {
+        src_addr: EthernetAddress(macs.0),
+        dst_addr: EthernetAddress(macs.1),
+        ethertype: match ip {
+            IpRepr::Ipv4(_) => EthernetProtocol::Ipv4,
+            IpRepr::Ipv6(_) => EthernetProtocol::Ipv6,
+        },
+    };
+    let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len()];
+    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
+    eth.emit(&mut f);
+    ip.emit(f.payload_mut(), caps);
+    let mut t = TcpPacket::new_unchecked(&mut f.payload_mut()[ip.header_len()..]);
+    tcp.emit(&mut t, &src, &dst, caps);
+    buf
+}
+
 /// A TCP SYN from 10.0.0.99:`src_port` (a host that never answers ARP) to 10.0.0.2:`port`.
 fn syn_frame(src_port: u16, port: u16) -> Vec<u8> {
     use smoltcp::phy::ChecksumCapabilities;
@@ -747,29 +775,13 @@ fn syn_frame(src_port: u16, port: u16) -> Vec<u8> {
         timestamp: None,
         payload: &[],
     };
-    let src = Ipv4Address::new(10, 0, 0, 99);
-    let dst = Ipv4Address::new(10, 0, 0, 2);
-    let ip = Ipv4Repr {
-        src_addr: src,
-        dst_addr: dst,
-        next_header: IpProtocol::Tcp,
-        payload_len: tcp.buffer_len(),
-        hop_limit: 64,
-    };
-    let eth = EthernetRepr {
-        src_addr: EthernetAddress([2, 0, 0, 0, 0, 99]),
-        dst_addr: EthernetAddress([2, 0, 0, 0, 0, 2]),
-        ethertype: EthernetProtocol::Ipv4,
-    };
-    let mut buf = vec![0u8; eth.buffer_len() + ip.buffer_len() + tcp.buffer_len()];
-    let caps = ChecksumCapabilities::default();
-    let mut f = EthernetFrame::new_unchecked(&mut buf[..]);
-    eth.emit(&mut f);
-    let mut p = Ipv4Packet::new_unchecked(f.payload_mut());
-    ip.emit(&mut p, &caps);
-    let mut t = TcpPacket::new_unchecked(p.payload_mut());
-    tcp.emit(&mut t, &src.into(), &dst.into(), &caps);
-    buf
+    tcp_frame(
+        ([2, 0, 0, 0, 0, 99], [2, 0, 0, 0, 0, 2]),
+        Ipv4Address::new(10, 0, 0, 99).into(),
+        Ipv4Address::new(10, 0, 0, 2).into(),
+        &tcp,
+        &ChecksumCapabilities::default(),
+    )
 }
 
 #[test]
