@@ -385,18 +385,6 @@ fn fnv1a64(data: &[u8]) -> String {
     format!("{h:016x}")
 }
 
-/// sha256 of a file, by coreutils' sha256sum (no hashing crate in the dependencies).
-fn sha256_file(p: &Path) -> String {
-    require_tool("sha256sum", "coreutils");
-    let out = Command::new("sha256sum").arg(p).output().unwrap();
-    assert!(out.status.success(), "sha256sum {}", p.display());
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// A directory for a web server: index.html, a 100 kB file `big.bin` and a small text file.
 fn site() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -260,6 +260,15 @@ impl TapNet {
         w
     }
 
+    /// `prog` with its card on this tap at TAP_GUEST/24.
+    fn guest(&self, prog: std::path::PathBuf) -> Guest {
+        Guest::new(prog)
+            .opt("--net")
+            .opt(format!("tap:{}", self.tap))
+            .opt("--ip")
+            .opt(format!("{TAP_GUEST}/24"))
+    }
+
     /// The MAC address of the tap's host side.
     fn host_mac(&self) -> String {
         let out = std::process::Command::new("ip")
@@ -282,12 +291,9 @@ impl Drop for TapNet {
 #[test]
 fn tap_mode_puts_the_card_on_a_host_tap_device() {
     let Some(net) = TapNet::new("a") else { return };
-    let guest = Guest::new(program("hello", Variant::Static))
+    let guest = net
+        .guest(program("hello", Variant::Static))
         .opt("--verbose")
-        .opt("--net")
-        .opt(format!("tap:{}", net.tap))
-        .opt("--ip")
-        .opt(format!("{TAP_GUEST}/24"))
         .opt("--gw")
         .opt(TAP_HOST);
     let run = run_command(net.wrap(guest.command()), b"", TIMEOUT);
@@ -301,11 +307,8 @@ fn tap_mode_puts_the_card_on_a_host_tap_device() {
 fn tap_mode_serves_a_client_on_the_link() {
     let Some(net) = TapNet::new("b") else { return };
     require_tool("socat", "socat");
-    let guest = Guest::new(program("tcp_echo_epoll", Variant::Static))
-        .opt("--net")
-        .opt(format!("tap:{}", net.tap))
-        .opt("--ip")
-        .opt(format!("{TAP_GUEST}/24"))
+    let guest = net
+        .guest(program("tcp_echo_epoll", Variant::Static))
         .args(["7000", "7001"]);
     let mut vm = net.wrap(guest.command());
     vm.stdin(std::process::Stdio::null())
@@ -347,21 +350,6 @@ fn tap_mode_serves_a_client_on_the_link() {
     );
 }
 
-/// sha256 of a file, by coreutils' sha256sum (no hashing crate in the dependencies).
-fn sha256_file(p: &std::path::Path) -> String {
-    require_tool("sha256sum", "coreutils");
-    let out = std::process::Command::new("sha256sum")
-        .arg(p)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "sha256sum {}", p.display());
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[test]
 fn tap_mode_carries_megabytes_both_ways_intact_with_checksum_offload() {
     // On a tap QEMU offers checksum offload (VIRTIO_NET_F_CSUM / GUEST_CSUM): the driver takes
@@ -384,12 +372,9 @@ fn tap_mode_carries_megabytes_both_ways_intact_with_checksum_offload() {
         })
         .collect();
     std::fs::write(&input, &data).unwrap();
-    let guest = Guest::new(program("tcp_echo_epoll", Variant::Static))
+    let guest = net
+        .guest(program("tcp_echo_epoll", Variant::Static))
         .opt("--verbose")
-        .opt("--net")
-        .opt(format!("tap:{}", net.tap))
-        .opt("--ip")
-        .opt(format!("{TAP_GUEST}/24"))
         .args(["7000", "7001"]);
     let mut vm = net.wrap(guest.command());
     let log = dir.path().join("osprey.log");

@@ -59,9 +59,9 @@ pub fn init(cmdline: &str) {
     log::info!("profile: sampling {hz} times a second per CPU ({len} samples at most)");
 }
 
-/// The timer interrupt on this CPU interrupted `rip` (`idle`: in the CPU's idle thread).
-/// Records a sample if one is due and keeps the timer armed for the next one.
-pub fn on_timer(rip: u64, idle: bool) {
+/// The timer interrupt on this CPU interrupted `rip`. Records a sample if one is due (marked
+/// if the CPU runs its idle thread) and keeps the timer armed for the next one.
+pub fn on_timer(rip: u64) {
     let period = PERIOD.load(Ordering::Relaxed);
     if period == 0 {
         return;
@@ -76,7 +76,11 @@ pub fn on_timer(rip: u64, idle: bool) {
         if due != 0 && now - due > period {
             LATE.fetch_add(1, Ordering::Relaxed);
         } else if due != 0 {
-            record(if idle { rip & !IDLE_BIT } else { rip });
+            record(if crate::sched::running_idle() {
+                rip & !IDLE_BIT
+            } else {
+                rip
+            });
         }
         // The next sample one period from now (not from `due`: a CPU that was not
         // interrupted for a while, interrupts off, must not take a burst of catch-up samples).

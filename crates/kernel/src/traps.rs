@@ -148,7 +148,7 @@ pub fn trap(f: &mut TrapFrame, t: Trap) -> bool {
                 crate::stdin::on_interrupt();
             }
             if vector == osprey_hal::dev::lapic::TIMER_VECTOR {
-                crate::profile::on_timer(f.rip, crate::sched::running_idle());
+                crate::profile::on_timer(f.rip);
             }
             if net
                 || console

@@ -9,7 +9,8 @@
 //! [`WaitQueue`] instead: its epoll_wait sleeps there, woken only when its ready list gets
 //! something (a server's event loop threads then no longer wake for each other's traffic).
 //! Waiters also look again every 2 ms (200 us while a timerfd exists: timerfds expire
-//! unannounced), a safety net; each look first sends deferred TCP data and polls the network
+//! unannounced; 50 ms on an epoll instance's own queue, which each of its files wakes), a
+//! safety net; each look first sends deferred TCP data and polls the network
 //! stack if its timer request is overdue (`inet::flush_deferred`).
 
 use alloc::vec::Vec;

@@ -84,6 +84,18 @@ fn tool_works(tool: &str, arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// sha256 of a file, by coreutils' sha256sum (no hashing crate in the dependencies).
+pub fn sha256_file(p: &Path) -> String {
+    require_tool("sha256sum", "coreutils");
+    let out = Command::new("sha256sum").arg(p).output().unwrap();
+    assert!(out.status.success(), "sha256sum {}", p.display());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 /// Fails the test (never skips it) when `tool` cannot run (`tool --version`, `--help` or, for
 /// shells, `-c true` must succeed).
 pub fn require_tool(tool: &str, package: &str) {
