@@ -23,11 +23,12 @@
 #   guests on a tap device in a private network namespace (ospbench, 10.213.5.0/24; needs
 #   root), the load generators in that namespace talking straight to the guest's 10.213.5.2
 #   (no slirp: the host kernel moves the frames). The host target is unchanged.
-#   With NET=user both guests' QEMU run with bench/net/backlog.c preloaded: slirp listens on
-#   a forwarded port with a backlog of 1, and a burst of connections (wrk opens its 16 at
-#   once) then waits for TCP retransmissions on the host, 0.2 to 1 s, whatever the guest
-#   does (BENCHMARKS.md, "The 1 s p99"); the shim gives listen() a backlog of 128.
-#   SLIRP_BACKLOG_SHIM=0 measures with QEMU's own backlog.
+#   With NET=user both guests' QEMU run with crates/cli/shim/listen_backlog.c preloaded
+#   (osprey run does it itself; this script does it for the Linux guest's QEMU): slirp
+#   listens on a forwarded port with a backlog of 1, and a burst of connections (wrk opens
+#   its 16 at once) then waits for TCP retransmissions on the host, 0.2 to 1 s, whatever the
+#   guest does (BENCHMARKS.md, "The 1 s p99"); the shim gives listen() a backlog of 128.
+#   SLIRP_BACKLOG_SHIM=0 measures both with QEMU's own backlog.
 # `bench/run.sh net-perf` profiles the Linux guest's QEMU under memcached load (perf record);
 # `bench/net/net.sh perf-osprey` does the same for Osprey (its --verbose log, in
 # target/bench/net/out/osprey-memcached.log, has the kernel's network counters every 5 s).
@@ -114,13 +115,18 @@ EOF
   ls -la "$LG/vmlinux" "$N/initrd.cpio" "$N/tcp_bench" "$N/mcload"
 }
 
-# The listen() backlog shim preloaded into QEMU with NET=user (see the header).
+# The listen() backlog shim preloaded into the Linux guest's QEMU with NET=user (see the
+# header; osprey preloads its own copy, OSPREY_SLIRP_BACKLOG=0 turns that off).
 SHIM=()
+OSHIM=()
 shim() {
-  [ "${SLIRP_BACKLOG_SHIM:-1}" = 1 ] && [ "$NET" = user ] || { SHIM=(); return 0; }
-  [ "$N/backlog.so" -nt "$HERE/backlog.c" ] ||
-    gcc -O2 -Wall -shared -fPIC -o "$N/backlog.so" "$HERE/backlog.c" -ldl
-  SHIM=(env "LD_PRELOAD=$N/backlog.so")
+  if [ "${SLIRP_BACKLOG_SHIM:-1}" != 1 ]; then SHIM=(); OSHIM=(env OSPREY_SLIRP_BACKLOG=0); return 0; fi
+  [ "$NET" = user ] || { SHIM=(); OSHIM=(); return 0; }
+  local src="$ROOT/crates/cli/shim/listen_backlog.c"
+  [ "$N/listen_backlog.so" -nt "$src" ] ||
+    gcc -O2 -Wall -shared -fPIC -o "$N/listen_backlog.so" "$src" -ldl
+  SHIM=(env "LD_PRELOAD=$N/listen_backlog.so")
+  OSHIM=()
 }
 
 net_up() {  # the namespace and its tap (NET=tap)
@@ -219,7 +225,7 @@ start_server() {
       local kc=${OSPREY_KERNEL_CMDLINE:-}
       [ "$target" = osprey-chan ] && kc="$kc netchan=1"
       echo "+ OSPREY_KERNEL_CMDLINE='$kc' ${o[*]}" >"$log"
-      OSPREY_KERNEL_CMDLINE="$kc" "${SHIM[@]}" "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
+      OSPREY_KERNEL_CMDLINE="$kc" "${OSHIM[@]}" "${o[@]}" </dev/null >>"$log" 2>&1 & SPID=$! ;;
   esac
   local rp=$hp
   [ "$NET" = tap ] && [ "$target" != host ] && rp=$gp
@@ -286,7 +292,7 @@ measure() {
     echo "# bench/run.sh net, $(date -Is), DUR=$DUR s, $(nproc) host CPUs, QEMU $("$QEMU" --version | head -1)"
     echo "# osprey: $(cat "$T/osprey.version" 2>/dev/null || echo "$T/osprey")"
     shim
-    echo "# network: NET=$NET$([ "$NET" = tap ] && echo " (namespace $NETNS, guests at $TAP_GUEST, clients in the namespace)")$([ ${#SHIM[@]} -gt 0 ] && echo ", QEMU with bench/net/backlog.c preloaded (hostfwd listen backlog 128)")"
+    echo "# network: NET=$NET$([ "$NET" = tap ] && echo " (namespace $NETNS, guests at $TAP_GUEST, clients in the namespace)")$([ ${#SHIM[@]} -gt 0 ] && echo ", QEMU with crates/cli/shim/listen_backlog.c preloaded (hostfwd listen backlog 128)")"
     [ "$NET" = tap ] && net_up
     for load in $LOADS; do
       app=$(app_of_load "$load")

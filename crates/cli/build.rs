@@ -2,6 +2,11 @@
 //! `OUT_DIR/osprey-kernel.elf`, where `src/kernel_image.rs` `include_bytes!`s it: one `osprey`
 //! file carries its kernel.
 //!
+//! It also compiles `shim/listen_backlog.c` with the host's C compiler (`$CC`, else `cc`, the
+//! linker Rust itself uses on Linux) into `OUT_DIR/listen_backlog.so`, which `src/slirp.rs`
+//! preloads into QEMU for published ports. A failed compile is a warning and an empty file:
+//! osprey then runs QEMU as it is (its listen backlog of 1) and `--verbose` says so.
+//!
 //! Knobs (environment variables read here):
 //! * `OSPREY_KERNEL=/path/to/elf`: embed that file instead of building (kernel developers,
 //!   tests, packagers with a prebuilt kernel).
@@ -31,7 +36,9 @@ fn main() {
         .and_then(Path::parent)
         .unwrap()
         .to_path_buf();
-    let out = PathBuf::from(env::var_os("OUT_DIR").unwrap()).join(OUT_NAME);
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+    let out = out_dir.join(OUT_NAME);
+    build_listen_shim(&manifest_dir, &out_dir);
 
     println!("cargo:rerun-if-env-changed=OSPREY_KERNEL");
     println!("cargo:rerun-if-env-changed=OSPREY_REQUIRE_KERNEL");
@@ -175,6 +182,40 @@ fn build_kernel(workspace: &Path) -> Result<PathBuf, String> {
         ));
     }
     Ok(elf)
+}
+
+/// `shim/listen_backlog.c` as a shared object in `OUT_DIR/listen_backlog.so` (empty when the
+/// host has no working C compiler), and its problem in `OSPREY_LISTEN_SHIM_PROBLEM`.
+fn build_listen_shim(manifest_dir: &Path, out_dir: &Path) {
+    let src = manifest_dir.join("shim").join("listen_backlog.c");
+    let so = out_dir.join("listen_backlog.so");
+    println!("cargo:rerun-if-changed={}", src.display());
+    println!("cargo:rerun-if-env-changed=CC");
+    let cc = env::var_os("CC").unwrap_or_else(|| "cc".into());
+    let result = Command::new(&cc)
+        .args(["-O2", "-Wall", "-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(&src)
+        .arg("-ldl")
+        .output();
+    let problem = match result {
+        Ok(o) if o.status.success() => String::new(),
+        Ok(o) => format!(
+            "{} failed on {}: {}",
+            Path::new(&cc).display(),
+            src.display(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        ),
+        Err(e) => format!("running {}: {e}", Path::new(&cc).display()),
+    };
+    if !problem.is_empty() {
+        println!("cargo:warning={problem}: QEMU's user network will keep its listen backlog of 1");
+        fs::write(&so, b"").unwrap();
+    }
+    println!("cargo:rustc-env=OSPREY_LISTEN_SHIM_PROBLEM={problem}");
 }
 
 /// Whether the standard library for the kernel target is in the sysroot (it is what

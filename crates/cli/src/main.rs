@@ -17,6 +17,7 @@ mod program;
 mod qemu;
 mod run;
 mod runtimes;
+mod slirp;
 mod symbols;
 mod terminal;
 mod tsc_cache;

@@ -430,6 +430,8 @@ pub fn run(a: RunArgs) -> Result<i32> {
         net: net.qemu_args(a.machine),
     };
 
+    let backlog = crate::slirp::prepare(&net, scratch.path());
+
     if a.verbose {
         let linking = match program.as_ref().map(|p| &p.linking) {
             Some(program::Linking::Static) => "static",
@@ -446,8 +448,28 @@ pub fn run(a: RunArgs) -> Result<i32> {
             mem.div_ceil(1 << 20),
             a.cpus
         );
+        match &backlog {
+            crate::slirp::Backlog::NotNeeded => {}
+            crate::slirp::Backlog::Shim(_) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "osprey: QEMU's listen backlog for published ports raised to 128 (preloaded \
+                     listen_backlog.so)"
+                );
+            }
+            crate::slirp::Backlog::Unavailable(why) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "osprey: QEMU keeps its listen backlog of 1 for published ports: {why}"
+                );
+            }
+        }
     }
-    let mut child = spawn(&cfg)?;
+    let preload = match &backlog {
+        crate::slirp::Backlog::Shim(p) => Some(p.as_path()),
+        _ => None,
+    };
+    let mut child = spawn(&cfg, preload)?;
     let mut console = Console::new(
         io::stdout().lock(),
         io::stderr(),
@@ -657,10 +679,17 @@ pub fn run(a: RunArgs) -> Result<i32> {
     Ok(EXIT_RUNNER_FAILED)
 }
 
-fn spawn(cfg: &VmConfig) -> Result<Child> {
+/// Starts QEMU; `preload`: a shared object for its LD_PRELOAD (`crate::slirp`).
+fn spawn(cfg: &VmConfig, preload: Option<&Path>) -> Result<Child> {
     use std::os::unix::process::CommandExt as _;
-    Command::new(&cfg.qemu)
-        .args(qemu::args(cfg))
+    let mut cmd = Command::new(&cfg.qemu);
+    if let Some(shim) = preload {
+        cmd.env(
+            "LD_PRELOAD",
+            crate::slirp::ld_preload(shim, std::env::var_os("LD_PRELOAD")),
+        );
+    }
+    cmd.args(qemu::args(cfg))
         // Its own process group: a ^C in the terminal goes to osprey, which forwards it to
         // the app, instead of killing QEMU under it.
         .process_group(0)
