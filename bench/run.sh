@@ -27,7 +27,7 @@ T=$ROOT/target/bench
 LG=$T/linux-guest
 KVER=${KVER:-6.1.0-56-amd64}
 QEMU=${QEMU:-qemu-system-x86_64}
-MICROS="syscall mmap-touch hello futex-pingpong pthread-cond spawn-threads mutex-contend"
+MICROS="syscall mmap-touch hello futex-pingpong pthread-cond spawn-threads mutex-contend pipe-herd"
 
 deps() {  # what the build needs, installed from Debian when missing
   local p pk=

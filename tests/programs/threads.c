@@ -208,8 +208,10 @@ int main(void)
 
     /* timed waits time out */
     struct timespec t0, t1, dl;
-    clock_gettime(CLOCK_REALTIME, &dl);
+    /* t0 before the deadline is taken: a vCPU descheduled between the two reads (a loaded
+     * host under TCG) must not make the wait look short. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_REALTIME, &dl);
     dl.tv_nsec += 50 * 1000 * 1000;
     if (dl.tv_nsec >= 1000000000) { dl.tv_sec++; dl.tv_nsec -= 1000000000; }
     pthread_mutex_lock(&mu);

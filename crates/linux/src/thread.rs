@@ -53,6 +53,8 @@ pub struct Thread {
     pub policy: AtomicU32,
     /// Its bounce buffer for reads and writes (`crate::bounce`), grown on first use.
     pub bounce: Mutex<alloc::vec::Vec<u8>>,
+    /// Its watcher for poll, select and blocking reads and writes (`iowait::wait_until_files`).
+    pub file_wait: Arc<crate::iowait::FileWait>,
 }
 
 /// Words of an affinity mask: 256 CPUs, the most the hal brings up.
@@ -84,6 +86,7 @@ impl Thread {
             nice: AtomicI32::new(0),
             policy: AtomicU32::new(0),
             bounce: Mutex::new(alloc::vec::Vec::new()),
+            file_wait: crate::iowait::FileWait::new(),
         }
     }
 

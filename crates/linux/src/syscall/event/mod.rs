@@ -1,6 +1,8 @@
 //! Readiness: poll, ppoll, select, pselect6, epoll and eventfd. A blocked call re-checks its
-//! descriptors whenever `iowait` says something changed (another thread wrote a pipe, an end
-//! closed, a socket got data), and every 200 us for the console.
+//! descriptors whenever `iowait` says one of them changed (another thread wrote a pipe, an end
+//! closed, a socket got data): poll and select through watchers on the files' readiness
+//! sources (`iowait::wait_until_files`), epoll through its ready list; files without a source
+//! (the console, timerfds) through the app-wide list and its periodic re-check.
 
 pub mod epoll;
 pub mod epoll_ctl;
@@ -11,17 +13,3 @@ pub mod select;
 
 #[cfg(test)]
 mod tests;
-
-use osprey_abi::Errno;
-
-use super::Ctx;
-
-/// Waits until `ready()` gives Some, the monotonic deadline passes (None: forever) or a
-/// signal comes for the thread.
-pub fn wait_until<T>(
-    cx: &Ctx,
-    deadline_ns: Option<u64>,
-    ready: impl FnMut() -> Result<Option<T>, Errno>,
-) -> Result<Option<T>, Errno> {
-    crate::iowait::wait_until(cx, deadline_ns, ready)
-}

@@ -4,8 +4,9 @@ use alloc::vec::Vec;
 
 use osprey_abi::poll::*;
 use osprey_abi::{Errno, Timespec};
+use osprey_vfs::OpenFile;
 
-use super::wait_until;
+use crate::iowait::wait_until_files;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
@@ -39,7 +40,14 @@ fn do_poll(cx: &Ctx, ufds: UserPtr<Pollfd>, nfds: u32, deadline_ns: Option<u64>)
     for i in 0..nfds as usize {
         fds.push(ufds.offset(i)?.read(cx.m)?);
     }
-    let n = wait_until(cx, deadline_ns, || {
+    // The files, held for the wait: when each keeps a readiness source, only they wake it.
+    let files: Vec<_> = fds
+        .iter()
+        .filter(|p| p.fd >= 0)
+        .filter_map(|p| cx.p.files.get(p.fd).ok())
+        .collect();
+    let refs: Vec<&OpenFile> = files.iter().map(|f| &**f).collect();
+    let n = wait_until_files(cx, &refs, deadline_ns, || {
         Ok((scan(cx, &mut fds) > 0).then_some(()))
     })?;
     if n.is_none() {

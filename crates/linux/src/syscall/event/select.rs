@@ -6,8 +6,9 @@ use alloc::vec::Vec;
 
 use osprey_abi::poll::*;
 use osprey_abi::{Errno, Timespec, Timeval};
+use osprey_vfs::OpenFile;
 
-use super::wait_until;
+use crate::iowait::wait_until_files;
 use crate::syscall::{Ctx, SysResult};
 use crate::uaccess::UserPtr;
 
@@ -86,7 +87,13 @@ fn do_select(cx: &Ctx, nfds: i32, r: u64, w: u64, e: u64, deadline: Option<u64>)
         }
         Ok((count > 0).then_some((out, count)))
     };
-    let got = wait_until(cx, deadline, scan)?;
+    // The files, held for the wait: when each keeps a readiness source, only they wake it.
+    let files: Vec<_> = (0..n)
+        .filter(|&fd| bit(&rin, fd) || bit(&win, fd) || bit(&ein, fd))
+        .filter_map(|fd| cx.p.files.get(fd as i32).ok())
+        .collect();
+    let refs: Vec<&OpenFile> = files.iter().map(|f| &**f).collect();
+    let got = wait_until_files(cx, &refs, deadline, scan)?;
     let ((ro, wo, eo), count) = got.unwrap_or_else(|| ((empty(&rin), empty(&win), empty(&ein)), 0));
     write_set(cx, r, &ro)?;
     write_set(cx, w, &wo)?;

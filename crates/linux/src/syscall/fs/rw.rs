@@ -77,7 +77,7 @@ fn blocks(f: &OpenFile) -> bool {
 /// none yet and nothing was read before in this call.
 pub fn read_chunk(cx: &Ctx, f: &OpenFile, buf: &mut [u8], first: bool) -> Result<usize, Errno> {
     if first && blocks(f) {
-        crate::iowait::retry_blocking(cx, || f.read(buf))
+        crate::iowait::retry_blocking_on(cx, Some(f), || f.read(buf))
     } else {
         f.read(buf)
     }
@@ -91,7 +91,7 @@ pub fn write_chunk(cx: &Ctx, f: &OpenFile, buf: &[u8]) -> Result<usize, Errno> {
     }
     let mut done = 0;
     while done < buf.len() {
-        match crate::iowait::retry_blocking(cx, || f.write(&buf[done..])) {
+        match crate::iowait::retry_blocking_on(cx, Some(f), || f.write(&buf[done..])) {
             Ok(n) => done += n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,

@@ -68,7 +68,7 @@ pub fn sys_sendfile(
             let r = if outf.nonblocking() {
                 outf.write(&buf[wrote..got])
             } else {
-                crate::iowait::retry_blocking(cx, || outf.write(&buf[wrote..got]))
+                crate::iowait::retry_blocking_on(cx, Some(&outf), || outf.write(&buf[wrote..got]))
             };
             match r {
                 Ok(0) => break,

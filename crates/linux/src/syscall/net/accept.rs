@@ -25,7 +25,7 @@ pub fn sys_accept4(cx: &Ctx, fd: Fd, addr: u64, lenp: UserPtr<u32>, flags: u32) 
     }
     let timeout = sock.timeout_ns(false);
     let (conn, peer) =
-        blocking_for(cx, f.nonblocking(), timeout, || sock.accept()).map_err(|e| {
+        blocking_for(cx, &f, f.nonblocking(), timeout, || sock.accept()).map_err(|e| {
             if e == Errno::ERESTARTSYS {
                 Errno::ERESTARTNOHAND
             } else {

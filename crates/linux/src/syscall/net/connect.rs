@@ -43,15 +43,14 @@ pub fn sys_connect(cx: &Ctx, fd: Fd, addr: u64, len: u32) -> SysResult {
         r => return r.map(|_| 0),
     }
     let ev = (POLLOUT | POLLERR | POLLHUP) as u16;
-    crate::iowait::wait_until(cx, None, || Ok((sock.poll(ev) != 0).then_some(()))).map_err(
-        |e| {
+    crate::iowait::wait_until_files(cx, &[&f], None, || Ok((sock.poll(ev) != 0).then_some(())))
+        .map_err(|e| {
             if e == Errno::ERESTARTNOHAND {
                 Errno::EINTR
             } else {
                 e
             }
-        },
-    )?;
+        })?;
     match sock.take_error() {
         0 => Ok(0),
         e => Err(Errno::from_code(e).unwrap_or(Errno::EIO)),

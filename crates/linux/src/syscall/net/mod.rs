@@ -69,13 +69,19 @@ fn io_buffer<'a>(cx: &'a Ctx, len: usize) -> Result<crate::bounce::Bounce<'a>, E
     crate::bounce::bounce(cx.t, len.min(IO_MAX))
 }
 
-/// Runs a socket operation, waiting for readiness while it says EAGAIN unless `nonblock`.
-fn blocking<T>(cx: &Ctx, nonblock: bool, op: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+/// Runs a socket operation on `f`, waiting for its readiness while it says EAGAIN unless
+/// `nonblock` (only `f`'s readiness source wakes the wait: `iowait::wait_until_files`).
+fn blocking<T>(
+    cx: &Ctx,
+    f: &OpenFile,
+    nonblock: bool,
+    op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, Errno> {
     let mut op = op;
     if nonblock {
         op()
     } else {
-        crate::iowait::retry_blocking(cx, op)
+        crate::iowait::retry_blocking_on(cx, Some(f), op)
     }
 }
 
@@ -83,16 +89,17 @@ fn blocking<T>(cx: &Ctx, nonblock: bool, op: impl FnMut() -> Result<T, Errno>) -
 /// EAGAIN, and a signal gives EINTR (Linux does not restart a call with a timeout).
 fn blocking_for<T>(
     cx: &Ctx,
+    f: &OpenFile,
     nonblock: bool,
     timeout_ns: Option<u64>,
     mut op: impl FnMut() -> Result<T, Errno>,
 ) -> Result<T, Errno> {
     let Some(t) = timeout_ns.filter(|_| !nonblock) else {
-        return blocking(cx, nonblock, op);
+        return blocking(cx, f, nonblock, op);
     };
     let deadline = cx.m.monotonic_ns().saturating_add(t);
     let mut result = None;
-    match crate::iowait::wait_until(cx, Some(deadline), || match op() {
+    match crate::iowait::wait_until_files(cx, &[f], Some(deadline), || match op() {
         Err(Errno::EAGAIN) => Ok(None),
         r => {
             result = Some(r);

@@ -29,12 +29,12 @@ fn recv_one(
     let nonblock = nonblocking(&f, flags);
     let stream = sock.triple().1 == SOCK_STREAM;
     let timeout = sock.timeout_ns(false);
-    let mut got = blocking_for(cx, nonblock, timeout, || {
+    let mut got = blocking_for(cx, &f, nonblock, timeout, || {
         sock.recv(buf, anc, flags & !MSG_WAITALL)
     })?;
     if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && !nonblock {
         while got.len > 0 && got.len < buf.len() {
-            match blocking(cx, false, || {
+            match blocking(cx, &f, false, || {
                 sock.recv(&mut buf[got.len..], anc, flags & !MSG_WAITALL)
             }) {
                 Ok(r) if r.len > 0 => {

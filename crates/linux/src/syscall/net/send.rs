@@ -34,7 +34,7 @@ fn send_one(cx: &Ctx, fd: Fd, mut msg: Outgoing<'_>, flags: u32) -> SysResult {
     let mut done = 0;
     let r = loop {
         // SO_SNDTIMEO bounds each wait for room (a stream returns what it sent by then).
-        let r = blocking_for(cx, nonblock, sock.timeout_ns(true), || {
+        let r = blocking_for(cx, &f, nonblock, sock.timeout_ns(true), || {
             sock.send(
                 &msg.data[done..],
                 msg.to.as_ref(),
