@@ -1,6 +1,8 @@
-//! Waiting for I/O readiness: blocking reads and writes of pipes, poll and select.
+//! Waiting for I/O readiness: blocking reads and writes of pipes and sockets, poll and select.
 //!
-//! One wait list for the whole app. Whatever changes the readiness of a file (a pipe gains
+//! A wait for files that all keep a readiness source (`wait_until_files`) sleeps on the
+//! thread's own queue, which watchers on those sources wake. Everything else uses one wait
+//! list for the whole app. Whatever changes the readiness of a file (a pipe gains
 //! data or room, an end closes) calls [`notify`], which bumps an event count and unparks every
 //! registered waiter; each waiter re-checks its own condition. A thundering herd in principle,
 //! but the app's threads are few and each check is cheap: epoll's check looks only at what
