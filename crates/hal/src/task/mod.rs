@@ -73,7 +73,14 @@ static NEXT_FPU_VERSION: AtomicU64 = AtomicU64::new(1);
 /// thread that did not trap since it was switched in has not changed its state, so switching
 /// it out saves nothing. A thread that trapped on each of its last few runs is switched in
 /// eagerly (restored, TS clear), as Linux once did: a trap per switch costs more than it saves
-/// for threads that always use the vector unit.
+/// for threads that always use the vector unit. Every `PROBE_EVERY`th eager run is lazy again,
+/// to notice a thread that stopped using the unit (a main thread that set up with glibc's
+/// vector string functions, then only makes system calls): otherwise it stays eager for good,
+/// its state is saved at every switch, and CR0.TS flips at every switch between it and a lazy
+/// thread. Under TCG that flip is costly beyond the CR0 writes: TS is part of the flags each
+/// translated block is looked up by, so the kernel code both threads run misses QEMU's jump
+/// cache on every switch (a pipe ping-pong went from 8 to 17 us per round trip after the main
+/// thread had created and joined 64 threads).
 #[derive(Default)]
 struct FpuLazy {
     /// The registers hold the thread's live state (it used them since it was switched in).
@@ -82,10 +89,16 @@ struct FpuLazy {
     version: u64,
     /// Consecutive runs that used the vector unit.
     streak: u8,
+    /// Eager runs since the last lazy probe.
+    eager_runs: u8,
 }
 
 /// Runs in a row that used the vector unit before a thread is switched in eagerly.
 const EAGER_AFTER: u8 = 3;
+
+/// An eager thread is switched in lazily once in this many runs, to see if it still uses the
+/// vector unit (a probe that traps costs one #NM).
+const PROBE_EVERY: u8 = 32;
 
 fn new_fpu_version() -> u64 {
     NEXT_FPU_VERSION.fetch_add(1, Ordering::Relaxed)
@@ -160,6 +173,7 @@ impl Thread {
                 active: false,
                 version: new_fpu_version(),
                 streak: 0,
+                eager_runs: 0,
             }),
             payload_type: (*payload).type_id(),
             payload,
@@ -325,7 +339,14 @@ pub fn switch_to(next: Arc<Thread>) {
         percpu::set_syscall_frame_addr(*next.syscall_frame.get());
         if let Some(area) = &next.fpu {
             let lazy = &mut *next.fpu_lazy.get();
-            if lazy.streak >= EAGER_AFTER {
+            let eager = lazy.streak >= EAGER_AFTER && {
+                lazy.eager_runs += 1;
+                if lazy.eager_runs >= PROBE_EVERY {
+                    lazy.eager_runs = 0;
+                }
+                lazy.eager_runs != 0
+            };
+            if eager {
                 if percpu::ts_set() {
                     fpu::clear_ts();
                     percpu::set_ts_flag(false);
