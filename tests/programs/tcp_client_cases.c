@@ -68,10 +68,26 @@ int main(int argc, char **argv)
     struct sockaddr_in srv = addr(argv[1], atoi(argv[2]));
     char buf[256];
 
+    /* First thing: the machine has its address (in a VM with DHCP, the lease came before the
+     * program started). A connected UDP socket's local address is the one its datagrams
+     * would leave from. */
+    {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in me;
+        socklen_t ml = sizeof me;
+        check("an address to reach the server from, from the first instruction",
+              fd >= 0 && connect(fd, (struct sockaddr *)&srv, sizeof srv) == 0 &&
+                  getsockname(fd, (struct sockaddr *)&me, &ml) == 0 &&
+                  me.sin_addr.s_addr != htonl(INADDR_ANY));
+        close(fd);
+    }
+
     /* A non-blocking connect: EINPROGRESS, then POLLOUT and SO_ERROR 0. */
     {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int r = connect(fd, (struct sockaddr *)&srv, sizeof srv);
+        if (r != 0 && errno != EINPROGRESS)
+            printf("non-blocking connect: %s\n", strerror(errno));
         check("non-blocking connect: 0 or EINPROGRESS", r == 0 || errno == EINPROGRESS);
         struct pollfd p = {.fd = fd, .events = POLLOUT};
         check("poll: writable once connected", poll(&p, 1, 10000) == 1 && (p.revents & POLLOUT));

@@ -117,6 +117,7 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     // The network card, if QEMU gave one: after the launch record (--verbose runs the card's
     // self-check) and the scheduler (the stack's first poll arms its timer).
     net::init(info.cmdline, log::max_level() >= log::LevelFilter::Debug);
+    net::wait_for_lease();
     // Host input and forwarded signals interrupt from now on.
     stdin::init();
     let frame = trap::TrapFrame {

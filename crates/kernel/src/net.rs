@@ -228,6 +228,37 @@ pub fn init(cmdline: &str, self_check: bool) {
     poll();
 }
 
+/// How long the boot waits for a DHCP lease before it starts the program without one.
+const LEASE_WAIT_NS: u64 = 5_000_000_000;
+
+/// With DHCP, waits for the lease (at most `LEASE_WAIT_NS`) before the program starts: a
+/// server binds and a client connects or resolves a name from its first instructions, and
+/// without an address the connect fails (EADDRNOTAVAIL) and /etc/resolv.conf has no server.
+/// A container, too, has its address before its process starts. Under QEMU's user network
+/// the lease takes two round trips to QEMU itself: a few milliseconds of the boot.
+pub fn wait_for_lease() {
+    let Some(stack) = osprey_net::stack() else {
+        return;
+    };
+    if !stack.awaiting_lease() {
+        return;
+    }
+    let deadline = monotonic_ns() + LEASE_WAIT_NS;
+    if crate::sched::boot_wait(deadline, || !stack.awaiting_lease()) {
+        crate::bootchart::mark("DHCP lease");
+    } else {
+        let msg = alloc::format!(
+            "osprey: no DHCP lease after {} s: the program starts without an IPv4 address \
+             (--ip ADDR/PREFIX gives a static one)\n",
+            LEASE_WAIT_NS / 1_000_000_000
+        );
+        osprey_hal::dev::serial::write_frame(
+            osprey_proto::frame::Tag::Stderr as u8,
+            msg.as_bytes(),
+        );
+    }
+}
+
 fn fmt_mac(m: [u8; 6]) -> alloc::string::String {
     alloc::format!(
         "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",

@@ -544,6 +544,31 @@ pub fn set_itimer(deadline: Option<u64>) {
     rearm();
 }
 
+/// The timer-list key of `boot_wait`'s deadline (it only wakes the CPU).
+const BOOT_WAIT_KEY: i32 = i32::MIN + 2;
+
+/// Before the program starts, on the boot CPU: runs timers and network polls, halting in
+/// between, until `done()` or `deadline` (monotonic ns). Whether `done()` came true.
+pub fn boot_wait(deadline: u64, done: impl Fn() -> bool) -> bool {
+    let me = cpu_id();
+    let (c, id) = add_timer(deadline, BOOT_WAIT_KEY);
+    let ok = loop {
+        expire_timers();
+        if done() {
+            break true;
+        }
+        if monotonic_ns() >= deadline {
+            break false;
+        }
+        rearm();
+        osprey_hal::cpu::halt_unless(|| {
+            !PENDING[me].load(Ordering::Relaxed) && !crate::net::pending()
+        });
+    };
+    cancel_timer(c, id);
+    ok
+}
+
 /// The timer-list key of the network stack's next poll (`crate::net`).
 const NET_KEY: i32 = i32::MIN + 1;
 /// The armed network timer: its deadline, the CPU whose list holds it, and its id there.
@@ -580,6 +605,8 @@ fn expire_timers() {
         } else if tid == NET_KEY {
             *NET_TIMER.lock() = None;
             crate::net::timer_fired();
+        } else if tid == BOOT_WAIT_KEY {
+            // Only woke the CPU: boot_wait looks at the clock.
         } else {
             unpark(tid);
         }

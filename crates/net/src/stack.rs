@@ -647,6 +647,20 @@ impl Stack {
         })
     }
 
+    /// Whether the card's address is still to come from DHCP (no static configuration, no
+    /// lease yet).
+    pub fn awaiting_lease(&self) -> bool {
+        let g = self.inner.lock();
+        g.eth.as_ref().is_some_and(|eth| {
+            eth.dhcp.is_some()
+                && !eth
+                    .iface
+                    .ip_addrs()
+                    .iter()
+                    .any(|c| matches!(c, IpCidr::Ipv4(_)))
+        })
+    }
+
     /// DNS servers: the static configuration's or the DHCP lease's.
     pub fn dns_servers(&self) -> Vec<IpAddr> {
         self.inner.lock().dns.clone()
@@ -702,6 +716,16 @@ impl Inner {
             Some(Side::Eth)
         } else {
             None
+        }
+    }
+
+    /// The address a datagram or connection to `dst` leaves from, as Linux picks it for a
+    /// socket bound to the wildcard: the destination itself when it is one of ours (loopback
+    /// included), else the card's address (None: no route, or no address yet).
+    pub fn source_for(&self, dst: IpAddress) -> Option<IpAddress> {
+        match self.side_for(dst)? {
+            Side::Lo => Some(dst),
+            Side::Eth => self.eth.as_ref()?.iface.get_source_address(&dst),
         }
     }
 

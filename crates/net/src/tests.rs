@@ -697,6 +697,12 @@ fn udp_datagrams_truncation_and_connected_filter() {
     let other = UdpSocket::new(net.b);
     other.send(b"stranger", Some(lo_addr)).unwrap();
     lo.connect(Some(sa("127.0.0.1:53"))).unwrap();
+    // A wildcard-bound socket, once connected, names the address it sends from.
+    let wild = UdpSocket::new(net.a);
+    wild.connect(Some(sa("10.0.0.2:53"))).unwrap();
+    assert_eq!(wild.local_addr().unwrap().ip(), sa("10.0.0.1:0").ip());
+    wild.connect(Some(sa("127.0.0.1:53"))).unwrap();
+    assert_eq!(wild.local_addr().unwrap().ip(), sa("127.0.0.1:0").ip());
     srv.send(b"peer", Some(lo_addr)).unwrap();
     net.b.poll(net.now.get() + 1);
     let r = lo.recv(&mut big, false).unwrap();
@@ -994,6 +1000,11 @@ fn dhcp_lease_configures_address_router_and_dns() {
         Config::default(),
         0,
     )));
+    // Before the lease a connected UDP socket has no address to leave from.
+    let probe = UdpSocket::new(s);
+    probe.connect(Some(sa("93.184.216.34:53"))).unwrap();
+    assert_eq!(probe.local_addr().unwrap().ip(), sa("0.0.0.0:0").ip());
+    assert!(s.awaiting_lease());
     for ms in 1..5000u64 {
         s.poll(ms * 1_000_000);
         while let Some(f) = from_guest.lock().unwrap().pop_front() {
@@ -1006,6 +1017,9 @@ fn dhcp_lease_configures_address_router_and_dns() {
         }
     }
     assert_eq!(s.ipv4(), Some(("10.0.2.15".parse().unwrap(), 24)));
+    assert!(!s.awaiting_lease());
+    // After it, the leased address (how programs find their own address).
+    assert_eq!(probe.local_addr().unwrap().ip(), sa("10.0.2.15:0").ip());
     assert_eq!(
         s.dns_servers(),
         vec!["10.0.2.3".parse::<core::net::IpAddr>().unwrap()]

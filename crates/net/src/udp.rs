@@ -294,15 +294,18 @@ impl UdpSocket {
         0
     }
 
+    /// getsockname: the bound address; for a socket bound to the wildcard and connected, the
+    /// address its datagrams leave from (as Linux: programs find their own address by
+    /// connecting a UDP socket and asking).
     pub fn local_addr(&self) -> Option<SocketAddr> {
         let st = self.st.lock();
-        st.bound.map(|(a, port)| {
-            SocketAddr::new(
-                a.map(IpAddr::from)
-                    .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-                port,
-            )
-        })
+        let (a, port) = st.bound?;
+        let a = a.or_else(|| self.stack.lock().source_for(st.peer?.addr));
+        Some(SocketAddr::new(
+            a.map(IpAddr::from)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            port,
+        ))
     }
 
     pub fn peer_addr(&self) -> Result<SocketAddr, Errno> {
