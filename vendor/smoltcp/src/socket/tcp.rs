@@ -1394,6 +1394,35 @@ impl<'a> Socket<'a> {
     }
 
     /// Number of octets transmitted but not yet ACKed.
+    /// OSPREY PATCH (timers with data in flight): makes sure an idle timer does not leave
+    /// queued data behind: with data in flight the retransmit timer runs (RFC 6298 5.1), and
+    /// with data to send into a zero window the zero-window-probe timer does (RFC 9293
+    /// 3.8.6.1). Either one eventually sends a segment that elicits an ACK, which carries the
+    /// peer's current window.
+    fn arm_timer_for_outstanding_data(&mut self, now: Instant) {
+        if !self.timer.is_idle() || self.tuple.is_none() {
+            return;
+        }
+        if !matches!(
+            self.state,
+            State::Established
+                | State::FinWait1
+                | State::CloseWait
+                | State::Closing
+                | State::LastAck
+        ) {
+            return;
+        }
+        let delay = self.rtte.retransmission_timeout();
+        if self.remote_last_seq != self.local_seq_no {
+            tcp_trace!("data in flight: starting retransmit timer for t+{}", delay);
+            self.timer.set_for_retransmit(now, delay);
+        } else if self.remote_win_len == 0 && !self.tx_buffer.is_empty() {
+            tcp_trace!("starting zero-window-probe timer for t+{}", delay);
+            self.timer.set_for_zero_window_probe(now, delay);
+        }
+    }
+
     fn flight_size(&self) -> usize {
         self.remote_last_seq - self.local_seq_no
     }
@@ -1712,6 +1741,16 @@ impl<'a> Socket<'a> {
         let segment_start = repr.seq_number;
         let segment_end = repr.seq_number + repr.payload.len();
 
+        // OSPREY PATCH (zero-window ACKs): set when the segment is not acceptable only because
+        // our receive window is zero. RFC 9293 3.10.7.4: "If the RCV.WND is zero, no segments
+        // will be acceptable, but special allowance should be made to accept valid ACKs, URGs,
+        // and RSTs." Upstream dropped such a segment whole, ACK and window field included: a
+        // peer's zero-window probe (one byte of new data) or a window update sent after one is
+        // exactly such a segment, so when both ends had a zero window neither learned that the
+        // other's had opened and the connection stalled. Its ACK and window are processed
+        // below; its data and FIN are not, and it still gets the reply it used to.
+        let mut zero_window_ack_only = false;
+
         let (payload, payload_offset) = match self.state {
             // In LISTEN and SYN-SENT states, we have not yet synchronized with the remote end.
             State::Listen | State::SynSent => (&[][..], 0),
@@ -1782,6 +1821,25 @@ impl<'a> Socket<'a> {
                         &repr.payload[overlap_start - segment_start..overlap_end - segment_start],
                         overlap_start - window_start,
                     )
+                } else if window_start == window_end
+                    && matches!(
+                        repr.control,
+                        TcpControl::None | TcpControl::Psh | TcpControl::Fin
+                    )
+                    && matches!(
+                        self.state,
+                        State::Established
+                            | State::FinWait1
+                            | State::FinWait2
+                            | State::CloseWait
+                            | State::Closing
+                            | State::LastAck
+                    )
+                {
+                    // OSPREY PATCH (zero-window ACKs): see `zero_window_ack_only` above.
+                    net_debug!("zero receive window: processing only the ACK of the segment");
+                    zero_window_ack_only = true;
+                    (&[][..], 0)
                 } else {
                     // Out-of-window RSTs are silently dropped, per RFC 9293
                     // (3.10.7.4) and RFC 5961 (3.2): no reply is sent, and the
@@ -1863,6 +1921,28 @@ impl<'a> Socket<'a> {
         // Disregard control flags we don't care about or shouldn't act on yet.
         let mut control = repr.control;
         control = control.quash_psh();
+
+        // OSPREY PATCH (zero-window ACKs): the data was dropped, so a FIN after it is not in
+        // sequence (RFC 9293 3.10.7.4, eighth step: process the FIN only if it is in sequence).
+        if zero_window_ack_only {
+            control = TcpControl::None;
+        }
+
+        // OSPREY PATCH (FIN after trimmed data): the data of a segment that extends past the
+        // right edge of our receive window was trimmed to the window above, so the FIN that
+        // follows it (at `segment_end`) is not in sequence and must be ignored (RFC 9293
+        // 3.10.7.4: trim to the window "and the FIN bit removed"; eighth step). Upstream
+        // accepted it as though the trimmed data had arrived: the socket went to CLOSE-WAIT,
+        // counted the FIN one sequence number early and reported the end of the stream with
+        // the tail of the data missing.
+        if control == TcpControl::Fin && segment_end > window_end {
+            tcp_trace!(
+                "ignoring FIN after data trimmed to the window. window_end={} segment_end={}",
+                window_end,
+                segment_end
+            );
+            control = TcpControl::None;
+        }
 
         // If a FIN is received at the end of the current segment, but
         // we have a hole in the assembler before the current segment, disregard this FIN.
@@ -2166,7 +2246,11 @@ impl<'a> Socket<'a> {
         }
 
         // update last remote tsval
-        if let Some(timestamp) = repr.timestamp {
+        // OSPREY PATCH (zero-window ACKs): not from a segment that was not acceptable
+        // (RFC 7323 4.3: TS.Recent is only updated from acceptable segments).
+        if let Some(timestamp) = repr.timestamp
+            && !zero_window_ack_only
+        {
             self.last_remote_tsval = timestamp.tsval;
         }
 
@@ -2202,8 +2286,21 @@ impl<'a> Socket<'a> {
             tcp_trace!("stopping zero-window-probe timer");
             self.timer.set_for_idle(cx.now(), self.keep_alive);
         }
+        // OSPREY PATCH (timers with data in flight): the zero-window-probe timer replaces the
+        // retransmit timer (one `Timer`), so stopping it above, or an ACK that shrank the
+        // window to zero while data was in flight, left sent data that nothing would ever
+        // retransmit (RFC 6298 5.1: while data is outstanding the retransmit timer runs).
+        self.arm_timer_for_outstanding_data(cx.now());
 
         let payload_len = payload.len();
+        if zero_window_ack_only {
+            // OSPREY PATCH (zero-window ACKs): the reply an unacceptable segment gets
+            // (RFC 9293 3.10.7.4), as in the branch above that returns it without the ACK.
+            if !repr.payload.is_empty() {
+                return Some(self.ack_reply(ip_repr, repr));
+            }
+            return self.challenge_ack_reply(cx, ip_repr, repr);
+        }
         if payload_len == 0 {
             return None;
         }
@@ -2507,6 +2604,11 @@ impl<'a> Socket<'a> {
             // infinite polling loop where `poll_at` returns `Now` but `dispatch`
             // can't actually do anything.
             self.timer.set_for_idle(cx.now(), self.keep_alive);
+            // OSPREY PATCH (timers with data in flight): if that reason is a zero window,
+            // nothing would send a zero-window probe (only an incoming ACK or a write arms its
+            // timer), and the connection stalled for good if the peer's window update was lost
+            // or dropped (RFC 9293 3.8.6.1: the sender must probe a zero window).
+            self.arm_timer_for_outstanding_data(cx.now());
 
             // Inform RTTE, so that it can avoid bogus measurements.
             self.rtte.on_retransmit();
