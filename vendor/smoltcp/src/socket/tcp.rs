@@ -1423,6 +1423,37 @@ impl<'a> Socket<'a> {
         }
     }
 
+    /// OSPREY PATCH (debugging aid, no behaviour change): the connection's sequence-space
+    /// and timer state on one line, for a dump of a stalled connection (the derived `Debug`
+    /// prints whole buffers).
+    pub fn write_state(&self, w: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(
+            w,
+            "{} {:?} snd.una={} snd.nxt={} snd.wnd={} tx={}/{} rcv.nxt={} rx={}/{} \
+             adv.ack={:?} adv.win={} shift={} asm={} fin_rcvd={} timer={:?} ackdelay={:?} \
+             dupacks={} cwnd_rem={}",
+            self.state,
+            self.tuple,
+            self.local_seq_no,
+            self.remote_last_seq,
+            self.remote_win_len,
+            self.tx_buffer.len(),
+            self.tx_buffer.capacity(),
+            self.remote_seq_no + self.rx_buffer.len(),
+            self.rx_buffer.len(),
+            self.rx_buffer.capacity(),
+            self.remote_last_ack,
+            self.remote_last_win,
+            self.remote_win_shift,
+            self.assembler,
+            self.rx_fin_received,
+            self.timer,
+            self.ack_delay_timer,
+            self.local_rx_dup_acks,
+            self.cwnd_remaining(),
+        )
+    }
+
     fn flight_size(&self) -> usize {
         self.remote_last_seq - self.local_seq_no
     }
