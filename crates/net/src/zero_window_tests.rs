@@ -335,3 +335,29 @@ fn a_fin_after_data_trimmed_to_the_window_is_ignored() {
     got.extend_from_slice(&rest[..36]);
     assert_eq!(got, d);
 }
+
+/// The socket is closed (LAST-ACK) with data still queued ahead of its FIN while the peer's
+/// window is zero; then the peer's window opens. Its window update acknowledges nothing new,
+/// but the window must still be taken (RFC 9293 3.10.7.4, fifth step). Upstream 0.14.0
+/// answered such an ACK in LAST-ACK with a challenge ACK and returned before the window
+/// update: the socket saw the window as zero for ever, and the peer never got the rest of the
+/// data nor the FIN. (Seen in `tcp_udp_loopback_two_cpus`: the echo server closing.)
+#[test]
+fn a_window_update_reaches_a_socket_closed_with_data_queued() {
+    let mut h = Harness::established(4096, 1000);
+    let s = h.local_next;
+    h.socket().send_slice(&data(2000)).unwrap();
+    h.poll();
+    // The peer takes 1000 bytes, closes its window and sends its FIN.
+    let r = h.peer_next;
+    h.send(r, Some(s + 1000), 0, TcpControl::Fin, &[]);
+    assert_eq!(h.socket().state(), tcp::State::CloseWait);
+    h.socket().close();
+    h.poll();
+    assert_eq!(h.socket().state(), tcp::State::LastAck);
+    let out = h.send(r + 1, Some(s + 1000), 1000, TcpControl::None, &[]);
+    assert!(
+        out.iter().any(|g| g.seq == s + 1000 && g.len == 1000),
+        "the rest of the data goes into the opened window: {out:?}"
+    );
+}

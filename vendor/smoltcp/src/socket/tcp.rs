@@ -2153,9 +2153,17 @@ impl<'a> Socket<'a> {
                     // Clear the remote endpoint, or we'll send an RST there.
                     self.set_state(State::Closed);
                     self.tuple = None;
-                } else if ack_len == 0 {
+                } else if ack_len == 0 && self.tx_buffer.is_empty() {
                     // Duplicate ACK; our FIN has not been acknowledged.
                     // Per RFC 9293 (3.10.7.4), send a challenge ACK.
+                    //
+                    // OSPREY PATCH (window updates in LAST-ACK): only when nothing but the
+                    // FIN is outstanding. smoltcp enters LAST-ACK on close() with data still
+                    // queued ahead of the FIN; returning here skipped the window update below
+                    // (RFC 9293 3.10.7.4, fifth step: "If SND.UNA =< SEG.ACK =< SND.NXT, the
+                    // send window should be updated"), so a socket closed while the peer's
+                    // window was zero never saw it open again: every window update, and every
+                    // reply to its zero-window probes, acknowledges nothing new.
                     return self.challenge_ack_reply(cx, ip_repr, repr);
                 }
                 // Partial ACK: fall through to advance SND.UNA normally.
