@@ -62,6 +62,16 @@ fn main() {
                     workspace.join("crates").join(dir).display()
                 );
             }
+            // The kernel also builds vendor/'s patched crates (the workspace's [patch.crates-io]),
+            // which Cargo.lock does not see change when one of them is edited.
+            println!(
+                "cargo:rerun-if-changed={}",
+                workspace.join("vendor").display()
+            );
+            println!(
+                "cargo:rerun-if-changed={}",
+                workspace.join("Cargo.toml").display()
+            );
             println!(
                 "cargo:rerun-if-changed={}",
                 workspace.join(".cargo/config.toml").display()

@@ -185,8 +185,27 @@ pub fn config_from_cmdline(cmdline: &str) -> Config {
 /// Brings up the card and the stack, if the VM has a card. `self_check`: first prove the
 /// card works by asking QEMU's user network for the gateway's MAC address (ARP), and log
 /// what happened (`osprey --verbose` shows it).
+/// `netstate=signal` on the command line: [`dump_on_signal`] writes the TCP state.
+static STATE_ON_SIGNAL: AtomicBool = AtomicBool::new(false);
+
+/// Before a signal from the host is delivered (`netstate=signal`): every TCP connection's
+/// state on stderr, to see what a stalled transfer waits for before the app is killed.
+pub fn dump_on_signal() {
+    if !STATE_ON_SIGNAL.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Some(stack) = osprey_net::stack::existing() {
+        let mut s = alloc::string::String::new();
+        let _ = stack.dump_tcp(&mut s);
+        osprey_hal::dev::serial::write_frame(osprey_proto::frame::Tag::Stderr as u8, s.as_bytes());
+    }
+}
+
 pub fn init(cmdline: &str, self_check: bool) {
     use osprey_proto::cmdline as kc;
+    if kc::get(cmdline, kc::NET_STATE) == Some("signal") {
+        STATE_ON_SIGNAL.store(true, Ordering::Relaxed);
+    }
     if kc::get(cmdline, kc::NET_DEFER) == Some("0") {
         osprey_linux::net::inet::DEFER_TX.store(false, Ordering::Relaxed);
     }

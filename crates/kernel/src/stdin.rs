@@ -112,6 +112,9 @@ fn with<R>(f: impl FnOnce(&mut Input) -> R) -> R {
         (r, core::mem::take(&mut inp.signals))
     };
     // Outside the input lock: sending a signal takes the process's locks and may wake threads.
+    if !signals.is_empty() {
+        crate::net::dump_on_signal();
+    }
     if let Some(linux) = crate::traps::LINUX.get() {
         for sig in signals {
             linux.host_signal(sig);

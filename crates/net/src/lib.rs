@@ -19,6 +19,8 @@ pub mod udp;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zero_window_tests;
 
 pub use nic::{Nic, Offloads};
 pub use stack::{init, local, stack, Config, Polled, Stack};

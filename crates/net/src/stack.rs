@@ -681,6 +681,33 @@ impl Stack {
         let g = self.inner.lock();
         g.lo_socks.iter().count() + g.eth_socks.iter().count()
     }
+
+    /// One line per TCP connection (both interfaces; listening sockets left out) with its
+    /// sequence-space and timer state, and the loop device's queue and the stack's next
+    /// poll: what a stalled connection is waiting for.
+    pub fn dump_tcp(&self, w: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        let g = self.inner.lock();
+        writeln!(
+            w,
+            "net: now={} next poll={:?} loop queue={} packets",
+            g.now,
+            g.timer_at,
+            g.lo_dev.queue.len()
+        )?;
+        for (name, set) in [("lo", &g.lo_socks), ("eth", &g.eth_socks)] {
+            for (_, sock) in set.iter() {
+                if let smoltcp::socket::Socket::Tcp(t) = sock {
+                    if t.state() == tcp::State::Listen {
+                        continue;
+                    }
+                    write!(w, "net: {name} ")?;
+                    t.write_state(w)?;
+                    writeln!(w)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Inner {
@@ -1454,6 +1481,11 @@ pub fn stack() -> Option<&'static Stack> {
     STACK
         .get()
         .filter(|s| s.has_nic.load(core::sync::atomic::Ordering::Acquire))
+}
+
+/// The stack, if one was made (card or loopback only).
+pub fn existing() -> Option<&'static Stack> {
+    STACK.get()
 }
 
 /// The stack the sockets use: the card's, or a loopback-only one made on first use.

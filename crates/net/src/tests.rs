@@ -1108,3 +1108,26 @@ fn an_earlier_polls_timer_request_does_not_replace_a_later_ones() {
     assert!(!net.b.timer_overdue(at - 1));
     assert!(net.b.timer_overdue(at));
 }
+
+#[test]
+fn dump_tcp_lists_loopback_connections_not_listeners() {
+    let stack: &'static Stack = Box::leak(Box::new(Stack::new_loopback(9, 0)));
+    let l = listener(stack, "127.0.0.1:0", 4);
+    let port = l.local_addr().unwrap().port();
+    let mut out = alloc::string::String::new();
+    stack.dump_tcp(&mut out).unwrap();
+    assert_eq!(out.lines().count(), 1, "only the stack's line: {out}");
+    assert!(out.contains("loop queue=0"), "{out}");
+    let c = TcpSocket::new(stack);
+    let _ = c.connect(sa(&std::format!("127.0.0.1:{port}")));
+    stack.poll(1_000_000);
+    let (s, _) = l.accept().unwrap();
+    out.clear();
+    stack.dump_tcp(&mut out).unwrap();
+    let conns: Vec<&str> = out.lines().filter(|l| l.starts_with("net: lo ")).collect();
+    assert_eq!(conns.len(), 2, "{out}");
+    assert!(conns
+        .iter()
+        .all(|l| l.contains("ESTABLISHED") && l.contains("snd.wnd=")));
+    drop((c, s, l));
+}

@@ -56,6 +56,10 @@ pub mod cmdline {
     /// `netchan=0|1`: net channels (received TCP segments queued for the socket's reader)
     /// off or on.
     pub const NET_CHANNELS: &str = "netchan";
+    /// `netstate=signal`: on a signal forwarded from the host (Ctrl-C, SIGTERM to `osprey`),
+    /// the kernel first writes every TCP connection's state to stderr (debugging a stalled
+    /// transfer: `OSPREY_KERNEL_CMDLINE=netstate=signal`, then `timeout` or Ctrl-C).
+    pub const NET_STATE: &str = "netstate";
     /// `profile=HZ`: sample every CPU's instruction pointer HZ times a second and send a
     /// [`crate::profile::ProfileReport`] at shutdown (`osprey run --profile`).
     pub const PROFILE: &str = "profile";
