@@ -60,7 +60,11 @@ pub struct WaitQueue {
     /// How many threads are registered: every pipe read and write notifies, and with nobody
     /// waiting that must not cost a lock.
     registered: AtomicUsize,
-    waiters: Mutex<Vec<i32>>,
+    /// The registered threads, each with whether a wake already unparked it since it
+    /// registered: a busy source wakes its queue many times before the waiter runs (every
+    /// segment, every ready registration), and only the first unpark does anything; the
+    /// others cost a look-up in the scheduler's thread table each.
+    waiters: Mutex<Vec<(i32, bool)>>,
 }
 
 impl WaitQueue {
@@ -81,11 +85,12 @@ impl WaitQueue {
         if self.registered.load(SeqCst) == 0 {
             return;
         }
-        let waiters = self.waiters.lock();
+        let mut waiters = self.waiters.lock();
         if let Some(m) = MACHINE.get() {
-            crate::net::counters::add(&crate::net::counters::C.unparks, waiters.len() as u64);
-            for &tid in waiters.iter() {
-                m.unpark(tid);
+            for (tid, woken) in waiters.iter_mut().filter(|(_, woken)| !*woken) {
+                *woken = true;
+                crate::net::counters::bump(&crate::net::counters::C.unparks);
+                m.unpark(*tid);
             }
         }
     }
@@ -128,7 +133,7 @@ pub fn wait_until_on<'q, T>(
         if cx.t.interrupted() {
             return Err(Errno::ERESTARTNOHAND);
         }
-        q.waiters.lock().push(cx.t.tid);
+        q.waiters.lock().push((cx.t.tid, false));
         q.registered.fetch_add(1, SeqCst);
         // A wake between the look above and the registration bumped the count: look again
         // instead of sleeping through it.
@@ -156,7 +161,7 @@ pub fn wait_until_on<'q, T>(
         }
         q.registered.fetch_sub(1, SeqCst);
         let mut w = q.waiters.lock();
-        if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
+        if let Some(i) = w.iter().position(|&(t, _)| t == cx.t.tid) {
             w.swap_remove(i);
         }
     }
