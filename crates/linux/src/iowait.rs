@@ -12,8 +12,9 @@
 //! something (a server's event loop threads then no longer wake for each other's traffic).
 //! Waiters also look again every 2 ms (200 us while a timerfd exists: timerfds expire
 //! unannounced; 50 ms on an epoll instance's own queue, which each of its files wakes), a
-//! safety net; each look first sends deferred TCP data and polls the network
-//! stack if its timer request is overdue (`inet::flush_deferred`).
+//! safety net; each look first sends deferred TCP data (unless another thread waits to run
+//! on the CPU: its own wait sends both threads' data) and polls the network stack if its
+//! timer request is overdue (`inet::flush_deferred_before_wait`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -122,7 +123,7 @@ pub fn wait_until_on<'q, T>(
         let q = own.unwrap_or(&IO);
         // What this thread (or another) sent since the stack's last poll leaves before the
         // thread looks and sleeps (TCP sends are deferred to here: `inet::flush_deferred`).
-        crate::net::inet::flush_deferred();
+        crate::net::inet::flush_deferred_before_wait();
         let seen = q.events.load(SeqCst);
         if let Some(v) = ready()? {
             return Ok(Some(v));
@@ -213,7 +214,7 @@ pub fn wait_until_files<T>(
     let mut ready = ready;
     // A first look without watchers: most calls do not wait. (A change between this look and
     // the watchers' registration is caught by the look `wait_until_on` makes after it.)
-    crate::net::inet::flush_deferred();
+    crate::net::inet::flush_deferred_before_wait();
     if let Some(v) = ready()? {
         return Ok(Some(v));
     }
