@@ -208,6 +208,10 @@ impl Machine for KernelMachine {
         crate::sched::yield_now();
     }
 
+    fn others_runnable(&self) -> bool {
+        crate::sched::others_runnable()
+    }
+
     fn exit_thread(&self) -> ! {
         crate::sched::exit_current()
     }

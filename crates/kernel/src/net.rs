@@ -427,10 +427,19 @@ pub fn poll() {
 pub fn log_counters() {
     if osprey_net::stack().is_some() {
         let (arms, arm_tsc) = osprey_hal::dev::lapic::arm_stats();
+        let ns = osprey_hal::time::tsc_to_ns;
+        let [notify, ack, mask] = osprey_hal::dev::access::stats();
         log::debug!(
-            "{} timer_arms={arms} arm_ns={}",
+            "{} timer_arms={arms} arm_ns={} notifies_dev={} notify_ns={} irq_acks={} irq_ack_ns={} \
+             masks={} mask_ns={}",
             counters::summary(),
-            osprey_hal::time::tsc_to_ns(arm_tsc)
+            ns(arm_tsc),
+            notify.0,
+            ns(notify.1),
+            ack.0,
+            ns(ack.1),
+            mask.0,
+            ns(mask.1)
         );
     }
 }

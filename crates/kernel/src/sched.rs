@@ -492,6 +492,11 @@ pub fn interrupt_thread(tid: i32) {
     }
 }
 
+/// Whether a thread waits in this CPU's run queue.
+pub fn others_runnable() -> bool {
+    !cpu().runq.is_empty()
+}
+
 /// sched_yield: lets the runnable threads that have run less go first.
 pub fn yield_now() {
     let waiting = !cpu().runq.is_empty();

@@ -12,8 +12,9 @@
 //! something (a server's event loop threads then no longer wake for each other's traffic).
 //! Waiters also look again every 2 ms (200 us while a timerfd exists: timerfds expire
 //! unannounced; 50 ms on an epoll instance's own queue, which each of its files wakes), a
-//! safety net; each look first sends deferred TCP data and polls the network
-//! stack if its timer request is overdue (`inet::flush_deferred`).
+//! safety net; each look first sends deferred TCP data (unless another thread waits to run
+//! on the CPU: its own wait sends both threads' data) and polls the network stack if its
+//! timer request is overdue (`inet::flush_deferred_before_wait`).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -60,7 +61,11 @@ pub struct WaitQueue {
     /// How many threads are registered: every pipe read and write notifies, and with nobody
     /// waiting that must not cost a lock.
     registered: AtomicUsize,
-    waiters: Mutex<Vec<i32>>,
+    /// The registered threads, each with whether a wake already unparked it since it
+    /// registered: a busy source wakes its queue many times before the waiter runs (every
+    /// segment, every ready registration), and only the first unpark does anything; the
+    /// others cost a look-up in the scheduler's thread table each.
+    waiters: Mutex<Vec<(i32, bool)>>,
 }
 
 impl WaitQueue {
@@ -81,11 +86,12 @@ impl WaitQueue {
         if self.registered.load(SeqCst) == 0 {
             return;
         }
-        let waiters = self.waiters.lock();
+        let mut waiters = self.waiters.lock();
         if let Some(m) = MACHINE.get() {
-            crate::net::counters::add(&crate::net::counters::C.unparks, waiters.len() as u64);
-            for &tid in waiters.iter() {
-                m.unpark(tid);
+            for (tid, woken) in waiters.iter_mut().filter(|(_, woken)| !*woken) {
+                *woken = true;
+                crate::net::counters::bump(&crate::net::counters::C.unparks);
+                m.unpark(*tid);
             }
         }
     }
@@ -117,7 +123,7 @@ pub fn wait_until_on<'q, T>(
         let q = own.unwrap_or(&IO);
         // What this thread (or another) sent since the stack's last poll leaves before the
         // thread looks and sleeps (TCP sends are deferred to here: `inet::flush_deferred`).
-        crate::net::inet::flush_deferred();
+        crate::net::inet::flush_deferred_before_wait();
         let seen = q.events.load(SeqCst);
         if let Some(v) = ready()? {
             return Ok(Some(v));
@@ -128,7 +134,7 @@ pub fn wait_until_on<'q, T>(
         if cx.t.interrupted() {
             return Err(Errno::ERESTARTNOHAND);
         }
-        q.waiters.lock().push(cx.t.tid);
+        q.waiters.lock().push((cx.t.tid, false));
         q.registered.fetch_add(1, SeqCst);
         // A wake between the look above and the registration bumped the count: look again
         // instead of sleeping through it.
@@ -156,7 +162,7 @@ pub fn wait_until_on<'q, T>(
         }
         q.registered.fetch_sub(1, SeqCst);
         let mut w = q.waiters.lock();
-        if let Some(i) = w.iter().position(|&t| t == cx.t.tid) {
+        if let Some(i) = w.iter().position(|&(t, _)| t == cx.t.tid) {
             w.swap_remove(i);
         }
     }
@@ -208,7 +214,7 @@ pub fn wait_until_files<T>(
     let mut ready = ready;
     // A first look without watchers: most calls do not wait. (A change between this look and
     // the watchers' registration is caught by the look `wait_until_on` makes after it.)
-    crate::net::inet::flush_deferred();
+    crate::net::inet::flush_deferred_before_wait();
     if let Some(v) = ready()? {
         return Ok(Some(v));
     }

@@ -101,6 +101,11 @@ pub trait Machine: Send + Sync {
     fn net_timer(&self, _deadline_ns: Option<u64>) {}
     /// Lets other runnable threads run (sched_yield).
     fn yield_now(&self);
+    /// Whether another thread waits to run on the caller's CPU (it runs as soon as the
+    /// caller sleeps).
+    fn others_runnable(&self) -> bool {
+        false
+    }
     /// Ends the calling thread (the Linux layer did its exit work); other threads go on.
     fn exit_thread(&self) -> !;
     /// Moves the calling thread to a CPU its affinity allows, if the current one is not.

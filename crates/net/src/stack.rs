@@ -584,6 +584,12 @@ impl Stack {
         now_ns >= self.next_at.load(core::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Whether the latest poll asked to be polled again by `deadline_ns` (a deferred send
+    /// needs no timer of its own then: that poll sends it).
+    pub fn timer_due_by(&self, deadline_ns: u64) -> bool {
+        self.next_at.load(core::sync::atomic::Ordering::SeqCst) <= deadline_ns
+    }
+
     /// Turns net channels on or off (the kernel's `netchan=` boot flag). Only connections
     /// made after the change get a channel.
     pub fn set_channels(&self, on: bool) {

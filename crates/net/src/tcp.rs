@@ -66,6 +66,14 @@ struct State_ {
     /// A send found the buffer full: sends fail with EAGAIN until it is writable again
     /// ([`writable`]), as POLLOUT says.
     send_full: bool,
+    /// A writer ran out of room (a send failed or queued only part of its data): until a
+    /// send queues all it was given again, the bytes still unacknowledged count in the
+    /// readiness signature, so that each ACK freeing room wakes that writer. Otherwise an
+    /// ACK that only shrinks the send queue changes no readiness, as in Linux, which wakes
+    /// writers on freed room only while SOCK_NOSPACE is set (`sk_stream_write_space`):
+    /// a server answering with small writes was woken (its epoll instance fed, its thread
+    /// unparked) by every ACK of an answer.
+    nospace: bool,
 }
 
 /// Whether a connection's send buffer has room enough to wake a writer: a third of it free
@@ -149,6 +157,7 @@ impl TcpSocket {
                 v6only: false,
                 seen: 0,
                 send_full: false,
+                nospace: false,
             }),
         }
     }
@@ -447,10 +456,12 @@ impl TcpSocket {
         match t.send_slice(data) {
             Ok(0) | Err(_) => {
                 st.send_full = true;
+                st.nospace = true;
                 Err(Errno::EAGAIN)
             }
             Ok(n) => {
                 st.send_full = false;
+                st.nospace = n < data.len();
                 Ok(n)
             }
         }
@@ -534,7 +545,8 @@ impl TcpSocket {
         self.poll_locked(&mut st).0
     }
 
-    /// Whether the socket's readiness (poll bits, bytes queued in, bytes unsent) moved since
+    /// Whether the socket's readiness (poll bits, bytes queued in, and bytes unsent while a
+    /// writer ran out of room: `nospace`) moved since
     /// the previous call, or since the app last took data or a connection, queued data or
     /// shut it down (those forget the last signature, so that an arrival restoring it still
     /// counts). Epoll's readiness sources are fed from this after each stack poll.
@@ -545,6 +557,7 @@ impl TcpSocket {
     pub fn readiness_moved(&self) -> bool {
         let mut st = self.st.lock();
         let (bits, queued, unsent) = self.poll_locked(&mut st);
+        let unsent = if st.nospace { unsent } else { 0 };
         let sig = crate::poll::signature(bits, queued, unsent);
         core::mem::replace(&mut st.seen, sig) != sig
     }

@@ -605,6 +605,46 @@ fn sending_tcp_segments_changes_no_readiness_but_their_ack_does() {
     assert!(net.b.poll(now).changed, "a datagram's send changed nothing");
 }
 
+/// An ACK that only frees room in the send buffer wakes no one unless a writer ran out of
+/// room (Linux's SOCK_NOSPACE): a server's small answers do not wake it once more each.
+#[test]
+fn an_ack_moves_readiness_only_for_a_writer_that_ran_out_of_room() {
+    let net = Net::new();
+    let l = listener(net.b, "0.0.0.0:7063", 8);
+    let c = TcpSocket::new(net.a);
+    connect(&net, &c, "10.0.0.2:7063");
+    let (s, _) = accept(&net, &l);
+    net.run(50);
+    assert_eq!(s.send(b"answer"), Ok(6));
+    // The look after the send (which forgot the last signature) records the new one.
+    assert!(s.readiness_moved());
+    net.run(50); // delivered, and acknowledged after the peer's delayed ACK
+    assert_eq!(s.bytes_unsent(), 0);
+    assert!(
+        !s.readiness_moved(),
+        "an ACK of a send that fit moved readiness"
+    );
+    // A writer that filled the buffer: each ACK is news to it.
+    let chunk = vec![7u8; 4096];
+    let mut sent = 0;
+    while let Ok(n) = s.send(&chunk) {
+        sent += n;
+    }
+    assert!(sent > 0);
+    assert!(s.readiness_moved());
+    let mut buf = vec![0u8; 65536];
+    let mut moved = false;
+    for _ in 0..50 {
+        let _ = c.recv(&mut buf, false);
+        net.run(1);
+        moved |= s.readiness_moved();
+    }
+    assert!(
+        moved,
+        "freed room did not move a waiting writer's readiness"
+    );
+}
+
 #[test]
 fn many_connects_without_accept_then_close_leaks_nothing() {
     let net = Net::new();

@@ -130,6 +130,10 @@ fn set_masked(vector: u8, masked: bool) {
     let Some(s) = slot_of(vector) else {
         return;
     };
+    super::access::timed(super::access::Access::Mask, || set_masked_slot(s, masked));
+}
+
+fn set_masked_slot(s: usize, masked: bool) {
     let ctrl = MSIX_CTRL[s].load(Ordering::Acquire) as *mut u32;
     if !ctrl.is_null() {
         // SAFETY: `ctrl` is the vector-control word of the MSI-X table entry this vector was

@@ -2,6 +2,7 @@
 //! the I/O APICs (device interrupt lines), the legacy 8259s (switched off), the virtio-net
 //! card, QEMU's debug-exit port and (for the CPU count) QEMU's fw_cfg.
 
+pub mod access;
 pub(crate) mod fw_cfg;
 pub mod ioapic;
 pub mod lapic;

@@ -72,6 +72,7 @@ use virtio_drivers::transport::pci::{virtio_device_type, PciTransport};
 use virtio_drivers::transport::{DeviceType, SomeTransport, Transport};
 use virtio_drivers::{BufferDirection, Hal};
 
+use super::access::{self, Access};
 use super::{ioapic, pci};
 use crate::mm::{frames, phys_to_virt, PhysAddr, DIRECT_MAP_BASE, KERNEL_VMA, PAGE_SIZE};
 
@@ -268,16 +269,18 @@ impl NetIrq {
         }
         let status = (self.regs + REG_INTERRUPT_STATUS as u64) as *const u32;
         let ack = (self.regs + REG_INTERRUPT_ACK as u64) as *mut u32;
-        // SAFETY: `regs` is the device's register page in the direct map (checked at probe:
-        // it answered with the virtio magic); these two 32-bit registers are read and written
-        // only here (the transport's own ack_interrupt is never called), so no access of the
-        // driver's is disturbed.
-        unsafe {
-            let s = status.read_volatile();
-            if s != 0 {
-                ack.write_volatile(s);
+        access::timed(Access::IrqAck, || {
+            // SAFETY: `regs` is the device's register page in the direct map (checked at
+            // probe: it answered with the virtio magic); these two 32-bit registers are read
+            // and written only here (the transport's own ack_interrupt is never called), so
+            // no access of the driver's is disturbed.
+            unsafe {
+                let s = status.read_volatile();
+                if s != 0 {
+                    ack.write_volatile(s);
+                }
             }
-        }
+        });
     }
 
     /// Lets the line interrupt again (it was masked when it fired).
@@ -576,7 +579,7 @@ impl VirtioNet {
         // The ring's index was published (add); the device's flag is read after it.
         fence(Ordering::SeqCst);
         if self.rxq.should_notify() {
-            self.transport.notify(QUEUE_RECEIVE);
+            access::timed(Access::Notify, || self.transport.notify(QUEUE_RECEIVE));
             self.stats.rx_kicks += 1;
         }
     }
@@ -590,7 +593,7 @@ impl VirtioNet {
         self.tx_unkicked = 0;
         fence(Ordering::SeqCst);
         if self.txq.should_notify() {
-            self.transport.notify(QUEUE_TRANSMIT);
+            access::timed(Access::Notify, || self.transport.notify(QUEUE_TRANSMIT));
             self.stats.tx_kicks += 1;
         }
     }

@@ -106,8 +106,21 @@ pub fn after_poll(stack: &Stack, changed: bool) {
 /// next poll (the thread's answer or its next wait, else the timer).
 fn note_drained(stack: &Stack) {
     if stack.take_drained() && stack.defer_tx() {
-        if let Some(m) = iowait::machine() {
-            m.net_timer(Some(m.monotonic_ns() + TX_DEFER_NS));
+        arm_deferral(stack);
+    }
+}
+
+/// Makes sure a deferred send goes out within about [`TX_DEFER_NS`] even if its thread does
+/// not wait: arms the network timer, unless the stack's own timer request comes within
+/// [`TX_DEFER_COVERED_NS`] (its poll sends the data). A connection that just received
+/// usually has its delayed ACK due within 10 ms, so an answer to a request arms nothing:
+/// each arming moves the kernel's network timer, and under TCG each LAPIC programming that
+/// follows costs 10-20 us of the vCPU's time.
+fn arm_deferral(stack: &Stack) {
+    if let Some(m) = iowait::machine() {
+        let now = m.monotonic_ns();
+        if !stack.timer_due_by(now + TX_DEFER_COVERED_NS) {
+            m.net_timer(Some(now + TX_DEFER_NS));
         }
     }
 }
@@ -135,6 +148,9 @@ pub static DEFER_TX: AtomicBool = AtomicBool::new(true);
 /// nearly every answer, and under TCG each LAPIC programming costs 10-20 us of the vCPU's
 /// time; at 2 ms the previous answer's deadline is usually still armed and covers this one.
 const TX_DEFER_NS: u64 = 2_000_000;
+/// A stack timer request due this soon covers a deferred send (`arm_deferral`): the
+/// delayed-ACK timer of a connection that just received (smoltcp's default, 10 ms) counts.
+const TX_DEFER_COVERED_NS: u64 = 10_000_000;
 
 /// Sends what TCP sockets queued since the last poll: called by a thread about to wait
 /// (iowait), before it looks at readiness.
@@ -145,6 +161,23 @@ const TX_DEFER_NS: u64 = 2_000_000;
 pub fn flush_deferred() {
     if let Some(s) = STACK_MADE.get() {
         if s.tx_due() || iowait::machine().is_some_and(|m| s.timer_overdue(m.monotonic_ns())) {
+            kick(s);
+        }
+    }
+}
+
+/// [`flush_deferred`] for a thread about to look at readiness and perhaps sleep (iowait).
+/// When another thread waits to run on this CPU, what was sent waits for that thread's own
+/// wait (or the idle loop's flush, or the network timer): a server's event-loop threads
+/// sharing a vCPU then send their answers with one poll and one notify of the card instead
+/// of one each (a notify costs 40-90 us of the vCPU under TCG: `--verbose`'s notify_ns).
+/// An overdue stack timer still polls at once.
+pub fn flush_deferred_before_wait() {
+    if let Some(s) = STACK_MADE.get() {
+        let m = iowait::machine();
+        let overdue = m.is_some_and(|m| s.timer_overdue(m.monotonic_ns()));
+        let batch = m.is_some_and(|m| m.others_runnable());
+        if overdue || (s.tx_due() && !batch) {
             kick(s);
         }
     }
@@ -413,10 +446,8 @@ impl Socket for InetSocket {
             } else if stack.defer_tx() {
                 // What a thread sends goes out when it next waits (`flush_deferred`, from
                 // iowait: an event loop answers all its ready connections, then waits) or,
-                // for a thread that keeps computing, when this timer fires.
-                if let Some(m) = iowait::machine() {
-                    m.net_timer(Some(m.monotonic_ns() + TX_DEFER_NS));
-                }
+                // for a thread that keeps computing, when the network timer fires.
+                arm_deferral(stack);
             }
         }
         r
