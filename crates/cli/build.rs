@@ -64,22 +64,9 @@ fn main() {
             }
             // The kernel also builds vendor/'s patched crates (the workspace's [patch.crates-io]),
             // which Cargo.lock does not see change when one of them is edited.
-            println!(
-                "cargo:rerun-if-changed={}",
-                workspace.join("vendor").display()
-            );
-            println!(
-                "cargo:rerun-if-changed={}",
-                workspace.join("Cargo.toml").display()
-            );
-            println!(
-                "cargo:rerun-if-changed={}",
-                workspace.join(".cargo/config.toml").display()
-            );
-            println!(
-                "cargo:rerun-if-changed={}",
-                workspace.join("Cargo.lock").display()
-            );
+            for path in ["vendor", "Cargo.toml", ".cargo/config.toml", "Cargo.lock"] {
+                println!("cargo:rerun-if-changed={}", workspace.join(path).display());
+            }
             build_kernel(&workspace).and_then(|elf| {
                 fs::copy(&elf, &out)
                     .map(|_| ())
