@@ -38,6 +38,9 @@ __attribute__((unused)) static const char *errno_name(int e)
     case ENOSYS: return "ENOSYS";
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
+    case EDEADLK: return "EDEADLK";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EOWNERDEAD: return "EOWNERDEAD";
     default: {
         static char buf[32];
         snprintf(buf, sizeof buf, "errno%d", e);

@@ -34,6 +34,29 @@ mod two_cpus {
     each_variant!(sixty_four_threads, |v| {
         same("thread_stress", v, "total=6400000 expected=6400000")
     });
+
+    /// PTHREAD_PRIO_INHERIT mutexes (glibc's FUTEX_LOCK_PI family): contention with hand-over,
+    /// trylock, timedlock, EDEADLK, and a robust one whose owner died.
+    #[test]
+    fn priority_inheritance_mutexes() {
+        let (vm, _) = same_as_native(
+            &Guest::new(program("pi_mutex", Variant::Static))
+                .opt("--cpus")
+                .opt("2"),
+        );
+        for line in [
+            "counter=20000 expected=20000",
+            "trylock of a held PI mutex: EBUSY",
+            "timedlock of a held PI mutex: ETIMEDOUT",
+            "lock after the holder let go: 0",
+            "error-checking PI mutex locked twice: EDEADLK",
+            "robust PI mutex after its owner died: EOWNERDEAD",
+            "locked again: 0",
+            "done",
+        ] {
+            assert!(vm.out().contains(line), "{line:?} missing\n{}", vm.show());
+        }
+    }
 }
 
 /// App threads run on every CPU (the default with `--cpus N`), and sched_setaffinity pins.

@@ -10,11 +10,19 @@
 //! same lock, so a waker that changes the word and then calls wake (which takes the lock)
 //! cannot slip between the check and the sleep. Waking marks the waiter and unparks its
 //! thread; the waiter re-checks its mark, so spurious unparks are harmless.
+//!
+//! Priority-inheritance futexes (FUTEX_LOCK_PI and family) share the buckets: a PI waiter is
+//! queued with bitset 0 (which no FUTEX_WAIT can use), so plain wakes and requeues pass it
+//! by. The word holds the owner's thread id; the kernel sets FUTEX_WAITERS while a thread
+//! waits, and FUTEX_UNLOCK_PI hands the lock straight to the first waiter (its id in the
+//! word, FUTEX_WAITERS kept), as Linux does. There is no priority boost: threads here have
+//! no real-time priorities to inherit, so what programs get is a working lock.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+use osprey_abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS};
 use osprey_abi::Errno;
 use spin::{Mutex, MutexGuard};
 
@@ -126,6 +134,55 @@ fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mu
         }
     }
     taken
+}
+
+/// The bitset a PI waiter is queued with: no FUTEX_WAIT can have it (EINVAL), so plain wakes
+/// never take a PI waiter.
+const PI_BITSET: u32 = 0;
+
+fn is_pi_waiter(w: &Waiter, uaddr: u64) -> bool {
+    w.key.load(Ordering::Relaxed) == uaddr && w.bitset.load(Ordering::Relaxed) == PI_BITSET
+}
+
+fn has_pi_waiter(list: &[Arc<Waiter>], uaddr: u64) -> bool {
+    list.iter().any(|w| is_pi_waiter(w, uaddr))
+}
+
+/// Under the bucket lock, with the word last seen as `v`: gives the PI lock at `uaddr` to the
+/// first PI waiter (its id, FUTEX_WAITERS, and `extra`) or frees it (`extra` alone). Returns
+/// the thread to unpark once the lock is dropped.
+fn hand_over(
+    list: &mut Vec<Arc<Waiter>>,
+    m: &dyn Machine,
+    uaddr: u64,
+    mut v: u32,
+    extra: u32,
+) -> Result<Option<i32>, Errno> {
+    let first = list.iter().position(|w| is_pi_waiter(w, uaddr));
+    let new = match first {
+        // As Linux: the waiters bit stays set; the new owner's unlock comes here and finds
+        // out whether anyone else waits.
+        Some(i) => list[i].tid as u32 | FUTEX_WAITERS | extra,
+        None => extra,
+    };
+    // The owner cannot change the word (its unlock fast path expects the bare id, and the
+    // waiters bit is set or no one waits); other threads only set the waiters bit, under
+    // this lock, or take a free word. So the compare-exchange loop only meets those.
+    loop {
+        let seen = m.cmpxchg_u32(uaddr, v, new)?;
+        if seen == v {
+            break;
+        }
+        if seen & FUTEX_TID_MASK != v & FUTEX_TID_MASK {
+            return Err(Errno::EPERM);
+        }
+        v = seen;
+    }
+    Ok(first.map(|i| {
+        let w = list.remove(i);
+        w.woken.store(true, Ordering::Release);
+        w.tid
+    }))
 }
 
 impl FutexTable {
@@ -257,7 +314,7 @@ impl FutexTable {
             if uaddr != uaddr2 {
                 let mut i = 0;
                 while i < qa.len() && moved < n_requeue {
-                    if qa[i].key.load(Ordering::Relaxed) != uaddr {
+                    if qa[i].key.load(Ordering::Relaxed) != uaddr || is_pi_waiter(&qa[i], uaddr) {
                         i += 1;
                         continue;
                     }
@@ -299,6 +356,116 @@ impl FutexTable {
         }
         wakes.unpark(m);
         Ok(wakes.len())
+    }
+
+    /// FUTEX_LOCK_PI / LOCK_PI2 / TRYLOCK_PI: takes the PI lock at `uaddr` for thread `t`
+    /// (its id into the word), waiting until the owner hands it over unless `trylock`.
+    /// `alive(tid)` says whether a thread id names a live thread of the app. Errors as
+    /// Linux: EDEADLK (`t` owns it), EAGAIN (trylock, taken), ESRCH (the owner is gone and
+    /// nobody marked it dead), ETIMEDOUT; `Ok(Interrupted)` when a signal came first (the
+    /// caller restarts the call, as Linux does).
+    pub fn lock_pi(
+        &self,
+        m: &dyn Machine,
+        t: &Thread,
+        uaddr: u64,
+        deadline: Option<u64>,
+        trylock: bool,
+        alive: &dyn Fn(u32) -> bool,
+    ) -> Result<WaitEnd, Errno> {
+        let me = t.tid as u32;
+        let w = &t.futex_waiter;
+        {
+            let mut q = self.bucket(uaddr);
+            let mut v = m.read_u32(uaddr)?;
+            loop {
+                let owner = v & FUTEX_TID_MASK;
+                let new = if owner == 0 {
+                    // Free (with FUTEX_OWNER_DIED if a robust owner died: the new owner
+                    // learns it from the word). The waiters bit stays while others wait.
+                    let waiters = if has_pi_waiter(&q, uaddr) {
+                        FUTEX_WAITERS
+                    } else {
+                        0
+                    };
+                    me | (v & FUTEX_OWNER_DIED) | waiters
+                } else if owner == me {
+                    return Err(Errno::EDEADLK);
+                } else if trylock {
+                    return Err(Errno::EAGAIN);
+                } else if !alive(owner) {
+                    return Err(Errno::ESRCH);
+                } else if v & FUTEX_WAITERS != 0 {
+                    break;
+                } else {
+                    // The owner's unlock must come to the kernel now.
+                    v | FUTEX_WAITERS
+                };
+                let seen = m.cmpxchg_u32(uaddr, v, new)?;
+                if seen == v {
+                    if owner == 0 {
+                        return Ok(WaitEnd::Woken);
+                    }
+                    break;
+                }
+                v = seen;
+            }
+            w.woken.store(false, Ordering::Relaxed);
+            w.bitset.store(PI_BITSET, Ordering::Relaxed);
+            w.key.store(uaddr, Ordering::Relaxed);
+            q.push(w.clone());
+        }
+        loop {
+            // Woken = handed the lock by an unlock (or by its owner's death).
+            if w.woken.load(Ordering::Acquire) {
+                return Ok(WaitEnd::Woken);
+            }
+            let end = if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
+                Some(WaitEnd::TimedOut)
+            } else if t.interrupted() {
+                Some(WaitEnd::Interrupted)
+            } else {
+                None
+            };
+            if let Some(end) = end {
+                // An unlock that took us out first handed us the lock.
+                return Ok(if self.remove(w) { end } else { WaitEnd::Woken });
+            }
+            m.park(deadline);
+        }
+    }
+
+    /// FUTEX_UNLOCK_PI by thread `tid`: hands the lock to the first waiter, or frees it.
+    /// EPERM unless `tid` owns it.
+    pub fn unlock_pi(&self, m: &dyn Machine, tid: i32, uaddr: u64) -> Result<(), Errno> {
+        let mut q = self.bucket(uaddr);
+        let v = m.read_u32(uaddr)?;
+        if v & FUTEX_TID_MASK != tid as u32 {
+            return Err(Errno::EPERM);
+        }
+        let next = hand_over(&mut q, m, uaddr, v, 0)?;
+        drop(q);
+        if let Some(next) = next {
+            m.unpark(next);
+        }
+        Ok(())
+    }
+
+    /// After a robust futex's owner died (its id replaced by FUTEX_OWNER_DIED): hands the lock
+    /// to a PI waiter if one waits (true), which then sees FUTEX_OWNER_DIED.
+    pub fn hand_over_dead_pi(&self, m: &dyn Machine, uaddr: u64) -> bool {
+        let mut q = self.bucket(uaddr);
+        let Ok(v) = m.read_u32(uaddr) else {
+            return false;
+        };
+        if v & FUTEX_TID_MASK != 0 || !has_pi_waiter(&q, uaddr) {
+            return false;
+        }
+        let next = hand_over(&mut q, m, uaddr, v, FUTEX_OWNER_DIED)
+            .ok()
+            .flatten();
+        drop(q);
+        next.map(|n| m.unpark(n)).is_some()
     }
 
     /// Number of threads waiting on `uaddr` (tests, /proc).

@@ -120,9 +120,45 @@ fn single_thread_futex_wakes_no_one_and_checks_values() {
         e.sys(SYS_FUTEX, &[word, FUTEX_CMP_REQUEUE as u64, 1, 1, word2, 7]),
         0
     );
-    // Priority-inheritance operations are not there: glibc falls back on ENOSYS.
+}
+
+#[test]
+fn pi_futex_lock_unlock_trylock_and_their_errors() {
+    use osprey_abi::futex::{FUTEX_OWNER_DIED, FUTEX_TRYLOCK_PI, FUTEX_UNLOCK_PI};
+    let e = TestEnv::new();
+    let me = e.cx().t.tid as u32;
+    let word = e.m.alloc_bytes(&0u32.to_le_bytes());
+    let val = |w: u64| u32::from_le_bytes(e.m.peek(w, 4).try_into().unwrap());
+    let op = |w: u64, cmd: i32| e.sys(SYS_FUTEX, &[w, cmd as u64, 0, 0]);
+    // glibc's probe: unlocking a free word is EPERM (not ENOSYS: PI is there).
+    assert_eq!(op(word, FUTEX_UNLOCK_PI), Errno::EPERM.as_ret());
+    // A free word becomes the caller's id; locking it again is EDEADLK, trylock too.
+    assert_eq!(op(word, FUTEX_LOCK_PI), 0);
+    assert_eq!(val(word), me);
+    assert_eq!(op(word, FUTEX_LOCK_PI), Errno::EDEADLK.as_ret());
+    assert_eq!(op(word, FUTEX_TRYLOCK_PI), Errno::EDEADLK.as_ret());
+    assert_eq!(op(word, FUTEX_UNLOCK_PI), 0);
+    assert_eq!(val(word), 0);
+    assert_eq!(op(word, FUTEX_UNLOCK_PI), Errno::EPERM.as_ret());
+    // Held by a thread that does not exist: ESRCH; trylock says EAGAIN.
+    e.m.poke(word, &4242u32.to_le_bytes());
+    assert_eq!(op(word, FUTEX_LOCK_PI), Errno::ESRCH.as_ret());
+    assert_eq!(op(word, FUTEX_TRYLOCK_PI), Errno::EAGAIN.as_ret());
+    assert_eq!(op(word, FUTEX_UNLOCK_PI), Errno::EPERM.as_ret());
+    // A robust owner died (id cleared, FUTEX_OWNER_DIED set): the lock is taken with the
+    // mark kept, which tells glibc to answer EOWNERDEAD.
+    e.m.poke(word, &FUTEX_OWNER_DIED.to_le_bytes());
+    assert_eq!(op(word, FUTEX_TRYLOCK_PI), 0);
+    assert_eq!(val(word), me | FUTEX_OWNER_DIED);
+    // Misaligned: EINVAL; unmapped: EFAULT.
+    assert_eq!(op(word + 1, FUTEX_LOCK_PI), Errno::EINVAL.as_ret());
+    assert_eq!(op(0x10, FUTEX_LOCK_PI), Errno::EFAULT.as_ret());
+    // The requeue-PI pair stays unimplemented.
     assert_eq!(
-        e.sys(SYS_FUTEX, &[word, FUTEX_LOCK_PI as u64, 0, 0]),
+        e.sys(
+            SYS_FUTEX,
+            &[word, FUTEX_WAIT_REQUEUE_PI as u64, 0, 0, word, 0]
+        ),
         Errno::ENOSYS.as_ret()
     );
 }

@@ -35,7 +35,9 @@ fn futex_death(cx: &Ctx, uaddr: u64) {
             Err(_) => return,
         }
     }
-    if v & FUTEX_WAITERS != 0 {
+    // A PI lock goes to its first waiter (which then sees FUTEX_OWNER_DIED); a plain one
+    // wakes a waiter to take it.
+    if v & FUTEX_WAITERS != 0 && !cx.p.futexes.hand_over_dead_pi(cx.m, uaddr) {
         cx.p.futexes.wake(cx.m, uaddr, 1, FUTEX_BITSET_MATCH_ANY);
     }
 }

@@ -2,8 +2,7 @@
 //! [`crate::futex::FutexTable`]. Arguments are checked as Linux checks them; a wait ends with
 //! 0 (woken), EAGAIN (the word had changed), ETIMEDOUT or EINTR (a signal for the thread,
 //! after its handler; the kernel-internal restart codes say when Linux restarts instead).
-//! The priority-inheritance operations answer ENOSYS, which makes glibc use its plain
-//! futex-based mutexes instead (PTHREAD_PRIO_INHERIT mutexes then fail to initialise).
+//! The priority-inheritance operations are in `futex_pi.rs`.
 //!
 //! FUTEX_WAKE_OP's read-modify-write of the second word is a compare-exchange loop on app
 //! memory (`Machine::cmpxchg_u32`), atomic against threads on other CPUs.
@@ -148,7 +147,10 @@ pub fn sys_futex(
                     wake_op(cx, uaddr2, val3)
                 })
         }
-        // Priority-inheritance futexes: glibc falls back on ENOSYS.
+        FUTEX_LOCK_PI | FUTEX_LOCK_PI2 => super::futex_pi::lock(cx, op, uaddr, timeout, false),
+        FUTEX_TRYLOCK_PI => super::futex_pi::lock(cx, op, uaddr, 0, true),
+        FUTEX_UNLOCK_PI => super::futex_pi::unlock(cx, uaddr),
+        // FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI, FUTEX_FD (gone from Linux since 2.6.26).
         _ => Err(Errno::ENOSYS),
     }
 }

@@ -4,6 +4,7 @@ pub mod arch_prctl;
 pub mod clone;
 pub mod exit;
 pub mod futex;
+pub mod futex_pi;
 pub mod ids;
 pub mod prctl;
 pub mod priority;
