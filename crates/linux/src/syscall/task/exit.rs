@@ -77,6 +77,11 @@ fn release_robust_list(cx: &Ctx) {
 }
 
 pub fn sys_exit(cx: &Ctx, status: i32) -> SysResult {
+    // Robust futexes first, while the thread still counts as alive: a FUTEX_LOCK_PI racing
+    // with this exit then sees the owner alive (and waits for the hand-over) or
+    // FUTEX_OWNER_DIED, never an owner that vanished (ESRCH, which glibc takes as a bug for a
+    // robust mutex).
+    release_robust_list(cx);
     let last = {
         let mut threads = cx.p.threads.lock();
         threads.remove(&cx.t.tid);
@@ -85,7 +90,6 @@ pub fn sys_exit(cx: &Ctx, status: i32) -> SysResult {
     if last {
         cx.m.exit(status & 0xff);
     }
-    release_robust_list(cx);
     crate::signal::retarget_shared(cx);
     let ctid = cx.t.clear_child_tid.swap(0, Ordering::Relaxed);
     if ctid != 0 {
