@@ -35,6 +35,14 @@ mod two_cpus {
         same("thread_stress", v, "total=6400000 expected=6400000")
     });
 
+    each_variant!(futex_waitv, |v| {
+        same(
+            "futex_waitv",
+            v,
+            "woken through entry 2 (ok)\na changed word: EAGAIN\n",
+        )
+    });
+
     /// PTHREAD_PRIO_INHERIT mutexes (glibc's FUTEX_LOCK_PI family): contention with hand-over,
     /// trylock, timedlock, EDEADLK, and a robust one whose owner died.
     #[test]

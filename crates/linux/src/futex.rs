@@ -468,6 +468,64 @@ impl FutexTable {
         next.map(|n| m.unpark(n)).is_some()
     }
 
+    /// futex_waitv: waits on every `(uaddr, val)` of `list` at once until one is woken;
+    /// `Ok((Woken, i))` names the first woken entry. EAGAIN if a word differs from its value
+    /// (checked under its bucket's lock as each entry is queued, as FUTEX_WAIT does). Each
+    /// entry has a waiter of its own (allocated here: futex_waitv is rare), all unparking
+    /// the same thread.
+    pub fn wait_multiple(
+        &self,
+        m: &dyn Machine,
+        t: &Thread,
+        list: &[(u64, u32)],
+        deadline: Option<u64>,
+    ) -> Result<(WaitEnd, usize), Errno> {
+        let mut queued: Vec<Arc<Waiter>> = Vec::with_capacity(list.len());
+        for &(uaddr, val) in list {
+            let w = Waiter::new(t.tid);
+            w.bitset.store(u32::MAX, Ordering::Relaxed);
+            w.key.store(uaddr, Ordering::Relaxed);
+            let mut q = self.bucket(uaddr);
+            let same = m.read_u32(uaddr).map(|v| v == val);
+            if same != Ok(true) {
+                drop(q);
+                // Leave the queues; one of them woken meanwhile is woken for nothing, as a
+                // FUTEX_WAIT that fails has no wake to report either.
+                for w in &queued {
+                    self.remove(w);
+                }
+                return Err(same.err().unwrap_or(Errno::EAGAIN));
+            }
+            q.push(w.clone());
+            queued.push(w);
+        }
+        let first_woken =
+            |ws: &[Arc<Waiter>]| ws.iter().position(|w| w.woken.load(Ordering::Acquire));
+        let end = loop {
+            if first_woken(&queued).is_some() {
+                break WaitEnd::Woken;
+            }
+            if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
+                break WaitEnd::TimedOut;
+            }
+            if t.interrupted() {
+                break WaitEnd::Interrupted;
+            }
+            m.park(deadline);
+        };
+        // Out of every queue; a waker that took an entry out first woke us through it.
+        let mut woken = first_woken(&queued);
+        for (i, w) in queued.iter().enumerate() {
+            if !self.remove(w) && woken.is_none() {
+                woken = Some(i);
+            }
+        }
+        Ok(match woken {
+            Some(i) => (WaitEnd::Woken, i),
+            None => (end, 0),
+        })
+    }
+
     /// Number of threads waiting on `uaddr` (tests, /proc).
     pub fn waiters(&self, uaddr: u64) -> usize {
         self.bucket(uaddr)

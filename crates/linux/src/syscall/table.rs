@@ -256,6 +256,7 @@ syscalls! {
     SYS_GETSID => task::ids::sys_getsid / 1 [Int];
     SYS_SETSID => task::ids::sys_setsid / 0 [];
     SYS_FUTEX => task::futex::sys_futex / 6 [Ptr, Futex, UInt, Ptr, Ptr, UInt];
+    SYS_FUTEX_WAITV => task::futex_waitv::sys_futex_waitv / 5 [Ptr, UInt, UInt, Ptr, ClockId];
     SYS_SET_TID_ADDRESS => task::tid::sys_set_tid_address / 1 [Ptr];
     SYS_SET_ROBUST_LIST => task::tid::sys_set_robust_list / 2 [Ptr, UInt];
     SYS_GET_ROBUST_LIST => task::tid::sys_get_robust_list / 3 [Int, Ptr, Ptr];

@@ -123,6 +123,54 @@ fn single_thread_futex_wakes_no_one_and_checks_values() {
 }
 
 #[test]
+fn futex_waitv_checks_entries_values_and_deadlines() {
+    use osprey_abi::futex::{FUTEX2_PRIVATE, FUTEX_32};
+    use osprey_abi::sysno::SYS_FUTEX_WAITV;
+    let e = TestEnv::new();
+    let words = e.m.alloc_bytes(&[0u8; 8]);
+    let entry = |val: u64, uaddr: u64, flags: u32| {
+        let mut b = [0u8; 24];
+        b[..8].copy_from_slice(&val.to_le_bytes());
+        b[8..16].copy_from_slice(&uaddr.to_le_bytes());
+        b[16..20].copy_from_slice(&flags.to_le_bytes());
+        b
+    };
+    let list = |entries: &[[u8; 24]]| e.m.alloc_bytes(&entries.concat());
+    let ok = list(&[
+        entry(0, words, FUTEX_32 | FUTEX2_PRIVATE),
+        entry(0, words + 4, FUTEX_32),
+    ]);
+    let past = e.m.alloc_bytes(&[0u8; 16]);
+    let waitv = |l: u64, n: u64, ts: u64, clock: u64| e.sys(SYS_FUTEX_WAITV, &[l, n, 0, ts, clock]);
+    assert_eq!(waitv(ok, 2, past, 1), Errno::ETIMEDOUT.as_ret());
+    assert_eq!(waitv(ok, 2, past, 0), Errno::ETIMEDOUT.as_ret());
+    assert_eq!(waitv(ok, 2, past, 7), Errno::EINVAL.as_ret());
+    assert_eq!(waitv(ok, 0, past, 1), Errno::EINVAL.as_ret());
+    assert_eq!(waitv(ok, 129, past, 1), Errno::EINVAL.as_ret());
+    assert_eq!(
+        e.sys(SYS_FUTEX_WAITV, &[ok, 2, 1, past, 1]),
+        Errno::EINVAL.as_ret()
+    );
+    // A word that differs: EAGAIN, and nothing stays queued.
+    let changed = list(&[entry(0, words, FUTEX_32), entry(5, words + 4, FUTEX_32)]);
+    assert_eq!(waitv(changed, 2, 0, 1), Errno::EAGAIN.as_ret());
+    assert_eq!(e.cx().p.futexes.waiters(words), 0);
+    // Bad entries: a 64-bit futex, a misaligned word, a reserved field set; a bad array.
+    assert_eq!(
+        waitv(list(&[entry(0, words, 3)]), 1, past, 1),
+        Errno::EINVAL.as_ret()
+    );
+    assert_eq!(
+        waitv(list(&[entry(0, words + 2, FUTEX_32)]), 1, past, 1),
+        Errno::EINVAL.as_ret()
+    );
+    let mut reserved = entry(0, words, FUTEX_32);
+    reserved[20] = 1;
+    assert_eq!(waitv(list(&[reserved]), 1, past, 1), Errno::EINVAL.as_ret());
+    assert_eq!(waitv(0x10, 1, past, 1), Errno::EFAULT.as_ret());
+}
+
+#[test]
 fn pi_futex_lock_unlock_trylock_and_their_errors() {
     use osprey_abi::futex::{FUTEX_OWNER_DIED, FUTEX_TRYLOCK_PI, FUTEX_UNLOCK_PI};
     let e = TestEnv::new();

@@ -5,6 +5,7 @@ pub mod clone;
 pub mod exit;
 pub mod futex;
 pub mod futex_pi;
+pub mod futex_waitv;
 pub mod ids;
 pub mod prctl;
 pub mod priority;
