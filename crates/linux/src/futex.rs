@@ -241,9 +241,17 @@ impl FutexTable {
             w.key.store(uaddr, Ordering::Relaxed);
             q.push(w.clone());
         }
+        Ok(self.sleep_queued(m, t, deadline))
+    }
+
+    /// Sleeps the thread `t`, whose waiter is queued, until a waker marks it (Woken), the
+    /// deadline passes or a signal comes; then leaves the queue, unless a waker took it out
+    /// first (which makes it a wake: for a PI waiter, the lock handed over).
+    fn sleep_queued(&self, m: &dyn Machine, t: &Thread, deadline: Option<u64>) -> WaitEnd {
+        let w = &t.futex_waiter;
         loop {
             if w.woken.load(Ordering::Acquire) {
-                return Ok(WaitEnd::Woken);
+                return WaitEnd::Woken;
             }
             let end = if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
                 Some(WaitEnd::TimedOut)
@@ -253,8 +261,7 @@ impl FutexTable {
                 None
             };
             if let Some(end) = end {
-                // Leave the queue, unless a waker took us out first (then it was a wake).
-                return Ok(if self.remove(w) { end } else { WaitEnd::Woken });
+                return if self.remove(w) { end } else { WaitEnd::Woken };
             }
             m.park(deadline);
         }
@@ -415,24 +422,8 @@ impl FutexTable {
             w.key.store(uaddr, Ordering::Relaxed);
             q.push(w.clone());
         }
-        loop {
-            // Woken = handed the lock by an unlock (or by its owner's death).
-            if w.woken.load(Ordering::Acquire) {
-                return Ok(WaitEnd::Woken);
-            }
-            let end = if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
-                Some(WaitEnd::TimedOut)
-            } else if t.interrupted() {
-                Some(WaitEnd::Interrupted)
-            } else {
-                None
-            };
-            if let Some(end) = end {
-                // An unlock that took us out first handed us the lock.
-                return Ok(if self.remove(w) { end } else { WaitEnd::Woken });
-            }
-            m.park(deadline);
-        }
+        // Woken = handed the lock by an unlock (or by its owner's death).
+        Ok(self.sleep_queued(m, t, deadline))
     }
 
     /// FUTEX_UNLOCK_PI by thread `tid`: hands the lock to the first waiter, or frees it.
