@@ -2,8 +2,9 @@
 //! network by default, the driver finds it, its interrupt reaches the kernel, and QEMU answers
 //! the ARP request the boot self-check sends (`--verbose` shows it); `--ip`/`--gw` reach both
 //! QEMU (its network moves) and the kernel (the self-check asks the given gateway);
-//! `--net none` has no card; the guest's /etc/resolv.conf names QEMU's DNS proxy; bad `-p`
-//! values and host ports in use are refused before boot.
+//! `--net none` has no card; without a DHCP server the program starts after 5 s and a
+//! warning; the guest's /etc/resolv.conf names QEMU's DNS proxy; bad `-p` values and host
+//! ports in use are refused before boot.
 
 #[macro_use]
 mod common;
@@ -81,6 +82,53 @@ fn net_none_has_no_card() {
         !run.err().contains("virtio-net") && !run.err().contains("network card ready"),
         "--net none still has a card{}",
         run.show()
+    );
+}
+
+/// With DHCP the program starts once the lease is in (`tcp_client_cases` checks the address
+/// from its first instruction); with no DHCP server on the link the boot gives up after 5 s,
+/// says so, and starts the program anyway. (The link: QEMU's `-netdev socket` on a UDP port
+/// nobody listens on, swapped in for the user network by a wrapper around QEMU.)
+#[test]
+fn no_dhcp_server_starts_the_program_after_a_warning() {
+    let dir = std::env::temp_dir().join(format!("osprey-nodhcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wrapper = dir.join("qemu");
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/bash\nargs=()\nfor a in \"$@\"; do case \"$a\" in user,id=n0*) \
+             args+=(\"socket,id=n0,udp=127.0.0.1:{port},localaddr=127.0.0.1:0\");; \
+             *) args+=(\"$a\");; esac; done\nexec qemu-system-x86_64 \"${{args[@]}}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let run = Guest::new(program("hello", Variant::Static))
+        .opt("--qemu")
+        .opt(&wrapper)
+        .run();
+    let _ = std::fs::remove_dir_all(&dir);
+    run.expect_status(0);
+    assert!(run.out().contains("hello"), "{}", run.show());
+    assert!(
+        run.err().contains("no DHCP lease after 5 s"),
+        "no warning{}",
+        run.show()
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "the boot did not wait for the lease"
     );
 }
 
