@@ -241,30 +241,47 @@ impl FutexTable {
             w.key.store(uaddr, Ordering::Relaxed);
             q.push(w.clone());
         }
-        Ok(self.sleep_queued(m, t, deadline))
+        Ok(self
+            .sleep_queued(m, t, core::slice::from_ref(w), deadline)
+            .0)
     }
 
-    /// Sleeps the thread `t`, whose waiter is queued, until a waker marks it (Woken), the
-    /// deadline passes or a signal comes; then leaves the queue, unless a waker took it out
-    /// first (which makes it a wake: for a PI waiter, the lock handed over).
-    fn sleep_queued(&self, m: &dyn Machine, t: &Thread, deadline: Option<u64>) -> WaitEnd {
-        let w = &t.futex_waiter;
-        loop {
-            if w.woken.load(Ordering::Acquire) {
-                return WaitEnd::Woken;
+    /// Sleeps the thread `t`, whose waiters `ws` are queued (one for a FUTEX_WAIT or a PI
+    /// lock, one per entry for futex_waitv), until a waker marks one (Woken and its index),
+    /// the deadline passes or a signal comes. The other waiters leave their queues; a waiter a
+    /// waker took out meanwhile makes it a wake after all (for a PI waiter: the lock handed
+    /// over).
+    fn sleep_queued(
+        &self,
+        m: &dyn Machine,
+        t: &Thread,
+        ws: &[Arc<Waiter>],
+        deadline: Option<u64>,
+    ) -> (WaitEnd, usize) {
+        let end = loop {
+            if let Some(i) = ws.iter().position(|w| w.woken.load(Ordering::Acquire)) {
+                for (j, w) in ws.iter().enumerate() {
+                    if j != i {
+                        self.remove(w);
+                    }
+                }
+                return (WaitEnd::Woken, i);
             }
-            let end = if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
-                Some(WaitEnd::TimedOut)
-            } else if t.interrupted() {
-                Some(WaitEnd::Interrupted)
-            } else {
-                None
-            };
-            if let Some(end) = end {
-                return if self.remove(w) { end } else { WaitEnd::Woken };
+            if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
+                break WaitEnd::TimedOut;
+            }
+            if t.interrupted() {
+                break WaitEnd::Interrupted;
             }
             m.park(deadline);
+        };
+        let mut woken = None;
+        for (i, w) in ws.iter().enumerate() {
+            if !self.remove(w) && woken.is_none() {
+                woken = Some(i);
+            }
         }
+        woken.map_or((end, 0), |i| (WaitEnd::Woken, i))
     }
 
     /// Takes `w` out of its queue; false if a waker already did.
@@ -423,7 +440,9 @@ impl FutexTable {
             q.push(w.clone());
         }
         // Woken = handed the lock by an unlock (or by its owner's death).
-        Ok(self.sleep_queued(m, t, deadline))
+        Ok(self
+            .sleep_queued(m, t, core::slice::from_ref(w), deadline)
+            .0)
     }
 
     /// FUTEX_UNLOCK_PI by thread `tid`: hands the lock to the first waiter, or frees it.
@@ -490,31 +509,7 @@ impl FutexTable {
             q.push(w.clone());
             queued.push(w);
         }
-        let first_woken =
-            |ws: &[Arc<Waiter>]| ws.iter().position(|w| w.woken.load(Ordering::Acquire));
-        let end = loop {
-            if first_woken(&queued).is_some() {
-                break WaitEnd::Woken;
-            }
-            if deadline.is_some_and(|d| m.monotonic_ns() >= d) {
-                break WaitEnd::TimedOut;
-            }
-            if t.interrupted() {
-                break WaitEnd::Interrupted;
-            }
-            m.park(deadline);
-        };
-        // Out of every queue; a waker that took an entry out first woke us through it.
-        let mut woken = first_woken(&queued);
-        for (i, w) in queued.iter().enumerate() {
-            if !self.remove(w) && woken.is_none() {
-                woken = Some(i);
-            }
-        }
-        Ok(match woken {
-            Some(i) => (WaitEnd::Woken, i),
-            None => (end, 0),
-        })
+        Ok(self.sleep_queued(m, t, &queued, deadline))
     }
 
     /// Number of threads waiting on `uaddr` (tests, /proc).
