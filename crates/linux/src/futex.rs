@@ -20,7 +20,8 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use osprey_abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS};
 use osprey_abi::Errno;
@@ -51,7 +52,68 @@ impl Waiter {
 
 const BUCKETS: usize = 64;
 
-type Bucket = Mutex<Vec<Arc<Waiter>>>;
+/// A hash bucket: its waiters, and how many there are for wakers that look without the lock.
+///
+/// The count lets FUTEX_WAKE return at once when nobody waits (every glibc mutex unlock after
+/// a condition-variable wait makes such a call), as Linux's `futex_hb_waiters_pending` does.
+/// The ordering argument is Linux's too: a waiter raises the count *before* it reads the
+/// futex word (both under the lock), and a waker, whose app changed the word before the call,
+/// fences and then reads the count. Either the waker sees the count raised (and takes the
+/// lock, where it finds the waiter queued or about to fail with EAGAIN), or the waiter's read
+/// of the word comes after the change and it does not sleep.
+struct Bucket {
+    list: Mutex<Vec<Arc<Waiter>>>,
+    waiters: AtomicUsize,
+}
+
+/// A locked bucket; unlocking publishes the list's length as the bucket's count.
+struct Locked<'a> {
+    list: MutexGuard<'a, Vec<Arc<Waiter>>>,
+    waiters: &'a AtomicUsize,
+}
+
+impl Deref for Locked<'_> {
+    type Target = Vec<Arc<Waiter>>;
+    fn deref(&self) -> &Self::Target {
+        &self.list
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.list
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        // Still under the lock (the guard field drops after this).
+        self.waiters.store(self.list.len(), Ordering::SeqCst);
+    }
+}
+
+impl Bucket {
+    fn lock(&self) -> Locked<'_> {
+        Locked {
+            list: self.list.lock(),
+            waiters: &self.waiters,
+        }
+    }
+
+    /// Locks the bucket for a thread that will read a futex word and may then queue itself:
+    /// it counts as a waiter from before the read (see [`Bucket`]).
+    fn lock_to_wait(&self) -> Locked<'_> {
+        let q = self.lock();
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        q
+    }
+
+    /// Whether a waker may skip the bucket: nobody waits or is about to.
+    fn surely_empty(&self) -> bool {
+        core::sync::atomic::fence(Ordering::SeqCst);
+        self.waiters.load(Ordering::SeqCst) == 0
+    }
+}
 
 pub struct FutexTable {
     buckets: [Bucket; BUCKETS],
@@ -188,12 +250,19 @@ fn hand_over(
 impl FutexTable {
     pub fn new() -> FutexTable {
         FutexTable {
-            buckets: core::array::from_fn(|_| Mutex::new(Vec::new())),
+            buckets: core::array::from_fn(|_| Bucket {
+                list: Mutex::new(Vec::new()),
+                waiters: AtomicUsize::new(0),
+            }),
         }
     }
 
-    fn bucket(&self, uaddr: u64) -> MutexGuard<'_, Vec<Arc<Waiter>>> {
+    fn bucket(&self, uaddr: u64) -> Locked<'_> {
         self.buckets[bucket_of(uaddr)].lock()
+    }
+
+    fn bucket_to_wait(&self, uaddr: u64) -> Locked<'_> {
+        self.buckets[bucket_of(uaddr)].lock_to_wait()
     }
 
     /// Locks the buckets of two futexes (once if they share one), in a fixed order.
@@ -201,10 +270,7 @@ impl FutexTable {
         &self,
         a: u64,
         b: u64,
-    ) -> (
-        MutexGuard<'_, Vec<Arc<Waiter>>>,
-        Option<MutexGuard<'_, Vec<Arc<Waiter>>>>,
-    ) {
+    ) -> (Locked<'_>, Option<Locked<'_>>) {
         let (ia, ib) = (bucket_of(a), bucket_of(b));
         if ia == ib {
             (self.buckets[ia].lock(), None)
@@ -231,7 +297,7 @@ impl FutexTable {
     ) -> Result<WaitEnd, Errno> {
         let w = &t.futex_waiter;
         {
-            let mut q = self.bucket(uaddr);
+            let mut q = self.bucket_to_wait(uaddr);
             // A page fault here is resolved by the memory manager, which never takes this lock.
             if m.read_u32(uaddr)? != val {
                 return Err(Errno::EAGAIN);
@@ -305,10 +371,12 @@ impl FutexTable {
 
     /// FUTEX_WAKE(_BITSET): wakes up to `n` waiters; how many.
     pub fn wake(&self, m: &dyn Machine, uaddr: u64, n: usize, bitset: u32) -> usize {
-        let mut wakes = Wakes::new();
-        if n > 0 {
-            take(&mut self.bucket(uaddr), uaddr, n, bitset, &mut wakes);
+        let b = &self.buckets[bucket_of(uaddr)];
+        if n == 0 || b.surely_empty() {
+            return 0;
         }
+        let mut wakes = Wakes::new();
+        take(&mut b.lock(), uaddr, n, bitset, &mut wakes);
         wakes.unpark(m);
         wakes.len()
     }
@@ -400,7 +468,7 @@ impl FutexTable {
         let me = t.tid as u32;
         let w = &t.futex_waiter;
         {
-            let mut q = self.bucket(uaddr);
+            let mut q = self.bucket_to_wait(uaddr);
             let mut v = m.read_u32(uaddr)?;
             loop {
                 let owner = v & FUTEX_TID_MASK;
@@ -495,7 +563,7 @@ impl FutexTable {
             let w = Waiter::new(t.tid);
             w.bitset.store(u32::MAX, Ordering::Relaxed);
             w.key.store(uaddr, Ordering::Relaxed);
-            let mut q = self.bucket(uaddr);
+            let mut q = self.bucket_to_wait(uaddr);
             let same = m.read_u32(uaddr).map(|v| v == val);
             if same != Ok(true) {
                 drop(q);
