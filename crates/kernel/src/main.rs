@@ -71,9 +71,19 @@ fn main(info: osprey_hal::BootInfo) -> ! {
     match cmdline::get(info.cmdline, cmdline::PANIC) {
         Some("boot") => panic!("panic=boot on the kernel command line"),
         // A panic on another CPU must stop this one and still be reported.
-        Some("ap") => osprey_hal::cpu::smp::set_ap_entry(|cpu| {
-            panic!("panic=ap on the kernel command line (CPU {cpu})")
-        }),
+        Some("ap") => {
+            osprey_hal::cpu::smp::set_ap_entry(|cpu| {
+                panic!("panic=ap on the kernel command line (CPU {cpu})")
+            });
+            // An AP panics when its vCPU next runs, which on a busy host can come after a
+            // short program has already ended the VM: wait here for the panic's NMI to stop
+            // this CPU (with APs; 10 s at most).
+            osprey_hal::cpu::smp::wait_for_aps();
+            if osprey_hal::cpu::smp::online() > 1 {
+                let ten_s = osprey_hal::time::ns_to_tsc(10_000_000_000);
+                osprey_hal::time::sleep_until(osprey_hal::time::tsc() + ten_s, &|| false);
+            }
+        }
         _ => {}
     }
     trap::set_handlers(Handlers { trap: traps::trap });
