@@ -17,7 +17,10 @@
 #   redis-server --save '' --appendonly no --protected-mode no
 #   nginx -g 'daemon off; master_process off;'   (tests/net/nginx.conf as /etc/nginx/nginx.conf)
 #   tcp_bench server 7000
-# Knobs: DUR=10, TARGETS="host linux osprey" (osprey-chan: Osprey with net channels on),
+# Knobs: DUR=10, ROUNDS=1 (rounds per load: each round runs every target once, in order, so
+#   the guests alternate and each round is a same-moment pair; the summary gives the median of
+#   each target's figures and the median [min-max] of the rounds' ratios),
+#   TARGETS="host linux osprey" (osprey-chan: Osprey with net channels on),
 #   LOADS="memcached redis nginx tcp", QEMU,
 #   NET=user (default: QEMU's user network, ports forwarded to 127.0.0.1) or NET=tap: both
 #   guests on a tap device in a private network namespace (ospbench, 10.213.5.0/24; needs
@@ -42,6 +45,7 @@ N=$T/net
 KVER=${KVER:-6.1.0-56-amd64}
 QEMU=${QEMU:-qemu-system-x86_64}
 DUR=${DUR:-10}
+ROUNDS=${ROUNDS:-1}
 TARGETS=${TARGETS:-host linux osprey}
 LOADS=${LOADS:-memcached redis nginx tcp}
 MEM=256M
@@ -233,7 +237,8 @@ start_server() {
 }
 
 # result TARGET LOAD VALUE UNIT [P99]
-result() { echo "NET target=$1 load=$2 value=${3:--} unit=$4 p99=${5:--}"; }   # "-": the load failed
+# "-": the load failed. ROUND is measure's round number.
+result() { echo "NET target=$1 load=$2 value=${3:--} unit=$4 p99=${5:--} round=${ROUND:-1}"; }
 
 load_memcached() {  # TARGET PORT
   local c line
@@ -289,13 +294,14 @@ measure() {
   out=$T/results/net-$stamp.txt
   {
     trap stop_server EXIT
-    echo "# bench/run.sh net, $(date -Is), DUR=$DUR s, $(nproc) host CPUs, QEMU $("$QEMU" --version | head -1)"
+    echo "# bench/run.sh net, $(date -Is), DUR=$DUR s, ROUNDS=$ROUNDS, $(nproc) host CPUs, QEMU $("$QEMU" --version | head -1)"
     echo "# osprey: $(cat "$T/osprey.version" 2>/dev/null || echo "$T/osprey")"
     shim
     echo "# network: NET=$NET$([ "$NET" = tap ] && echo " (namespace $NETNS, guests at $TAP_GUEST, clients in the namespace)")$([ ${#SHIM[@]} -gt 0 ] && echo ", QEMU with crates/cli/shim/listen_backlog.c preloaded (hostfwd listen backlog 128)")"
     [ "$NET" = tap ] && net_up
     for load in $LOADS; do
       app=$(app_of_load "$load")
+      for ROUND in $(seq "$ROUNDS"); do
       for target in $TARGETS; do
         if [ "${target%-chan}" = osprey ] && ! osprey_has_publish; then
           echo "# osprey $load: pending (this osprey has no -p: networking lands in session 3)"
@@ -313,6 +319,7 @@ measure() {
         fi
         stop_server
       done
+      done
     done
   } | tee "$out"
   summary "$out" | tee -a "$out"
@@ -320,20 +327,36 @@ measure() {
 }
 
 summary() {  # the NET lines of a results file as a table: load, unit, host, linux, osprey, ratios
+  # With several rounds: each target's median figure (and the p99 of that run), and the median
+  # [min-max] of the per-round ratios against the Linux guest of the same round.
   awk '
-    $1 == "NET" { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-      k = f["load"]; v[k, f["target"]] = f["value"]; p[k, f["target"]] = f["p99"]; u[k] = f["unit"]
-      if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+    function median(list,   a, m, i, j, t) {
+      m = split(list, a, " "); if (m == 0) return ""
+      for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+    function lo(list,   a, m, i, x) { m = split(list, a, " "); x = a[1]; for (i = 2; i <= m; i++) if (a[i] + 0 < x + 0) x = a[i]; return x }
+    function hi(list,   a, m, i, x) { m = split(list, a, " "); x = a[1]; for (i = 2; i <= m; i++) if (a[i] + 0 > x + 0) x = a[i]; return x }
+    $1 == "NET" { delete f; f["round"] = 1
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      k = f["load"]; t = f["target"]; u[k] = f["unit"]
+      if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+      if (f["value"] != "-") { v[k, t] = v[k, t] " " f["value"]; p[k, t, f["value"]] = f["p99"]; r[k, t, f["round"]] = f["value"]; nr[k, t]++ }
+      else if (!((k, t) in v)) failed[k, t] = 1
+      if (f["round"] > rounds) rounds = f["round"] }
     END {
-      print ""; print "## summary (p99 in parentheses)"
-      printf "%-24s %-6s %18s %18s %18s %18s %14s %14s\n", "load", "unit", "host", "linux guest", "osprey", "osprey netchan", "osprey/linux", "netchan/linux"
+      print ""; print "## summary (" (rounds > 1 ? "medians of " rounds " rounds; " : "") "p99 in parentheses)"
+      printf "%-24s %-6s %18s %18s %18s %18s %22s %22s\n", "load", "unit", "host", "linux guest", "osprey", "osprey netchan", "osprey/linux", "netchan/linux"
       for (i = 1; i <= n; i++) { k = order[i]; printf "%-24s %-6s", k, u[k]
         for (j = 1; j <= 4; j++) { t = (j == 1 ? "host" : j == 2 ? "linux" : j == 3 ? "osprey" : "osprey-chan")
-          s = ((k, t) in v) ? (v[k, t] == "-" ? "failed" : v[k, t]) (p[k, t] != "-" ? " (" p[k, t] ")" : "") : "-"; printf " %18s", s }
-        for (j = 3; j <= 4; j++) { t = (j == 3 ? "osprey" : "osprey-chan")
-          r = "-"; if ((k, t) in v && v[k, "linux"] > 0 && v[k, t] > 0) {
-            r = sprintf("%.2fx", (u[k] == "us" ? v[k, "linux"] / v[k, t] : v[k, t] / v[k, "linux"])) }
-          printf " %14s", r }
+          if ((k, t) in v) { m = median(v[k, t]); s = m; if (nr[k, t] % 2 && p[k, t, m] != "-" && p[k, t, m] != "") s = s " (" p[k, t, m] ")" }
+          else s = ((k, t) in failed) ? "failed" : "-"
+          printf " %18s", s }
+        for (j = 3; j <= 4; j++) { t = (j == 3 ? "osprey" : "osprey-chan"); ratios = ""
+          for (q = 1; q <= rounds; q++) if ((k, t, q) in r && (k, "linux", q) in r && r[k, "linux", q] > 0 && r[k, t, q] > 0)
+            ratios = ratios " " (u[k] == "us" ? r[k, "linux", q] / r[k, t, q] : r[k, t, q] / r[k, "linux", q])
+          s = "-"
+          if (ratios != "") { s = sprintf("%.2fx", median(ratios)); if (rounds > 1) s = s sprintf(" [%.2f-%.2f]", lo(ratios), hi(ratios)) }
+          printf " %22s", s }
         printf "\n" } }' "$1"
 }
 
