@@ -198,6 +198,14 @@ fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mu
     taken
 }
 
+/// Queues thread waiter `w` on `uaddr` (with `bitset`) in its bucket's list, unwoken.
+fn enqueue(list: &mut Vec<Arc<Waiter>>, w: &Arc<Waiter>, uaddr: u64, bitset: u32) {
+    w.woken.store(false, Ordering::Relaxed);
+    w.bitset.store(bitset, Ordering::Relaxed);
+    w.key.store(uaddr, Ordering::Relaxed);
+    list.push(w.clone());
+}
+
 /// The bitset a PI waiter is queued with: no FUTEX_WAIT can have it (EINVAL), so plain wakes
 /// never take a PI waiter.
 const PI_BITSET: u32 = 0;
@@ -266,11 +274,7 @@ impl FutexTable {
     }
 
     /// Locks the buckets of two futexes (once if they share one), in a fixed order.
-    fn two(
-        &self,
-        a: u64,
-        b: u64,
-    ) -> (Locked<'_>, Option<Locked<'_>>) {
+    fn two(&self, a: u64, b: u64) -> (Locked<'_>, Option<Locked<'_>>) {
         let (ia, ib) = (bucket_of(a), bucket_of(b));
         if ia == ib {
             (self.buckets[ia].lock(), None)
@@ -302,10 +306,7 @@ impl FutexTable {
             if m.read_u32(uaddr)? != val {
                 return Err(Errno::EAGAIN);
             }
-            w.woken.store(false, Ordering::Relaxed);
-            w.bitset.store(bitset, Ordering::Relaxed);
-            w.key.store(uaddr, Ordering::Relaxed);
-            q.push(w.clone());
+            enqueue(&mut q, w, uaddr, bitset);
         }
         Ok(self
             .sleep_queued(m, t, core::slice::from_ref(w), deadline)
@@ -502,10 +503,7 @@ impl FutexTable {
                 }
                 v = seen;
             }
-            w.woken.store(false, Ordering::Relaxed);
-            w.bitset.store(PI_BITSET, Ordering::Relaxed);
-            w.key.store(uaddr, Ordering::Relaxed);
-            q.push(w.clone());
+            enqueue(&mut q, w, uaddr, PI_BITSET);
         }
         // Woken = handed the lock by an unlock (or by its owner's death).
         Ok(self
@@ -561,8 +559,6 @@ impl FutexTable {
         let mut queued: Vec<Arc<Waiter>> = Vec::with_capacity(list.len());
         for &(uaddr, val) in list {
             let w = Waiter::new(t.tid);
-            w.bitset.store(u32::MAX, Ordering::Relaxed);
-            w.key.store(uaddr, Ordering::Relaxed);
             let mut q = self.bucket_to_wait(uaddr);
             let same = m.read_u32(uaddr).map(|v| v == val);
             if same != Ok(true) {
@@ -574,7 +570,7 @@ impl FutexTable {
                 }
                 return Err(same.err().unwrap_or(Errno::EAGAIN));
             }
-            q.push(w.clone());
+            enqueue(&mut q, &w, uaddr, u32::MAX);
             queued.push(w);
         }
         Ok(self.sleep_queued(m, t, &queued, deadline))
