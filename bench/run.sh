@@ -29,12 +29,8 @@ KVER=${KVER:-6.1.0-56-amd64}
 QEMU=${QEMU:-qemu-system-x86_64}
 MICROS="syscall mmap-touch hello futex-pingpong pthread-cond spawn-threads mutex-contend pipe-herd"
 
-deps() {  # what the build needs, installed from Debian when missing
-  local p pk=
-  for p in gcc binutils cpio busybox-static qemu-system-x86 python3; do
-    dpkg -s $p >/dev/null 2>&1 || pk="$pk $p"
-  done
-  [ -z "$pk" ] || { echo "+ apt-get install$pk"; apt-get install -y $pk; }
+deps() {  # what the build needs (the Rust target, QEMU, gcc, busybox-static, cpio, ...), installed when missing
+  "$ROOT/scripts/install-deps.sh"
 }
 
 build() {
@@ -127,7 +123,7 @@ dyn_guest() {
 }
 
 dyn() {
-  for p in python3 sqlite3; do dpkg -s $p >/dev/null 2>&1 || apt-get install -y $p; done
+  deps
   [ -x "$T/osprey" ] || build
   dyn_guest
   local out

@@ -85,6 +85,12 @@ fn main() {
             for line in problem.lines() {
                 println!("cargo:warning={line}");
             }
+            // Try again at the next build whatever changed: the cause is often outside what
+            // this script watches (`rustup target add`, a linker installed).
+            println!(
+                "cargo:rerun-if-changed={}",
+                out_dir.join("no-kernel-yet").display()
+            );
             println!(
                 "cargo:warning=osprey is built WITHOUT a kernel: `osprey run` will refuse to \
                  run until this is fixed (or set OSPREY_KERNEL=/path/to/kernel.elf)"

@@ -45,10 +45,12 @@ macro_rules! kernel_main {
             f(info)
         }
 
+        // Called straight from the hal's `syscall` entry code (trap/entry.S), with the C
+        // ABI: no shim in between, since under TCG every call and return is a
+        // translation-block lookup and this is the hottest path there is.
         #[allow(unsafe_code)]
         #[no_mangle]
-        #[inline]
-        extern "Rust" fn __osprey_kernel_syscall(frame: &mut $crate::trap::TrapFrame) -> bool {
+        extern "C" fn __osprey_kernel_syscall(frame: &mut $crate::trap::TrapFrame) -> bool {
             $syscall(frame)
         }
     };

@@ -99,6 +99,10 @@ fn deliver_at_syscall_exit(
 }
 
 /// rt_sigreturn (never returns to the caller's next instruction: always a full restore).
+/// Out of line: inlined into the system-call handler it made every call's stack frame ~1 KiB
+/// and pushed the common path across a page (under TCG, a block lookup per call).
+#[cold]
+#[inline(never)]
 pub fn rt_sigreturn(linux: &Linux, f: &mut TrapFrame) -> bool {
     crate::sched::with_linux_thread(|t| {
         let Some(t) = t else { return };

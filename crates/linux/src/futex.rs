@@ -179,6 +179,7 @@ fn bucket_of(uaddr: u64) -> usize {
 
 /// Takes up to `n` waiters on `uaddr` whose bitset meets `bitset` out of `list`, marks them
 /// woken and records their thread ids.
+#[inline]
 fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mut Wakes) -> usize {
     let mut taken = 0;
     let mut i = 0;
@@ -186,8 +187,13 @@ fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mu
         let w = &list[i];
         if w.key.load(Ordering::Relaxed) == uaddr && w.bitset.load(Ordering::Relaxed) & bitset != 0
         {
-            // Keep FIFO order among the rest: a woken waiter leaves from the middle.
-            let w = list.remove(i);
+            // Keep FIFO order among the rest: a woken waiter leaves from the middle. (The
+            // last one, often the only one, leaves without the move of `remove`.)
+            let w = if i + 1 == list.len() {
+                list.pop().expect("i < len")
+            } else {
+                list.remove(i)
+            };
             w.woken.store(true, Ordering::Release);
             out.push(w.tid);
             taken += 1;

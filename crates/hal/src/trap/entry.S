@@ -67,7 +67,10 @@ osprey_syscall_entry:
     PUSH_GPRS
     mov %rsp, %gs:32            /* the frame of the call in progress, for crash reports */
     mov %rsp, %rdi
-    call osprey_hal_syscall
+    /* The kernel's handler (kernel_main! defines it): a bool, true when the whole frame
+       must be restored (iret) rather than the jump return, which gives back rcx = rip and
+       r11 = rflags. */
+    call __osprey_kernel_syscall
     /* al != 0: the kernel changed the frame beyond rax (a signal handler's frame, rt_sigreturn,
        a restarted call): every register must come back, rcx and r11 too, so iret. */
     test %al, %al

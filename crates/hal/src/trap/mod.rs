@@ -154,21 +154,6 @@ pub(crate) fn init() {
     }
 }
 
-extern "Rust" {
-    /// The kernel's system-call handler, defined by `kernel_main!`. A direct call rather than
-    /// a function pointer: under TCG an indirect call costs a translation-block lookup, and
-    /// this is the hottest path there is.
-    /// True when the whole frame must be restored (iret) rather than the jump return,
-    /// which gives back rcx = rip and r11 = rflags.
-    fn __osprey_kernel_syscall(frame: &mut TrapFrame) -> bool;
-}
-
-#[no_mangle]
-extern "C" fn osprey_hal_syscall(frame: &mut TrapFrame) -> bool {
-    // SAFETY: the kernel crate defines this symbol with this signature (kernel_main!).
-    unsafe { __osprey_kernel_syscall(frame) }
-}
-
 #[no_mangle]
 extern "C" fn osprey_hal_trap(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;

@@ -82,9 +82,16 @@ pub fn dispatch(cx: &Ctx, nr: usize, a: &[u64; 6]) -> isize {
     if strace && crate::strace::no_return(nr) {
         crate::strace::print(cx, nr, a, None);
     }
-    let r = match run(cx, nr, a) {
-        Some(r) => r,
-        None => Err(Errno::ENOSYS),
+    let r = if nr == osprey_abi::sysno::SYS_FUTEX {
+        // The hottest call of threaded programs (every contended mutex, condition variable
+        // and join) goes straight to its handler: `run`'s jump table is an indirect jump and
+        // its arms span several pages, each a translation-block lookup under TCG.
+        invoke!(task::futex::sys_futex, cx, a, 6)
+    } else {
+        match run(cx, nr, a) {
+            Some(r) => r,
+            None => Err(Errno::ENOSYS),
+        }
     };
     let ret = match r {
         Ok(v) => v as isize,
