@@ -95,11 +95,13 @@ struct Cpu {
 }
 
 impl Cpu {
+    #[inline(always)]
     fn push(&mut self, v: u64, t: Arc<Thread>) {
         self.runq.push(v, t);
         QUEUED[self.id].store(self.runq.len(), Ordering::Relaxed);
     }
 
+    #[inline(always)]
     fn pop(&mut self) -> Option<Arc<Thread>> {
         let t = self.runq.pop().map(|(_, t)| t);
         QUEUED[self.id].store(self.runq.len(), Ordering::Relaxed);
@@ -240,6 +242,7 @@ fn usable(t: &Task, c: usize) -> bool {
 /// Where a thread that becomes runnable should go: the CPU it last ran on if that one is
 /// idle (its caches are warm), else an idle CPU it may use, else its last one (or, if it may
 /// not run there any more, the first it may).
+#[inline(always)]
 fn place(t: &Task) -> usize {
     if smp::online() <= 1 {
         return cpu_id();
@@ -312,7 +315,18 @@ pub fn with_linux_thread<R>(f: impl FnOnce(Option<&LinuxThread>) -> R) -> R {
     task::with_current(|t| f(task_of(t).linux.as_deref()))
 }
 
+/// `switch_to`'s resume step: `after_switch`, inlined into each switch.
+struct AfterSwitch;
+
+impl task::Resume for AfterSwitch {
+    #[inline(always)]
+    fn resume(prev: Arc<Thread>) {
+        after_switch(prev);
+    }
+}
+
 /// Called on the incoming thread after every switch, with the outgoing one.
+#[inline(always)]
 fn after_switch(prev: Arc<Thread>) {
     let now = osprey_hal::time::tsc();
     let c = cpu_id();
@@ -373,6 +387,7 @@ fn after_switch(prev: Arc<Thread>) {
 /// added since the last look, the timer is already armed as it must be (the earliest timer
 /// was looked at when it was added, and a timer that fires is always followed by a rearm), so
 /// the look is skipped: a futex round trip switches twice. With several CPUs, always.
+#[inline(always)]
 fn rearm_after_switch(c: usize) {
     if smp::online() > 1
         || QUEUED[c].load(Ordering::Relaxed) != 0
@@ -400,6 +415,7 @@ fn sched_weight(t: &LinuxThread) -> u64 {
 }
 
 /// The thread to run next: the least-run runnable one, else the idle thread.
+#[inline(always)]
 fn pick_next(cpu: &mut Cpu) -> Arc<Thread> {
     match cpu.pop() {
         Some(t) => t,
@@ -408,13 +424,19 @@ fn pick_next(cpu: &mut Cpu) -> Arc<Thread> {
 }
 
 /// Gives the CPU away; `why` says what the switch hook does with the current thread.
+#[inline(always)]
 fn switch_away(why: u8) {
     let next = pick_next(&mut cpu());
     task::with_current(|t| task_of(t).away.store(why, Ordering::Relaxed));
-    task::switch_to(next);
+    task::switch_to::<AfterSwitch>(next);
 }
 
 /// Sleeps the current app thread until unparked or `deadline` (monotonic ns).
+///
+/// (`park`, `unpark` and the small steps they take are `#[inline]`: they are reached through
+/// the `Machine` and `DynPark` trait objects, and under TCG each further call and return is a
+/// translation-block lookup on the hottest path of every futex wait and wake.)
+#[inline(always)]
 pub fn park(deadline: Option<u64>) {
     let (tid, proceed) = task::with_current(|t| {
         let tk = task_of(t);
@@ -437,6 +459,7 @@ fn cancel_timer(c: usize, id: TimerId) {
 }
 
 /// Wakes thread `tid` (see `osprey_sched::Park`).
+#[inline(always)]
 pub fn unpark(tid: i32) {
     let Some(t) = TASKS.lock().get(&tid).cloned() else {
         return;
@@ -467,6 +490,7 @@ pub fn unpark(tid: i32) {
 
 /// Arms the timer for the end of the running app thread's slice if it is not armed earlier
 /// (a thread was just queued on this CPU).
+#[inline(always)]
 fn arm_slice_end() {
     let end = task::with_current(|t| {
         let tk = task_of(t);
@@ -839,7 +863,7 @@ pub fn idle_loop() -> ! {
         let own = cpu().pop();
         let next = own.or_else(steal);
         if let Some(t) = next {
-            task::switch_to(t);
+            task::switch_to::<AfterSwitch>(t);
             may_poll = true;
             continue;
         }

@@ -179,7 +179,7 @@ fn bucket_of(uaddr: u64) -> usize {
 
 /// Takes up to `n` waiters on `uaddr` whose bitset meets `bitset` out of `list`, marks them
 /// woken and records their thread ids.
-#[inline]
+#[inline(always)]
 fn take(list: &mut Vec<Arc<Waiter>>, uaddr: u64, n: usize, bitset: u32, out: &mut Wakes) -> usize {
     let mut taken = 0;
     let mut i = 0;
@@ -324,6 +324,7 @@ impl FutexTable {
     /// the deadline passes or a signal comes. The other waiters leave their queues; a waiter a
     /// waker took out meanwhile makes it a wake after all (for a PI waiter: the lock handed
     /// over).
+    #[inline(always)]
     fn sleep_queued(
         &self,
         m: &dyn Machine,
@@ -376,7 +377,9 @@ impl FutexTable {
         }
     }
 
-    /// FUTEX_WAKE(_BITSET): wakes up to `n` waiters; how many.
+    /// FUTEX_WAKE(_BITSET): wakes up to `n` waiters; how many. (Inlined: it is short, and
+    /// one of the two hottest futex paths.)
+    #[inline(always)]
     pub fn wake(&self, m: &dyn Machine, uaddr: u64, n: usize, bitset: u32) -> usize {
         let b = &self.buckets[bucket_of(uaddr)];
         if n == 0 || b.surely_empty() {

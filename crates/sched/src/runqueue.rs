@@ -42,6 +42,7 @@ impl<T> RunQueue<T> {
     }
 
     /// Adds a thread with its virtual runtime.
+    #[inline(always)]
     pub fn push(&mut self, vruntime: u64, t: T) {
         self.seq += 1;
         self.heap.push(Entry {
@@ -64,6 +65,7 @@ impl<T> RunQueue<T> {
     }
 
     /// The next thread to run and its virtual runtime.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(u64, T)> {
         let e = self.remove_at(0)?;
         self.min_vruntime = self.min_vruntime.max(e.key.0);
@@ -93,6 +95,7 @@ impl<T> RunQueue<T> {
     }
 
     /// Takes out the entry at heap index `i`, restoring the heap order.
+    #[inline(always)]
     fn remove_at(&mut self, i: usize) -> Option<Entry<T>> {
         if i >= self.heap.len() {
             return None;

@@ -14,7 +14,17 @@ pub const NICE_0_WEIGHT: u64 = 1024;
 pub const IDLE_WEIGHT: u64 = 3;
 
 /// The weight of nice `nice` (clamped to -20..=19): 1024 * 1.25^-nice, rounded down.
+/// (Nice 0, the common case, is answered inline: the scheduler asks at every switch.)
+#[inline(always)]
 pub fn weight(nice: i32) -> u64 {
+    if nice == 0 {
+        return NICE_0_WEIGHT;
+    }
+    weight_of(nice)
+}
+
+#[inline(never)]
+fn weight_of(nice: i32) -> u64 {
     let nice = nice.clamp(-20, 19);
     let mut w = NICE_0_WEIGHT;
     if nice > 0 {
@@ -30,6 +40,7 @@ pub fn weight(nice: i32) -> u64 {
 }
 
 /// The virtual time a thread of `weight` accrues for running `ns` nanoseconds.
+#[inline(always)]
 pub fn virtual_ns(ns: u64, weight: u64) -> u64 {
     if weight == NICE_0_WEIGHT {
         return ns;

@@ -273,22 +273,33 @@ pub fn current() -> Arc<Thread> {
     }
 }
 
-/// The kernel's hook, called on the incoming thread right after each switch with the
-/// outgoing thread (whose state is now fully saved).
+/// The kernel's hook for a thread's first run: called on the new thread with the outgoing one
+/// (whose state is now fully saved), as `switch_to`'s `on_resume` is for a thread that
+/// switched away and is switched back to.
 static SWITCH_HOOK: AtomicUsize = AtomicUsize::new(0);
 
 pub fn set_switch_hook(hook: fn(Arc<Thread>)) {
     SWITCH_HOOK.store(hook as usize, Ordering::Release);
 }
 
-fn finish_switch() {
+/// The thread this CPU switched away from (moved out of the per-CPU slot `switch_to` left it
+/// in), if any.
+#[inline(always)]
+fn take_previous() -> Option<Arc<Thread>> {
     let prev = percpu::replace_previous(0) as *const Thread;
     if prev.is_null() {
-        return;
+        return None;
     }
     // SAFETY: switch_to moved the outgoing thread's reference (from Arc::into_raw) into the
     // `previous` slot; taking it out of the slot transfers ownership here.
-    let prev = unsafe { Arc::from_raw(prev) };
+    Some(unsafe { Arc::from_raw(prev) })
+}
+
+/// A new thread's first switch ends here: the hook gets the outgoing thread.
+fn finish_first_switch() {
+    let Some(prev) = take_previous() else {
+        return;
+    };
     let h = SWITCH_HOOK.load(Ordering::Acquire);
     if h != 0 {
         // SAFETY: the only non-zero value stored is a `fn(Arc<Thread>)` (set_switch_hook).
@@ -297,21 +308,40 @@ fn finish_switch() {
     }
 }
 
+/// The scheduler's step on a thread that is switched back to (see [`switch_to`]).
+pub trait Resume {
+    /// Called on the resuming thread, interrupts off, with the thread its CPU switched away
+    /// from (whose state is now fully saved: only now may it be queued or dropped).
+    fn resume(prev: Arc<Thread>);
+}
+
+/// For a thread that never resumes.
+struct NoResume;
+
+impl Resume for NoResume {
+    fn resume(_prev: Arc<Thread>) {}
+}
+
 /// Stops running the current thread and runs `next` (which must not be running on any CPU:
 /// the scheduler guarantees it by taking threads from its queues). Returns when some CPU
-/// switches back to this thread. Interrupts are off during the switch and come back as they
-/// were.
-pub fn switch_to(next: Arc<Thread>) {
-    let were_on = interrupts::are_enabled();
+/// switches back to this thread, after `R::resume` there. Interrupts are off during the
+/// switch and the resume step, and come back as they were.
+///
+/// The step is a type parameter, not a function pointer, and this is always inlined, so the
+/// scheduler's step is a direct call it can inline: under TCG every call through a pointer,
+/// and every call across a page, is a translation-block lookup, and this runs at every
+/// switch. Every call site must use the same step (the thread that resumes runs the step of
+/// its own `switch_to`), and `set_switch_hook` must do it too (a new thread's first run).
+#[inline(always)]
+pub fn switch_to<R: Resume>(next: Arc<Thread>) {
+    let flags = x86_64::registers::rflags::read_raw();
     interrupts::disable();
     let prev_raw = percpu::current() as *const Thread;
     let next_raw = Arc::into_raw(next);
     if prev_raw == next_raw {
         // SAFETY: undoes the into_raw just above.
         drop(unsafe { Arc::from_raw(next_raw) });
-        if were_on {
-            interrupts::enable();
-        }
+        restore_interrupts(flags);
         return;
     }
     // SAFETY: the per-CPU block owns a reference to the running thread; `next` is alive (we
@@ -367,9 +397,26 @@ pub fn switch_to(next: Arc<Thread>) {
         osprey_context_switch(prev.saved_rsp.get(), *next.saved_rsp.get());
     }
     // Back on `prev`, switched to by someone.
-    finish_switch();
-    if were_on {
-        interrupts::enable();
+    if let Some(from) = take_previous() {
+        R::resume(from);
+    }
+    restore_interrupts(flags);
+}
+
+/// Turns interrupts back on if they were on in `flags` (RFLAGS read before a `cli`).
+///
+/// With `popfq` rather than `sti`: under TCG, `sti` ends its translation block and so does
+/// the one instruction in its interrupt shadow (two exits to QEMU's main loop); `popfq` ends
+/// one. The other flags come back as they were at the `cli`, on this same thread.
+#[inline(always)]
+fn restore_interrupts(flags: u64) {
+    const IF: u64 = 1 << 9;
+    if flags & IF != 0 {
+        // SAFETY: pushes one word and pops it into RFLAGS: the stack is balanced, and the
+        // value is this thread's own RFLAGS from before the `cli` (IF set, as it was).
+        unsafe {
+            core::arch::asm!("push {}", "popfq", in(reg) flags, options(nomem, preserves_flags));
+        }
     }
 }
 
@@ -377,13 +424,13 @@ pub fn switch_to(next: Arc<Thread>) {
 /// receives the ended thread and should drop it (which frees its kernel stack). The caller must
 /// have dropped everything it owns on this stack first: nothing here unwinds.
 pub fn exit_to(next: Arc<Thread>) -> ! {
-    switch_to(next);
+    switch_to::<NoResume>(next);
     panic!("an exited thread was switched back to");
 }
 
 /// First Rust code of a new thread (from the trampoline), interrupts off.
 #[no_mangle]
 extern "C" fn osprey_hal_thread_first_run() {
-    finish_switch();
+    finish_first_switch();
     interrupts::enable();
 }

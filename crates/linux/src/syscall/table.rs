@@ -77,6 +77,8 @@ macro_rules! syscalls {
 }
 
 /// Runs system call `nr` with raw arguments; returns the value for rax (`-errno` on error).
+/// Inlined into the kernel's system-call handler: one call and return fewer per call.
+#[inline(always)]
 pub fn dispatch(cx: &Ctx, nr: usize, a: &[u64; 6]) -> isize {
     let strace = cx.p.strace;
     if strace && crate::strace::no_return(nr) {

@@ -21,6 +21,7 @@ fn check_addr(uaddr: u64) -> Result<(), Errno> {
     Ok(())
 }
 
+#[inline(always)]
 fn wait(cx: &Ctx, op: i32, uaddr: u64, val: u32, timeout: u64, bitset: u32) -> SysResult {
     check_addr(uaddr)?;
     if bitset == 0 {
@@ -101,7 +102,40 @@ fn wake_op(cx: &Ctx, uaddr2: u64, encoded: u32) -> Result<bool, Errno> {
     })
 }
 
+/// futex(2). FUTEX_WAKE, FUTEX_WAIT and FUTEX_WAIT_BITSET (every contended mutex unlock and
+/// every condition variable wait) are handled here, inlined into the system-call handler; the other commands
+/// in `other_command`, kept out of line so that the compiler does not fold these tests
+/// into its jump table (an indirect jump: under TCG, a translation-block lookup).
+#[inline(always)]
 pub fn sys_futex(
+    cx: &Ctx,
+    uaddr: u64,
+    op: i32,
+    val: u32,
+    timeout: u64,
+    uaddr2: u64,
+    val3: u32,
+) -> SysResult {
+    let cmd = op & FUTEX_CMD_MASK;
+    if cmd == FUTEX_WAKE {
+        check_addr(uaddr)?;
+        return Ok(cx
+            .p
+            .futexes
+            .wake(cx.m, uaddr, val as usize, FUTEX_BITSET_MATCH_ANY));
+    }
+    if cmd == FUTEX_WAIT {
+        return wait(cx, op, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY);
+    }
+    if cmd == FUTEX_WAIT_BITSET {
+        // (glibc's condition variables and semaphores wait this way.)
+        return wait(cx, op, uaddr, val, timeout, val3);
+    }
+    other_command(cx, uaddr, op, val, timeout, uaddr2, val3)
+}
+
+#[inline(never)]
+fn other_command(
     cx: &Ctx,
     uaddr: u64,
     op: i32,
@@ -114,7 +148,6 @@ pub fn sys_futex(
     let val2 = timeout as u32;
     match op & FUTEX_CMD_MASK {
         FUTEX_WAIT => wait(cx, op, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY),
-        FUTEX_WAIT_BITSET => wait(cx, op, uaddr, val, timeout, val3),
         FUTEX_WAKE => {
             check_addr(uaddr)?;
             Ok(cx
@@ -122,6 +155,7 @@ pub fn sys_futex(
                 .futexes
                 .wake(cx.m, uaddr, val as usize, FUTEX_BITSET_MATCH_ANY))
         }
+        FUTEX_WAIT_BITSET => wait(cx, op, uaddr, val, timeout, val3),
         FUTEX_WAKE_BITSET => {
             check_addr(uaddr)?;
             if val3 == 0 {
