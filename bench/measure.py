@@ -12,6 +12,8 @@ taken while the shared host is in the same state. Sections (--only picks some):
             round trip); pinned to one vCPU, -smp 1, -m 256M
   mutex     mutex-contend: 1, 2, 4, 8, 16 threads on one pthread mutex, 2 vCPUs (--cpus 2 /
             -smp 2), not pinned: ns per lock+unlock over the whole run; -m 256M
+  kmutex    kmutex-contend: the same thread counts mapping and unmapping a page, so contending
+            for the kernel's lock on the memory map: ns per mmap+munmap pair; -m 256M
   boot      (a) Osprey's guest-measured PVH entry -> "entering the app" (--bootchart),
             (b) wall time of `osprey run hello` vs (c) QEMU running an empty PVH kernel
             (the floor), in pairs; (d) the Linux guest's LG_INIT, from every Linux boot here
@@ -38,10 +40,11 @@ ap.add_argument("--mmap-rounds", type=int, default=2)
 ap.add_argument("--syscall-mem", default="256M")
 ap.add_argument("--micro-mem", default="1G")
 ap.add_argument("--boot-mem", default="64M", help="-m of the hello / floor pair (osprey's default)")
-ap.add_argument("--only", default="syscall,mmap,threads,mutex,boot,size,mem")
+ap.add_argument("--only", default="syscall,mmap,threads,mutex,kmutex,boot,size,mem")
 ap.add_argument("--mutex-n", type=int, default=2000000)
 ap.add_argument("--herd-n", type=int, default=20000)
 ap.add_argument("--mutex-threads", default="1,2,4,8,16")
+ap.add_argument("--kmutex-n", type=int, default=100000)
 ap.add_argument("--pingpong-n", type=int, default=100000)
 ap.add_argument("--spawn-rounds", type=int, default=4)
 ap.add_argument("--json", default=None, help="also write the raw figures here")
@@ -307,6 +310,9 @@ MUTEX_T = [int(x) for x in a.mutex_threads.split(",")]
 if "mutex" in only:
     for t in MUTEX_T:
         micro_pairs("mutex-contend-%d" % t, "mutex-contend", a.mutex_n, a.syscall_mem, smp=2, a2=t)
+if "kmutex" in only:
+    for t in MUTEX_T:
+        micro_pairs("kmutex-contend-%d" % t, "kmutex-contend", a.kmutex_n, a.syscall_mem, smp=2, a2=t)
 if "boot" in only:
     boot()
 if "size" in only:
@@ -326,21 +332,21 @@ for name, unit, goal in (("syscall", "ns/call", 0.2), ("mmap-touch", "ns/fault",
         log("| %s (%s, -m %s, %d pairs) | Osprey %s | Linux %s | ratio %s | %s | host %s |"
             % (name, unit, x["mem"], len(x["ratio"]), fmt(x["osprey"]), fmt(x["linux"]), fmt(x["ratio"], 3),
                "goal <= %.2fx" % goal if goal else "no goal", fmt(x["host"])))
-if any(("mutex-contend-%d" % t) in R for t in MUTEX_T):
-    # Throughput under contention: ns per lock+unlock with T threads on 2 vCPUs, and how much
+for prog, unit in (("mutex-contend", "ns/lock"), ("kmutex-contend", "ns/pair")):
+    # Throughput under contention: ns per operation with T threads on 2 vCPUs, and how much
     # slower than one thread ("collapse": goal <= 2x for Osprey, and ahead of Linux).
     def med(v):
         s = stats(v)
         return s[0] if s else None
-    one = R.get("mutex-contend-1")
+    one = R.get("%s-1" % prog)
     for t in MUTEX_T:
-        x = R.get("mutex-contend-%d" % t)
+        x = R.get("%s-%d" % (prog, t))
         if not x:
             continue
         co = ("%.2fx" % (med(x["osprey"]) / med(one["osprey"]))) if one and med(x["osprey"]) and med(one["osprey"]) else "-"
         cl = ("%.2fx" % (med(x["linux"]) / med(one["linux"]))) if one and med(x["linux"]) and med(one["linux"]) else "-"
-        log("| mutex-contend %2d threads (ns/lock, 2 vCPUs, %d pairs) | Osprey %s | Linux %s | ratio %s | vs 1 thread: Osprey %s, Linux %s | host %s |"
-            % (t, len(x["ratio"]), fmt(x["osprey"]), fmt(x["linux"]), fmt(x["ratio"], 3), co, cl, fmt(x["host"])))
+        log("| %s %2d threads (%s, 2 vCPUs, %d pairs) | Osprey %s | Linux %s | ratio %s | vs 1 thread: Osprey %s, Linux %s | host %s |"
+            % (prog, t, unit, len(x["ratio"]), fmt(x["osprey"]), fmt(x["linux"]), fmt(x["ratio"], 3), co, cl, fmt(x["host"])))
 if "bootchart" in R:
     b = R["bootchart"]
     log("| boot (a) PVH entry -> entering the app | %s ms | goal <= 1 ms |" % fmt(b["milestones"].get("entering the app", []), 2))

@@ -14,7 +14,7 @@
 #                           (perf on the Linux guest's QEMU under memcached load)
 #   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
 #                           summed per function: under TCG boot time follows that count
-# Knobs (environment): ONLY=syscall,mmap,threads,mutex,boot,size,mem (sections), REPS=7 (pairs per micro
+# Knobs (environment): ONLY=syscall,mmap,threads,mutex,kmutex,boot,size,mem (sections), REPS=7 (pairs per micro
 # benchmark), BOOT_REPS=10, SYSCALL_N=4000000, MMAP_ROUNDS=2, QEMU=qemu-system-x86_64,
 # KVER=6.1.0-56-amd64 (the Debian kernel package of the Linux guest); for dyn: ROUNDS=3,
 # DYN_REPS=3 (runs of each command per round), DYN_MEM=512M.
@@ -27,7 +27,7 @@ T=$ROOT/target/bench
 LG=$T/linux-guest
 KVER=${KVER:-6.1.0-56-amd64}
 QEMU=${QEMU:-qemu-system-x86_64}
-MICROS="syscall mmap-touch hello futex-pingpong pthread-cond spawn-threads mutex-contend pipe-herd"
+MICROS="syscall mmap-touch hello futex-pingpong pthread-cond spawn-threads mutex-contend kmutex-contend pipe-herd"
 
 deps() {  # what the build needs (the Rust target, QEMU, gcc, busybox-static, cpio, ...), installed when missing
   "$ROOT/scripts/install-deps.sh"
@@ -95,7 +95,7 @@ measure() {
     --stripped "$T/osprey-kernel.stripped" --micro "$T/micro" --floor "$T/empty-pvh" \
     --vmlinux "$LG/vmlinux" --initrd "$LG/initrd.cpio" --tsc-khz "$("$T/tsckhz")" --qemu "$QEMU" \
     --reps "${REPS:-7}" --boot-reps "${BOOT_REPS:-10}" --syscall-n "${SYSCALL_N:-4000000}" \
-    --mmap-rounds "${MMAP_ROUNDS:-2}" --only "${ONLY:-syscall,mmap,threads,mutex,boot,size,mem}" --json "$out.json" \
+    --mmap-rounds "${MMAP_ROUNDS:-2}" --only "${ONLY:-syscall,mmap,threads,mutex,kmutex,boot,size,mem}" --json "$out.json" \
     | tee "$out.txt"
   echo "results: $out.txt $out.json"
 }

@@ -164,3 +164,21 @@ fn tlb_shootdowns_reach_the_other_cpus() {
         expect_told(&run, n, Variant::Static);
     }
 }
+
+each_variant!(many_threads_map_and_unmap_at_once, |v| {
+    // 8 threads on 2 CPUs contend for the kernel's memory-map lock (a sleeping hand-off mutex:
+    // spinning waiters, parked ones, hand-offs between CPUs); every thread's pages must keep
+    // what it wrote and every call must succeed.
+    let cmd = Guest::new(program("mmap_threads", v))
+        .opt("--cpus")
+        .opt("2")
+        .command();
+    let run = run_command(cmd, b"", std::time::Duration::from_secs(120));
+    assert_eq!(run.status, 0, "{}", run.show());
+    assert!(
+        run.out()
+            .contains("threads=8 touched=8000 untouched=8000 expected=8000 bad=0"),
+        "{}",
+        run.show()
+    );
+});

@@ -62,6 +62,10 @@ impl Park for KernelPark {
             64
         }
     }
+
+    fn need_resched() -> bool {
+        sched::need_resched()
+    }
 }
 
 impl DynPark for KernelPark {
@@ -88,5 +92,9 @@ impl DynPark for KernelPark {
 
     fn spin_limit(&self) -> u32 {
         <KernelPark as Park>::spin_limit()
+    }
+
+    fn need_resched(&self) -> bool {
+        <KernelPark as Park>::need_resched()
     }
 }

@@ -516,6 +516,12 @@ pub fn interrupt_thread(tid: i32) {
     }
 }
 
+/// Whether a thread waits in this CPU's run queue, without its lock (a spinning mutex waiter
+/// asks at every turn: `osprey_sync::Park::need_resched`).
+pub fn need_resched() -> bool {
+    QUEUED[cpu_id()].load(Ordering::Relaxed) != 0
+}
+
 /// Whether a thread waits in this CPU's run queue.
 pub fn others_runnable() -> bool {
     !cpu().runq.is_empty()

@@ -25,6 +25,8 @@ pub trait DynPark: Sync {
     fn critical(&self, f: &mut dyn FnMut());
     /// [`Park::spin_limit`].
     fn spin_limit(&self) -> u32;
+    /// [`Park::need_resched`].
+    fn need_resched(&self) -> bool;
 }
 
 static INSTALLED: spin::Once<&'static dyn DynPark> = spin::Once::new();
@@ -98,5 +100,9 @@ impl Park for GlobalPark {
 
     fn spin_limit() -> u32 {
         Self::get().map_or(0, |s| s.spin_limit())
+    }
+
+    fn need_resched() -> bool {
+        Self::get().is_some_and(|s| s.need_resched())
     }
 }

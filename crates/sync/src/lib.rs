@@ -2,7 +2,8 @@
 //!
 //! - [`Mutex`]: OSv's lock-free mutex: an atomic count and hand-off tickets, a FIFO of wait
 //!   records (under a spin lock held for a push or a pop, with interrupts off), hand-off of the
-//!   lock to the oldest waiter on unlock, a short bounded spin and then sleep. Never spins on a
+//!   lock on unlock (to the oldest waiter still spinning for it, else the oldest), a short
+//!   bounded spin that stops when another thread needs the CPU, and then sleep. Never spins on a
 //!   preempted holder, so it has no lock-holder preemption problem.
 //! - [`Condvar`]: wait / wait_until (deadline) / notify_one / notify_all over that mutex.
 //! - [`WaitQueue`]: sleep until a condition holds or a futex-style wake, with deadlines.

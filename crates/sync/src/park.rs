@@ -46,6 +46,16 @@ pub trait Park: 'static {
     fn spin_limit() -> u32 {
         64
     }
+
+    /// Whether another thread is waiting for this CPU (Linux's `need_resched`). A waiter that
+    /// spins for a mutex stops spinning and sleeps when this says so: the thread that waits
+    /// for the CPU may be the one the lock was handed to, and while the spinner holds its CPU
+    /// that owner cannot run. Without this check, with more threads than CPUs, every hand-off
+    /// went to a thread stuck behind a spinner on its own CPU and waited out the whole spin:
+    /// a lock convoy (mmap/munmap from 4 threads on 2 CPUs ran at 1/7 of one thread's rate).
+    fn need_resched() -> bool {
+        false
+    }
 }
 
 /// `Park` over std threads, for host tests (feature `std`, and this crate's own tests).

@@ -49,6 +49,18 @@ impl<T, P: Park> Queue<T, P> {
         P::critical(|| self.list.lock().pop_front())
     }
 
+    /// Take the oldest item that `prefer` accepts, else the oldest; and whether that passed
+    /// over the oldest.
+    pub(crate) fn pop_preferring(&self, prefer: impl Fn(&T) -> bool) -> Option<(T, bool)> {
+        P::critical(|| {
+            let mut list = self.list.lock();
+            match list.iter().position(prefer) {
+                Some(i) if i > 0 => list.remove(i).map(|t| (t, true)),
+                _ => list.pop_front().map(|t| (t, false)),
+            }
+        })
+    }
+
     /// Whether the queue holds nothing: read under the list lock, so it is ordered after every
     /// push whose lock release happens before this call (see the module comment).
     pub(crate) fn is_empty(&self) -> bool {

@@ -10,7 +10,8 @@
 //!   `count += 1`, push a wait record, try to take a hand-off ticket, sleep until woken. The
 //!   woken thread owns the lock on waking: `unlock` passed it over without ever making it free,
 //!   so it does not compete with newcomers (no thundering herd, no barging past a queue).
-//! - `unlock`: `count -= 1`; if it was 1, done. Else pop a waiter and wake it (hand-off); if the
+//! - `unlock`: `count -= 1`; if it was 1, done. Else pop a waiter and wake it (hand-off: to the
+//!   oldest waiter still spinning for it, else the oldest, see `next_owner`); if the
 //!   queue is empty the other locker has counted itself but not pushed yet: publish a ticket in
 //!   `handoff` and leave unless the queue became non-empty meanwhile and the ticket can be taken
 //!   back (then loop and pop). The locker, after pushing, looks at `handoff`; if it takes the
@@ -27,7 +28,7 @@
 //! handoff" / "published handoff, then look at the queue" pair is made of RMWs on both sides so
 //! that one of the two threads always sees the other.
 
-use crate::atomic::{Arc, AtomicU64, AtomicUsize, Ordering};
+use crate::atomic::{Arc, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use crate::queue::Queue;
 use crate::waiter::{Record, Waiter};
 use crate::Park;
@@ -40,6 +41,9 @@ pub struct RawMutex<P: Park> {
     count: AtomicUsize,
     handoff: AtomicU64,
     tickets: AtomicU64,
+    /// Hand-offs in a row that passed over the oldest waiter for one still spinning
+    /// (`next_owner`); only the thread passing the lock on touches it.
+    passed_over: AtomicU32,
     queue: Queue<Record<P>, P>,
     _scheduler: PhantomData<fn() -> P>,
 }
@@ -65,6 +69,7 @@ impl<P: Park> RawMutex<P> {
             count: AtomicUsize::new(0),
             handoff: AtomicU64::new(0),
             tickets: AtomicU64::new(0),
+            passed_over: AtomicU32::new(0),
             queue: Queue::new(),
             _scheduler: PhantomData,
         }
@@ -76,6 +81,7 @@ impl<P: Park> RawMutex<P> {
             count: AtomicUsize::new(0),
             handoff: AtomicU64::new(0),
             tickets: AtomicU64::new(0),
+            passed_over: AtomicU32::new(0),
             queue: Queue::new(),
             _scheduler: PhantomData,
         }
@@ -107,6 +113,9 @@ impl<P: Park> RawMutex<P> {
         // Spin only while the holder is alone: with waiters queued the lock will be handed to
         // them, never freed, so spinning for it is wasted.
         for _ in 0..P::spin_limit() {
+            if P::need_resched() {
+                break;
+            }
             core::hint::spin_loop();
             match self.count.load(Ordering::Relaxed) {
                 0 if self.acquire_free() => return,
@@ -187,13 +196,33 @@ impl<P: Park> RawMutex<P> {
         self as *const Self as usize
     }
 
+    /// Takes the waiter the lock goes to next out of the queue: the oldest one still spinning
+    /// for it, else the oldest. A parked thread that is handed the lock holds it while it is
+    /// woken and waits for a CPU, and with more threads than CPUs the waiters behind it queue
+    /// and park too, so every later hand-off goes to a parked thread again (a lock convoy); a
+    /// spinning waiter takes the lock at once. After `MAX_PASSED_OVER` such hand-offs in a row
+    /// the oldest waiter gets it, which bounds the unfairness. Called only by the one thread
+    /// passing the lock on (the owner unlocking, or the holder of the hand-off ticket).
+    fn next_owner(&self) -> Option<Record<P>> {
+        const MAX_PASSED_OVER: u32 = 8;
+        if self.passed_over.load(Ordering::Relaxed) >= MAX_PASSED_OVER {
+            self.passed_over.store(0, Ordering::Relaxed);
+            return self.queue.pop();
+        }
+        let (next, passed) = self.queue.pop_preferring(|w| w.is_spinning())?;
+        let n = self.passed_over.load(Ordering::Relaxed);
+        self.passed_over
+            .store(if passed { n + 1 } else { 0 }, Ordering::Relaxed);
+        Some(next)
+    }
+
     /// Release the lock. The caller must hold it (lock_api guarantees it for the guard).
     pub(crate) fn unlock(&self) {
         if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
             return;
         }
         loop {
-            if let Some(next) = self.queue.pop() {
+            if let Some(next) = self.next_owner() {
                 let woke = next.wake();
                 debug_assert!(woke, "a queued mutex waiter was already woken");
                 return;

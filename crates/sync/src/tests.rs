@@ -638,6 +638,9 @@ impl crate::DynPark for StdDynPark {
     fn spin_limit(&self) -> u32 {
         0
     }
+    fn need_resched(&self) -> bool {
+        false
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! A wait record: one sleeping thread and the state a waker changes before unparking it.
 
-use crate::atomic::{Arc, AtomicU8, Ordering};
+use crate::atomic::{Arc, AtomicBool, AtomicU8, Ordering};
 use crate::Park;
 
 /// A shared wait record, queued in the mutex's wait queue (a condvar record moves there on a
@@ -28,6 +28,9 @@ pub(crate) struct Waiter<P: Park> {
     /// so that a notifier only moves it into the queue of that same mutex. 0 otherwise.
     #[cfg_attr(loom, allow(dead_code))] // the condvar is not built under loom
     pub(crate) mutex: usize,
+    /// The thread is still checking for its wake-up, not parked: a hint for the mutex's
+    /// hand-off, which prefers such a waiter (`RawMutex::next_owner`).
+    spinning: AtomicBool,
 }
 
 impl<P: Park> Waiter<P> {
@@ -40,6 +43,7 @@ impl<P: Park> Waiter<P> {
             thread: P::current(),
             state: AtomicU8::new(WAITING),
             mutex,
+            spinning: AtomicBool::new(false),
         }
     }
 
@@ -99,11 +103,21 @@ impl<P: Park> Waiter<P> {
     /// so between two running threads on SMP a hand-off is a cache-line transfer. Condvar and
     /// wait-queue waits are typically long and do not spin.
     pub(crate) fn wait_spinning(&self, mut deadline_ns: Option<u64>, spins: u32) -> bool {
-        for _ in 0..spins {
-            if self.is_woken() {
-                return true;
+        if spins != 0 {
+            self.spinning.store(true, Ordering::Relaxed);
+            for _ in 0..spins {
+                if self.is_woken() {
+                    self.spinning.store(false, Ordering::Relaxed);
+                    return true;
+                }
+                if P::need_resched() {
+                    break; // whoever waits for this CPU may be the one that must run first
+                }
+                core::hint::spin_loop();
             }
-            core::hint::spin_loop();
+            // (A waker that still reads `true` wakes a thread about to park: its permit makes
+            // the park return at once. The flag only steers which waiter gets a hand-off.)
+            self.spinning.store(false, Ordering::Relaxed);
         }
         loop {
             if self.is_woken() {
@@ -125,6 +139,11 @@ impl<P: Park> Waiter<P> {
                 }
             }
         }
+    }
+
+    /// Whether the thread is (probably) still checking for its wake-up rather than parked.
+    pub(crate) fn is_spinning(&self) -> bool {
+        self.spinning.load(Ordering::Relaxed)
     }
 
     fn is_woken(&self) -> bool {
