@@ -14,6 +14,8 @@
 #                           (perf on the Linux guest's QEMU under memcached load)
 #   bench/run.sh translated which kernel code QEMU translates while booting hello (-d in_asm),
 #                           summed per function: under TCG boot time follows that count
+# (bench/tb-lookups.sh counts translation-block lookups and guest instructions per operation
+#  of a micro benchmark, from QEMU's logs: the repeatable measure behind the threads work)
 # Knobs (environment): ONLY=syscall,mmap,threads,mutex,kmutex,boot,size,mem (sections), REPS=7 (pairs per micro
 # benchmark), BOOT_REPS=10, SYSCALL_N=4000000, MMAP_ROUNDS=2, QEMU=qemu-system-x86_64,
 # KVER=6.1.0-56-amd64 (the Debian kernel package of the Linux guest); for dyn: ROUNDS=3,
