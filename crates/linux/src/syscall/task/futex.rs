@@ -103,9 +103,9 @@ fn wake_op(cx: &Ctx, uaddr2: u64, encoded: u32) -> Result<bool, Errno> {
 }
 
 /// futex(2). FUTEX_WAKE, FUTEX_WAIT and FUTEX_WAIT_BITSET (every contended mutex unlock and
-/// every condition variable wait) are handled here, inlined into the system-call handler; the other commands
-/// in `other_command`, kept out of line so that the compiler does not fold these tests
-/// into its jump table (an indirect jump: under TCG, a translation-block lookup).
+/// every condition variable wait) are handled here, inlined into the system-call handler;
+/// the other commands in `other_command`, kept out of line so that the compiler does not
+/// fold these tests into its jump table (an indirect jump: under TCG, a block lookup).
 #[inline(always)]
 pub fn sys_futex(
     cx: &Ctx,
@@ -134,6 +134,7 @@ pub fn sys_futex(
     other_command(cx, uaddr, op, val, timeout, uaddr2, val3)
 }
 
+/// The futex commands other than the three `sys_futex` handles itself.
 #[inline(never)]
 fn other_command(
     cx: &Ctx,
@@ -147,15 +148,7 @@ fn other_command(
     // For the requeue and wake-op commands the timeout argument is a count.
     let val2 = timeout as u32;
     match op & FUTEX_CMD_MASK {
-        FUTEX_WAIT => wait(cx, op, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY),
-        FUTEX_WAKE => {
-            check_addr(uaddr)?;
-            Ok(cx
-                .p
-                .futexes
-                .wake(cx.m, uaddr, val as usize, FUTEX_BITSET_MATCH_ANY))
-        }
-        FUTEX_WAIT_BITSET => wait(cx, op, uaddr, val, timeout, val3),
+        // (FUTEX_WAKE, FUTEX_WAIT and FUTEX_WAIT_BITSET never get here: `sys_futex`.)
         FUTEX_WAKE_BITSET => {
             check_addr(uaddr)?;
             if val3 == 0 {
