@@ -433,7 +433,7 @@ fn switch_away(why: u8) {
 
 /// Sleeps the current app thread until unparked or `deadline` (monotonic ns).
 ///
-/// (`park`, `unpark` and the small steps they take are `#[inline]`: they are reached through
+/// (`park`, `unpark` and the small steps they take are `#[inline(always)]`: they are reached through
 /// the `Machine` and `DynPark` trait objects, and under TCG each further call and return is a
 /// translation-block lookup on the hottest path of every futex wait and wake.)
 #[inline(always)]

@@ -274,7 +274,7 @@ pub fn current() -> Arc<Thread> {
 }
 
 /// The kernel's hook for a thread's first run: called on the new thread with the outgoing one
-/// (whose state is now fully saved), as `switch_to`'s `on_resume` is for a thread that
+/// (whose state is now fully saved), as `Resume::resume` (in `switch_to`) is for a thread that
 /// switched away and is switched back to.
 static SWITCH_HOOK: AtomicUsize = AtomicUsize::new(0);
 
